@@ -1,0 +1,26 @@
+# genorisk: from a batch of alignments to per-sample genetic risk reports.
+# Run `snakemake --cores N`; point at another batch with `--configfile FILE` or `--directory DIR`.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+# The demo config is read only when no --configfile is given, so a user's config never
+# inherits demo values: keys it leaves out take the schema defaults.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/demo.smk"
+include: "workflow/rules/qc.smk"
+include: "workflow/rules/calling.smk"
+include: "workflow/rules/af.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

@@ -1,0 +1,85 @@
+"""Validate a genorisk config against its schema, fill defaults, resolve paths.
+
+Used at workflow start (common.smk) and by tests. Errors name the key and the problem.
+"""
+
+import copy
+import os
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from input_error import InputError
+
+# Config keys holding paths, resolved relative to the config file's folder.
+PATH_KEYS = ("samples", "reference", "regions")
+
+
+def _key_path(error):
+    parts = [str(p) for p in error.absolute_path]
+    return ".".join(parts) if parts else "(top level)"
+
+
+def _describe(error):
+    """One line for a schema error: which key, what is wrong."""
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        where = _key_path(error)
+        return f"unknown config key {'.'.join([where, extra[0]]) if where != '(top level)' else extra[0]!r}" + (
+            f" (allowed here: {', '.join(sorted(error.schema['properties']))})"
+        )
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        where = _key_path(error)
+        return f"config key {missing if where == '(top level)' else where + '.' + missing!r} is required"
+    return f"config key {_key_path(error)!r}: {error.message}"
+
+
+def _fill_defaults(schema, instance, root):
+    """Set schema defaults for missing keys, recursing into objects (defaults live only in the schema)."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = {**root["definitions"][name], **{k: v for k, v in schema.items() if k != "$ref"}}
+    for key, sub in schema.get("properties", {}).items():
+        if key not in instance and "default" in sub:
+            instance[key] = copy.deepcopy(sub["default"])
+        if isinstance(instance.get(key), dict):
+            _fill_defaults(sub, instance[key], root)
+
+
+def load_schema(schema_path):
+    with open(schema_path) as fh:
+        return yaml.safe_load(fh)
+
+
+def validate_config(config, schema_path, source="config"):
+    """Return a copy of `config` with defaults filled in; raise InputError naming the first bad key."""
+    schema = load_schema(schema_path)
+    config = copy.deepcopy(dict(config))
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise InputError(f"{source}: {_describe(errors[0])}")
+    _fill_defaults(schema, config, schema)
+    return config
+
+
+def workdir_relative(path):
+    """A path as Snakemake should see it: relative when inside the working directory, else absolute."""
+    absolute = os.path.abspath(path)
+    rel = os.path.relpath(absolute)
+    return absolute if rel.startswith("..") else rel
+
+
+def resolve_paths(config, config_dir):
+    """Resolve the path keys relative to `config_dir` (the config file's folder)."""
+    config = copy.deepcopy(config)
+    for key in PATH_KEYS:
+        if config.get(key):
+            config[key] = workdir_relative(Path(config_dir) / os.path.expanduser(config[key]))
+    return config
+
+
+def load_config(config, config_dir, schema_path, source="config"):
+    """Validate, fill defaults and resolve paths: the config every rule reads. `source` names the file in errors."""
+    return resolve_paths(validate_config(config, schema_path, source), config_dir)

@@ -1,0 +1,14 @@
+"""File names of the simulated demo batch (made by scripts/simulate_demo.py under resources/demo/)."""
+
+DEMO_DIR = "resources/demo"
+DEMO_SAMPLES = ("demo01", "demo02", "demo03", "demo04", "demo05", "demo06")
+CRAM_SAMPLES = ("demo06",)
+
+
+def demo_files():
+    """{key: path} of everything the simulate_demo rule writes (no indexes: the workflow makes those)."""
+    files = {"reference": f"{DEMO_DIR}/reference.fa", "truth": f"{DEMO_DIR}/truth.vcf.gz"}
+    for sample in DEMO_SAMPLES:
+        ext = "cram" if sample in CRAM_SAMPLES else "bam"
+        files[sample] = f"{DEMO_DIR}/{sample}.{ext}"
+    return files

@@ -1,0 +1,20 @@
+"""Logging set-up for rule scripts: one log file per job, progress lines with a level."""
+
+import logging
+import sys
+
+
+def setup_logging(log_path, name="genorisk"):
+    """Send log records of this job to `log_path` (and stderr), replacing earlier handlers."""
+    logger = logging.getLogger(name)
+    logger.handlers.clear()
+    logger.setLevel(logging.INFO)
+    fmt = logging.Formatter("%(levelname)s %(message)s")
+    for handler in (logging.FileHandler(log_path, mode="w"), logging.StreamHandler(sys.stderr)):
+        handler.setFormatter(fmt)
+        logger.addHandler(handler)
+    return logger
+
+
+def get_logger(name="genorisk"):
+    return logging.getLogger(name)

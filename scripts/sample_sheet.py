@@ -1,0 +1,90 @@
+"""Read and check the sample sheet: one row per sample, each naming exactly one input.
+
+The row schema (workflow/schemas/samples.schema.yaml) checks each cell; this module checks
+what a row schema cannot (the header, unique IDs, files that exist) and names the file,
+the row, the sample and the column in every message.
+"""
+
+import csv
+from pathlib import Path
+
+import jsonschema
+
+from config_loader import load_schema, workdir_relative
+from input_error import InputError
+
+INPUT_COLUMNS = ("alignment",)
+
+
+def _cell_error(sheet, row_no, sample, error, schema):
+    column = error.absolute_path[0] if error.absolute_path else None
+    where = f"{sheet}: row {row_no} (sample {sample!r})"
+    if error.validator == "required":
+        column = error.message.split("'")[1]
+        return f"{where}: column {column!r} is empty or missing"
+    if error.validator in ("pattern", "not", "maxLength") and column == "sample_id":
+        return (
+            f"{sheet}: row {row_no}: sample_id {error.instance!r} is not allowed: use only letters, digits,"
+            " '_', '-' and '.', at most 64 characters, not only dots (no spaces, path separators or shell characters)"
+        )
+    if error.validator == "pattern" and column in INPUT_COLUMNS:
+        return f"{where}: column {column!r}: {error.instance!r} is not a .bam or .cram path"
+    if error.validator == "enum":
+        allowed = ", ".join(v for v in schema["properties"][column]["enum"] if v)
+        return f"{where}: column {column!r}: {error.instance!r} is not one of {allowed}"
+    return f"{where}: column {column!r}: {error.message}"
+
+
+def read_sample_sheet(path, schema_path, may_be_made=frozenset()):
+    """Return {sample_id: row} in sheet order, with input paths resolved relative to the sheet.
+
+    `may_be_made` lists resolved paths that a rule of the workflow produces (the demo data),
+    which need not exist yet. Raises InputError on the first problem found.
+    """
+    sheet = Path(path)
+    if not sheet.is_file():
+        raise InputError(f"sample sheet {sheet} does not exist")
+    schema = load_schema(schema_path)
+    known = set(schema["properties"])
+    with open(sheet, newline="") as fh:
+        lines = [line for line in fh if line.strip() and not line.startswith("#")]
+    if not lines:
+        raise InputError(f"{sheet}: the sample sheet is empty (a header line and at least one sample row are needed)")
+    reader = csv.reader(lines, delimiter="\t")
+    header = [h.strip() for h in next(reader)]
+    unknown = [h for h in header if h not in known]
+    if unknown:
+        raise InputError(
+            f"{sheet}: unknown column {unknown[0]!r} in the header (allowed: {', '.join(schema['properties'])})"
+        )
+    if len(set(header)) != len(header):
+        raise InputError(f"{sheet}: a column name appears twice in the header")
+    for column in schema["required"]:
+        if column not in header:
+            raise InputError(f"{sheet}: required column {column!r} is missing from the header")
+    validator = jsonschema.Draft7Validator(schema)
+    samples = {}
+    for row_no, cells in enumerate(reader, start=1):
+        if len(cells) != len(header):
+            raise InputError(f"{sheet}: row {row_no} has {len(cells)} fields, the header has {len(header)}")
+        row = {h: c.strip() for h, c in zip(header, cells) if c.strip() != ""}
+        sample = row.get("sample_id", "")
+        errors = sorted(validator.iter_errors(row), key=lambda e: list(e.absolute_path))
+        if errors:
+            raise InputError(_cell_error(sheet, row_no, sample, errors[0], schema))
+        if sample in samples:
+            raise InputError(
+                f"{sheet}: row {row_no}: sample_id {sample!r} is a duplicate of row {samples[sample]['row']}"
+            )
+        for column in INPUT_COLUMNS:
+            if column in row:
+                resolved = workdir_relative(sheet.parent / row[column])
+                if resolved not in may_be_made and not Path(resolved).is_file():
+                    where = f"{sheet}: row {row_no} (sample {sample!r})"
+                    raise InputError(f"{where}: column {column!r}: file {row[column]} does not exist")
+                row[column] = resolved
+        row["row"] = row_no
+        samples[sample] = row
+    if not samples:
+        raise InputError(f"{sheet}: the sample sheet has a header but no sample rows")
+    return samples

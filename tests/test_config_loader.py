@@ -1,0 +1,62 @@
+"""Config validation: defaults come only from the schema, unknown keys and wrong types are named, paths resolve."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from config_loader import load_config, validate_config
+from input_error import InputError
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def test_minimal_config_takes_schema_defaults_not_demo_values():
+    config = validate_config({"samples": "s.tsv", "reference": "ref.fa"}, SCHEMA)
+    demo = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    assert config["demo"] is False and demo["demo"] is True
+    assert config["callers"] == ["bcftools"]
+    assert config["regions"] is None
+    assert config["calling"] == {"chunks": 2, "min_mapq": 0, "min_baseq": 1}
+    assert config["qc"]["min_mean_depth"] == {"warn": 15, "fail": 5}
+    assert config["qc"]["breadth_min_depth"] == 1
+    assert config["report"]["samples_per_job"] == 50
+
+
+def test_partial_nested_section_keeps_given_values_and_fills_the_rest():
+    config = validate_config({"samples": "s", "reference": "r", "calling": {"chunks": 7}}, SCHEMA)
+    assert config["calling"] == {"chunks": 7, "min_mapq": 0, "min_baseq": 1}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"calling": {"chunks": "two"}}, r"config key 'calling\.chunks': 'two' is not of type 'integer'"),
+        ({"calling": {"chunks": 0}}, r"config key 'calling\.chunks': 0 is less than the minimum of 1"),
+        ({"callers": ["gatk"]}, r"config key 'callers\.0': 'gatk' is not one of \['bcftools'\]"),
+        ({"refrence": "x.fa"}, r"unknown config key 'refrence'"),
+        ({"qc": {"min_depth": 3}}, r"unknown config key 'qc\.min_depth'"),
+        ({"qc": {"min_mean_depth": {"warn": 10}}}, r"config key 'qc\.min_mean_depth\.fail' is required"),
+        ({"demo": "yes"}, r"config key 'demo': 'yes' is not of type 'boolean'"),
+    ],
+)
+def test_bad_config_names_the_key(extra, message):
+    with pytest.raises(InputError, match=message):
+        validate_config({"samples": "s.tsv", "reference": "ref.fa", **extra}, SCHEMA)
+
+
+def test_missing_required_key_is_named():
+    with pytest.raises(InputError, match="config key 'reference' is required"):
+        validate_config({"samples": "s.tsv"}, SCHEMA)
+
+
+def test_paths_are_relative_to_the_config_folder(tmp_path, monkeypatch):
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    monkeypatch.chdir(tmp_path)
+    config = load_config({"samples": "sheet.tsv", "reference": "/data/ref.fa", "regions": "t.bed"}, batch, SCHEMA)
+    assert config["samples"] == "batch/sheet.tsv"
+    assert config["reference"] == "/data/ref.fa"
+    assert config["regions"] == "batch/t.bed"
+    outside = load_config({"samples": "sheet.tsv", "reference": "r.fa"}, tmp_path.parent / "elsewhere", SCHEMA)
+    assert outside["samples"] == str(tmp_path.parent / "elsewhere" / "sheet.tsv")

@@ -1,0 +1,117 @@
+"""The real 4-sample GIAB/CEPH batch through the whole workflow: HG001's SNVs against the GIAB v3.3.2 truth.
+
+PROVENANCE (../shared/testdata/giab_ceph_trio_hg002_chr20_grch37): the BAMs carry reads only up to 20:10,010,000,
+so the comparison is inside the confident BED clipped to 20:10,000,000-10,010,000, where bare bcftools gets
+all 44 SNVs with no false positive.
+"""
+
+import csv
+import subprocess
+
+import pytest
+from workflow_runner import query, snakemake
+
+pytestmark = pytest.mark.workflow
+TRIO = "giab_ceph_trio_hg002_chr20_grch37"
+TRUTH = "truth/HG001_chr20_GRCh37_GIAB_highconf_CG-IllFB-IllGATKHC-Ion-10X-SOLID_CHROM1-X_v.3.3.2_highconf_PGandRTGphasetransfer.vcf.gz"
+SHEET = {
+    "HG001": "bam/HG001.chr20.10_10p1mb_sorted.bam",
+    "NA12891": "bam/NA12891.chr20.10_10p1mb_sorted.bam",
+    "NA12892": "bam/NA12892.chr20.10_10p1mb_sorted.bam",
+    "HG002": "bam/HG002_NIST_150bp_downsampled_30x.chr20.10_10p1mb.bam",
+}
+
+
+@pytest.fixture(scope="module")
+def trio_run(tmp_path_factory):
+    from conftest import TESTDATA
+
+    data = TESTDATA / TRIO
+    if not data.is_dir():
+        pytest.skip(f"real test data {data} is absent")
+    batch = tmp_path_factory.mktemp("trio")
+    (batch / "window.bed").write_text("20\t9999999\t10010000\n")
+    rows = "".join(f"{s}\t{data / p}\n" for s, p in SHEET.items())
+    (batch / "samples.tsv").write_text("sample_id\talignment\n" + rows)
+    (batch / "config.yaml").write_text(
+        f"samples: samples.tsv\nreference: {data / 'reference/hs37d5.chr20.fa.gz'}\nbuild: GRCh37\n"
+        "regions: window.bed\ncalling: {chunks: 2}\n"
+    )
+    snakemake(batch, "--cores", "2", configfile=batch / "config.yaml")
+    return batch, data
+
+
+def clipped_truth_bed(data, folder):
+    """GIAB confident BED intersected with the window the reads cover (done by hand: 11 intervals)."""
+    out = []
+    for line in (data / "truth/test_giab.b37_chr20_100kbp_at_10mb.bed").read_text().splitlines():
+        chrom, start, end = line.split("\t")[:3]
+        start, end = max(int(start), 9_999_999), min(int(end), 10_010_000)
+        if start < end:
+            out.append(f"{chrom}\t{start}\t{end}\n")
+    bed = folder / "confident_clipped.bed"
+    bed.write_text("".join(out))
+    return bed
+
+
+def snvs(vcf, sample, bed):
+    """{(pos, ref, alt): GT} of a sample's non-reference SNVs inside bed, multi-allelics split."""
+    split = subprocess.run(
+        f"bcftools view -s {sample} -R {bed} {vcf} -Ou | bcftools norm -m -any -Ou | bcftools view -v snps -i 'GT=\"alt\"'",
+        shell=True, capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    lines = subprocess.run(["bcftools", "query", "-f", "%POS\t%REF\t%ALT\t[%GT]\n", "-"], input=split,
+                           capture_output=True, check=True).stdout.decode().splitlines()  # fmt: skip
+    return {tuple(f[:3]): f[3].replace("|", "/") for f in (line.split("\t") for line in lines)}
+
+
+def test_hg001_snvs_match_giab_truth_inside_the_confident_bed(trio_run):
+    batch, data = trio_run
+    bed = clipped_truth_bed(data, batch)
+    truth = snvs(data / TRUTH, "HG001", bed)
+    called = snvs(batch / "results/calls/bcftools/cohort.vcf.gz", "HG001", bed)
+    tp = truth.keys() & called.keys()
+    assert len(truth) == 44  # PROVENANCE: 44 SNVs inside the clipped BED
+    assert (len(tp), len(called.keys() - truth.keys()), len(truth.keys() - called.keys())) == (44, 0, 0)
+    assert {k: called[k] for k in tp} == truth  # and the genotypes agree
+
+
+def test_bcftools_isec_agrees_with_the_comparison(trio_run):
+    """Cross-check with bcftools isec (an independent implementation of the same site comparison)."""
+    batch, data = trio_run
+    bed = clipped_truth_bed(data, batch)
+    prep = {}
+    for name, vcf in (("truth", data / TRUTH), ("calls", batch / "results/calls/bcftools/cohort.vcf.gz")):
+        out = batch / f"isec_{name}.vcf.gz"
+        subprocess.run(
+            f"bcftools view -s HG001 -R {bed} {vcf} -Ou | bcftools norm -m -any -Ou"
+            f" | bcftools view -v snps -i 'GT=\"alt\"' -Oz -o {out} && tabix -f {out}",
+            shell=True, check=True, capture_output=True,
+        )  # fmt: skip
+        prep[name] = out
+    isec = batch / "isec"
+    subprocess.run(["bcftools", "isec", "-p", str(isec), str(prep["truth"]), str(prep["calls"])], check=True)
+    counts = [len(query(isec / f"000{i}.vcf", "%POS\n")) for i in range(3)]
+    assert counts == [0, 0, 44]  # truth-only (FN), calls-only (FP), shared (TP)
+
+
+def test_trio_qc_and_cohort(trio_run):
+    batch, _ = trio_run
+    rows = {r["sample_id"]: r for r in csv.DictReader(open(batch / "results/qc/batch_qc.tsv"), delimiter="\t")}
+    assert list(rows) == list(SHEET)
+    assert all(r["in_cohort"] == "yes" for r in rows.values())
+    # samtools depth over the window, checked independently in tests/test_qc_sample.py; here the order of magnitude
+    assert 20 < float(rows["HG001"]["mean_depth"]) < 35
+    names = subprocess.run(["bcftools", "query", "-l", str(batch / "results/calls/bcftools/cohort.vcf.gz")],
+                           capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+    assert names == list(SHEET)
+
+
+def test_trio_is_mendelian_consistent(trio_run):
+    """PROVENANCE: bcftools +mendelian finds 0 errors over the trio's joint calls in the window."""
+    batch, _ = trio_run
+    vcf = batch / "results/calls/bcftools/cohort.vcf.gz"
+    out = subprocess.run(["bcftools", "+mendelian", str(vcf), "-t", "NA12892,NA12891,HG001", "-m", "c"],
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    ngood, nerr = (int(x) for x in out.splitlines()[-1].split("\t")[-2:])
+    assert nerr == 0 and ngood > 60

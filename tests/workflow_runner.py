@@ -1,0 +1,35 @@
+"""Run the workflow as a user would (snakemake on the command line) in a scratch batch folder."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+
+
+def snakemake(workdir, *args, configfile=None, check=True, timeout=900):
+    """`snakemake --snakefile REPO/Snakefile --directory workdir ...`; returns the CompletedProcess."""
+    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), *args]
+    if configfile:
+        cmd += ["--configfile", str(configfile)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def demo_batch(folder):
+    """A copy of the shipped demo config and sheet in folder/config/: the demo then runs entirely inside folder."""
+    config_dir = Path(folder) / "config"
+    config_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("config.yaml", "samples.tsv"):
+        shutil.copy(REPO / "config" / name, config_dir / name)
+    return config_dir / "config.yaml"
+
+
+def query(vcf, fmt, *args):
+    """Lines of `bcftools query -f fmt [args] vcf`."""
+    out = subprocess.run(["bcftools", "query", "-f", fmt, *args, str(vcf)], capture_output=True, text=True, check=True)
+    return out.stdout.splitlines()

@@ -1,0 +1,94 @@
+# Configuration, sample sheet and the small input functions every stage uses.
+# Longer logic lives in scripts/*.py modules, which the tests import.
+import re
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+
+sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+
+from config_loader import load_config
+from input_error import InputError
+from sample_sheet import read_sample_sheet
+import alignment_index
+import demo_layout
+import report_parts
+
+SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
+ENVS = Path(workflow.basedir) / "envs"
+
+# Paths in a config file are relative to that file's folder (the last one given wins).
+CONFIG_FILE = Path(workflow.configfiles[-1]) if workflow.configfiles else None
+CONFIG_DIR = CONFIG_FILE.parent if CONFIG_FILE else Path.cwd()
+
+try:
+    _checked = load_config(
+        config, CONFIG_DIR, SCHEMAS / "config.schema.yaml", str(CONFIG_FILE or "config")
+    )
+    config.clear()
+    config.update(_checked)
+    DEMO_FILES = demo_layout.demo_files() if config["demo"] else {}
+    SAMPLES = read_sample_sheet(
+        config["samples"], SCHEMAS / "samples.schema.yaml", may_be_made=set(DEMO_FILES.values())
+    )
+except InputError as error:
+    raise WorkflowError(f"genorisk: {error}") from None
+
+SAMPLE_IDS = list(SAMPLES)
+CALLERS = config["callers"]
+PRIMARY_CALLER = CALLERS[0]
+CHUNKS = [str(i) for i in range(config["calling"]["chunks"])]
+REPORT_PARTS = report_parts.partition(SAMPLE_IDS, config["report"]["samples_per_job"])
+
+# The reference every rule reads: a local plain FASTA with its index (freebayes and CRAM
+# decoding need plain FASTA; the user's may be bgzipped or in a read-only folder).
+REFERENCE = "resources/reference/genome.fa"
+REFERENCE_FAI = REFERENCE + ".fai"
+
+
+wildcard_constraints:
+    sample="|".join(re.escape(s) for s in SAMPLE_IDS),
+    caller="|".join(CALLERS),
+    chunk=r"\d+",
+
+
+def by_attempt(base):
+    """A resource that grows with each retry: base, 2 x base, ..."""
+    return lambda wildcards, attempt: base * attempt
+
+
+def alignment(wildcards):
+    return SAMPLES[wildcards.sample]["alignment"]
+
+
+def alignment_index_of(sample):
+    """The alignment's index: beside it when present, else made by the index_alignment rule."""
+    path = SAMPLES[sample]["alignment"]
+    return alignment_index.existing_index(path) or alignment_index.made_index_path(sample, path)
+
+
+def sample_alignment_index(wildcards):
+    return alignment_index_of(wildcards.sample)
+
+
+def regions_bed():
+    return [config["regions"]] if config["regions"] else []
+
+
+def cohort_alignments(wildcards):
+    return {
+        "alignments": [SAMPLES[s]["alignment"] for s in SAMPLE_IDS],
+        "indexes": [alignment_index_of(s) for s in SAMPLE_IDS],
+    }
+
+
+def all_targets():
+    return [
+        "results/qc/batch_qc.tsv",
+        *expand("results/qc/{sample}.qc.json", sample=SAMPLE_IDS),
+        *expand("results/calls/{caller}/cohort.vcf.gz.tbi", caller=CALLERS),
+        "results/af/variants.tsv",
+        "results/af/samples.tsv",
+        *expand("results/report/{sample}.{ext}", sample=SAMPLE_IDS, ext=["json", "html"]),
+    ]

@@ -7,7 +7,9 @@ import sys
 def setup_logging(log_path, name="genorisk"):
     """Send log records of this job to `log_path` (and stderr), replacing earlier handlers."""
     logger = logging.getLogger(name)
-    logger.handlers.clear()
+    for old in list(logger.handlers):
+        logger.removeHandler(old)
+        old.close()
     logger.setLevel(logging.INFO)
     fmt = logging.Formatter("%(levelname)s %(message)s")
     for handler in (logging.FileHandler(log_path, mode="w"), logging.StreamHandler(sys.stderr)):

@@ -1,0 +1,58 @@
+"""How long Snakemake takes to plan (`snakemake -n`) a batch of N samples, and how many jobs the plan has.
+
+Builds a scratch batch of N placeholder alignments (empty files with an index beside them: planning reads no
+data), then times the dry run. Prints a table and writes JSON (benchmarks/out/plan_scale.json).
+Usage: python benchmarks/plan_scale.py [N ...]   (default: 100 1000)
+"""
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+
+
+def make_batch(folder, n_samples):
+    folder = Path(folder)
+    (folder / "ref.fa").write_text(">chr1\n" + "ACGT" * 250 + "\n")
+    rows = []
+    for i in range(n_samples):
+        bam = folder / f"s{i:05d}.bam"
+        bam.write_bytes(b"")
+        Path(f"{bam}.bai").write_bytes(b"")
+        rows.append(f"s{i:05d}\t{bam.name}\n")
+    (folder / "samples.tsv").write_text("sample_id\talignment\n" + "".join(rows))
+    (folder / "config.yaml").write_text("samples: samples.tsv\nreference: ref.fa\n")
+    return folder / "config.yaml"
+
+
+def plan(n_samples):
+    with tempfile.TemporaryDirectory() as tmp:
+        config = make_batch(tmp, n_samples)
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [SNAKEMAKE, "-n", "--snakefile", str(REPO / "Snakefile"), "--directory", tmp, "--configfile", str(config)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        seconds = time.perf_counter() - start
+    total = re.search(r"^total\s+(\d+)", proc.stdout, re.MULTILINE)
+    return {"samples": n_samples, "jobs": int(total.group(1)) if total else None, "plan_seconds": round(seconds, 2)}
+
+
+def main(sizes):
+    rows = [plan(n) for n in sizes]
+    print(f"{'samples':>8} {'jobs':>7} {'snakemake -n (s)':>17}")
+    for r in rows:
+        print(f"{r['samples']:>8} {r['jobs']:>7} {r['plan_seconds']:>17}")
+    out = REPO / "benchmarks" / "out" / "plan_scale.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(rows, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [100, 1000])

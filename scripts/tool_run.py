@@ -21,6 +21,7 @@ def run(cmd, stdout=None, stdin=None):
         stdin=stdin,
         stderr=subprocess.PIPE,
         text=True,
+        errors="replace",
     )
     if proc.stderr:
         for line in proc.stderr.splitlines():
@@ -34,7 +35,7 @@ def run(cmd, stdout=None, stdin=None):
 def tool_version(tool):
     """Bare version number of a tool ('1.16'), as nf-core's versions topic records it."""
     args = {"freebayes": ["--version"]}.get(tool, ["--version"])
-    out = subprocess.run([tool, *args], capture_output=True, text=True).stdout
+    out = subprocess.run([tool, *args], capture_output=True).stdout.decode(errors="replace")
     match = re.search(r"(\d+\.\d+(?:\.\d+)?(?:[.\-~+][0-9A-Za-z.]+)?)", out)
     return match.group(1) if match else "unknown"
 

@@ -1,5 +1,7 @@
 """Run the workflow as a user would (snakemake on the command line) in a scratch batch folder."""
 
+import glob
+import os
 import shutil
 import subprocess
 import sys
@@ -33,3 +35,13 @@ def query(vcf, fmt, *args):
     """Lines of `bcftools query -f fmt [args] vcf`."""
     out = subprocess.run(["bcftools", "query", "-f", fmt, *args, str(vcf)], capture_output=True, text=True, check=True)
     return out.stdout.splitlines()
+
+
+def bcftools_env():
+    """The environment with BCFTOOLS_PLUGINS set to the folder holding bcftools' plugins (Debian: a multiarch dir)."""
+    env = dict(os.environ)
+    for folder in [env.get("BCFTOOLS_PLUGINS", ""), *glob.glob("/usr/lib/*/bcftools"), "/usr/lib/bcftools"]:
+        if folder and Path(folder, "fill-tags.so").exists():
+            env["BCFTOOLS_PLUGINS"] = folder
+            return env
+    raise AssertionError("bcftools plugins not found (set BCFTOOLS_PLUGINS)")

@@ -16,8 +16,14 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/qc.smk"
 include: "workflow/rules/calling.smk"
+include: "workflow/rules/sites.smk"
+include: "workflow/rules/truth.smk"
 include: "workflow/rules/af.smk"
+include: "workflow/rules/structure.smk"
+include: "workflow/rules/pgx.smk"
+include: "workflow/rules/prs.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/deliver.smk"
 
 
 rule all:

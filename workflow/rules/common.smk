@@ -30,7 +30,9 @@ try:
     config.update(_checked)
     DEMO_FILES = demo_layout.demo_files() if config["demo"] else {}
     SAMPLES = read_sample_sheet(
-        config["samples"], SCHEMAS / "samples.schema.yaml", may_be_made=set(DEMO_FILES.values())
+        config["samples"],
+        SCHEMAS / "samples.schema.yaml",
+        may_be_made=set(DEMO_FILES.values()),
     )
 except InputError as error:
     raise WorkflowError(f"genorisk: {error}") from None
@@ -41,10 +43,10 @@ PRIMARY_CALLER = CALLERS[0]
 CHUNKS = [str(i) for i in range(config["calling"]["chunks"])]
 REPORT_PARTS = report_parts.partition(SAMPLE_IDS, config["report"]["samples_per_job"])
 
-# The reference every rule reads: a local plain FASTA with its index (freebayes and CRAM
+# The reference all rules read, a local plain FASTA with its index (freebayes and CRAM
 # decoding need plain FASTA; the user's may be bgzipped or in a read-only folder).
 REFERENCE = "resources/reference/genome.fa"
-REFERENCE_FAI = REFERENCE + ".fai"
+REFERENCE_FAI = f"{REFERENCE}.fai"
 
 
 wildcard_constraints:
@@ -65,7 +67,9 @@ def alignment(wildcards):
 def alignment_index_of(sample):
     """The alignment's index: beside it when present, else made by the index_alignment rule."""
     path = SAMPLES[sample]["alignment"]
-    return alignment_index.existing_index(path) or alignment_index.made_index_path(sample, path)
+    return alignment_index.existing_index(path) or alignment_index.made_index_path(
+        sample, path
+    )
 
 
 def sample_alignment_index(wildcards):
@@ -95,5 +99,7 @@ def all_targets():
         *expand("results/calls/{caller}/cohort.vcf.gz.tbi", caller=CALLERS),
         "results/af/variants.tsv",
         "results/af/samples.tsv",
-        *expand("results/report/{sample}.{ext}", sample=SAMPLE_IDS, ext=["json", "html"]),
+        *expand(
+            "results/report/{sample}.{ext}", sample=SAMPLE_IDS, ext=["json", "html"]
+        ),
     ]

@@ -33,7 +33,7 @@ def test_partial_nested_section_keeps_given_values_and_fills_the_rest():
     [
         ({"calling": {"chunks": "two"}}, r"config key 'calling\.chunks': 'two' is not of type 'integer'"),
         ({"calling": {"chunks": 0}}, r"config key 'calling\.chunks': 0 is less than the minimum of 1"),
-        ({"callers": ["gatk"]}, r"config key 'callers\.0': 'gatk' is not one of \['bcftools'\]"),
+        ({"callers": ["gatk"]}, r"config key 'callers\.0': 'gatk' is not one of \['bcftools', 'freebayes'\]"),
         ({"refrence": "x.fa"}, r"unknown config key 'refrence'"),
         ({"qc": {"min_depth": 3}}, r"unknown config key 'qc\.min_depth'"),
         ({"qc": {"min_mean_depth": {"warn": 10}}}, r"config key 'qc\.min_mean_depth\.fail' is required"),
@@ -58,5 +58,12 @@ def test_paths_are_relative_to_the_config_folder(tmp_path, monkeypatch):
     assert config["samples"] == "batch/sheet.tsv"
     assert config["reference"] == "/data/ref.fa"
     assert config["regions"] == "batch/t.bed"
+    lists = load_config(
+        {"samples": "s", "reference": "r", "sites": {"files": ["p.vcf"]}, "pgs": {"scoring_files": ["/x/PGS1.txt", "a.txt"]}},
+        batch,
+        SCHEMA,
+    )
+    assert lists["sites"]["files"] == ["batch/p.vcf"]
+    assert lists["pgs"]["scoring_files"] == ["/x/PGS1.txt", "batch/a.txt"]
     outside = load_config({"samples": "sheet.tsv", "reference": "r.fa"}, tmp_path.parent / "elsewhere", SCHEMA)
     assert outside["samples"] == str(tmp_path.parent / "elsewhere" / "sheet.tsv")

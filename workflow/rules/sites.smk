@@ -1,0 +1,35 @@
+# Known sites: every QC-passing sample genotyped at every listed position (hom-ref included, ./. where
+# the reads are too few), so a panel reader such as PharmCAT can tell "reference" from "not covered".
+# bcftools genotypes the given alleles for every caller's folder (scripts/genotype_sites.py says why).
+if config["sites"]["files"]:
+    EXTRA_TARGETS.extend(expand("results/calls/{caller}/sites.vcf.gz", caller=CALLERS))
+
+
+rule genotype_sites:
+    input:
+        unpack(cohort_alignments),
+        fasta=REFERENCE,
+        fai=REFERENCE_FAI,
+        batch_qc="results/qc/batch_qc.tsv",
+        sites=lookup(dpath="sites/files", within=config),
+    output:
+        vcf="results/calls/{caller}/sites.vcf.gz",
+        tbi="results/calls/{caller}/sites.vcf.gz.tbi",
+    log:
+        "logs/calls/{caller}/genotype_sites.log",
+    benchmark:
+        "benchmarks/calls/{caller}/genotype_sites.tsv"
+    retries: 1
+    conda:
+        "../../envs/sites.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(2000),
+        runtime=by_attempt(60),
+    params:
+        samples=SAMPLE_IDS,
+        min_depth=lookup(dpath="sites/min_depth", within=config),
+        min_mapq=lookup(dpath="calling/min_mapq", within=config),
+        min_baseq=lookup(dpath="calling/min_baseq", within=config),
+    script:
+        "../../scripts/genotype_sites.py"

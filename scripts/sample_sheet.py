@@ -13,7 +13,9 @@ import jsonschema
 from config_loader import load_schema, workdir_relative
 from input_error import InputError
 
-INPUT_COLUMNS = ("alignment",)
+INPUT_COLUMNS = ("alignment", "truth_vcf", "truth_bed")
+# What each path column must name, for the message when its pattern does not match.
+PATH_KINDS = {"alignment": "a .bam or .cram", "truth_vcf": "a .vcf, .vcf.gz or .bcf", "truth_bed": "a .bed"}
 
 
 def _cell_error(sheet, row_no, sample, error, schema):
@@ -28,7 +30,10 @@ def _cell_error(sheet, row_no, sample, error, schema):
             " '_', '-' and '.', at most 64 characters, not only dots (no spaces, path separators or shell characters)"
         )
     if error.validator == "pattern" and column in INPUT_COLUMNS:
-        return f"{where}: column {column!r}: {error.instance!r} is not a .bam or .cram path"
+        return f"{where}: column {column!r}: {error.instance!r} is not {PATH_KINDS[column]} path"
+    if error.validator == "dependencies":
+        needed, dependent = error.message.split("'")[1], error.message.split("'")[3]
+        return f"{where}: column {dependent!r} needs column {needed!r} in the same row"
     if error.validator == "enum":
         allowed = ", ".join(v for v in schema["properties"][column]["enum"] if v)
         return f"{where}: column {column!r}: {error.instance!r} is not one of {allowed}"
@@ -45,11 +50,24 @@ def read_sample_sheet(path, schema_path, may_be_made=frozenset()):
     if not sheet.is_file():
         raise InputError(f"sample sheet {sheet} does not exist")
     schema = load_schema(schema_path)
-    known = set(schema["properties"])
-    with open(sheet, newline="") as fh:
-        lines = [line for line in fh if line.strip() and not line.startswith("#")]
+    try:
+        with open(sheet, newline="", encoding="utf-8-sig") as fh:  # -sig: a spreadsheet's byte-order mark
+            lines = [line for line in fh if line.strip() and not line.startswith("#")]
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{sheet}: the sample sheet is not UTF-8 text (byte {error.start}); save it as UTF-8 TSV"
+        ) from None
     if not lines:
         raise InputError(f"{sheet}: the sample sheet is empty (a header line and at least one sample row are needed)")
+    try:
+        return _read_rows(sheet, lines, schema, may_be_made)
+    except csv.Error as error:
+        raise InputError(f"{sheet}: the sample sheet cannot be read as TSV ({error})") from None
+
+
+def _read_rows(sheet, lines, schema, may_be_made):
+    """{sample_id: row} from the non-comment lines of the sheet (header first); InputError on the first problem."""
+    known = set(schema["properties"])
     reader = csv.reader(lines, delimiter="\t")
     header = [h.strip() for h in next(reader)]
     unknown = [h for h in header if h not in known]

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
@@ -12,6 +13,7 @@ from config_loader import load_config
 from input_error import InputError
 from sample_sheet import read_sample_sheet
 import alignment_index
+import preflight
 import demo_layout
 import report_parts
 
@@ -34,6 +36,16 @@ try:
         SCHEMAS / "samples.schema.yaml",
         may_be_made=set(DEMO_FILES.values()),
     )
+    # Header-level input checks, once: cluster jobs re-read this file and skip them.
+    if workflow.is_main_process:
+        for note in preflight.check_inputs(
+            SAMPLES,
+            config["reference"],
+            config["samples"],
+            config["regions"],
+            may_be_made=set(DEMO_FILES.values()),
+        ):
+            logger.info(f"genorisk: {note}")
 except InputError as error:
     raise WorkflowError(f"genorisk: {error}") from None
 

@@ -15,8 +15,8 @@ from input_error import InputError
 
 # libyaml's safe loader when PyYAML has it: the same result, ~10x faster (schemas are read at every start).
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# Config keys holding paths, resolved relative to the config file's folder.
-PATH_KEYS = ("samples", "reference", "regions")
+# Config keys ("key" or "section/key") holding paths, resolved relative to the config file's folder.
+PATH_KEYS = ("samples", "reference", "regions", "structure/panel", "structure/panel_labels", "pgx/vcf", "pgx/panel")
 # Nested keys ("section/key") holding lists of paths, resolved item by item the same way.
 PATH_LIST_KEYS = ("sites/files", "pgs/scoring_files")
 
@@ -93,9 +93,11 @@ def workdir_relative(path):
 def resolve_paths(config, config_dir):
     """Resolve the path keys relative to `config_dir` (the config file's folder)."""
     config = copy.deepcopy(config)
-    for key in PATH_KEYS:
-        if config.get(key):
-            config[key] = workdir_relative(Path(config_dir) / os.path.expanduser(config[key]))
+    for dpath in PATH_KEYS:
+        *section, key = dpath.split("/")
+        holder = config.get(section[0], {}) if section else config
+        if holder.get(key):
+            holder[key] = workdir_relative(Path(config_dir) / os.path.expanduser(holder[key]))
     for dpath in PATH_LIST_KEYS:
         section, key = dpath.split("/")
         paths = config.get(section, {}).get(key)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from config_loader import load_config, validate_config
 from input_error import InputError
 
@@ -59,11 +60,20 @@ def test_paths_are_relative_to_the_config_folder(tmp_path, monkeypatch):
     assert config["reference"] == "/data/ref.fa"
     assert config["regions"] == "batch/t.bed"
     lists = load_config(
-        {"samples": "s", "reference": "r", "sites": {"files": ["p.vcf"]}, "pgs": {"scoring_files": ["/x/PGS1.txt", "a.txt"]}},
+        {
+            "samples": "s",
+            "reference": "r",
+            "sites": {"files": ["p.vcf"]},
+            "pgs": {"scoring_files": ["/x/PGS1.txt", "a.txt"]},
+        },
         batch,
         SCHEMA,
     )
     assert lists["sites"]["files"] == ["batch/p.vcf"]
+    nested = load_config(
+        {"samples": "s", "reference": "r", "structure": {"panel": "panel/GRCH37.sites"}}, batch, SCHEMA
+    )
+    assert nested["structure"]["panel"] == "batch/panel/GRCH37.sites" and nested["pgx"]["panel"] is None
     assert lists["pgs"]["scoring_files"] == ["/x/PGS1.txt", "batch/a.txt"]
     outside = load_config({"samples": "sheet.tsv", "reference": "r.fa"}, tmp_path.parent / "elsewhere", SCHEMA)
     assert outside["samples"] == str(tmp_path.parent / "elsewhere" / "sheet.tsv")

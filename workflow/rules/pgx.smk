@@ -1,13 +1,11 @@
 # Pharmacogene star alleles and CPIC phenotypes for the whole batch (PharmCAT definitions, GRCh38 positions):
 # one job writes results/pgx/pgx_calls.json and .tsv. `pgx.enabled: auto` runs it only on GRCh38 with genotypes
 # at the panel positions (pgx.vcf, or sites.files for results/calls/{caller}/sites.vcf.gz), so not on the demo.
-import os
-
-from config_loader import workdir_relative
 import pgx_match
 
+# pgx.vcf and pgx.panel were resolved relative to the config file's folder by config_loader.
 PGX_VCF = (
-    workdir_relative(CONFIG_DIR / os.path.expanduser(config["pgx"]["vcf"]))
+    config["pgx"]["vcf"]
     if config["pgx"]["vcf"]
     else (
         f"results/calls/{PRIMARY_CALLER}/sites.vcf.gz"
@@ -16,7 +14,7 @@ PGX_VCF = (
     )
 )
 PGX_PANEL = (
-    workdir_relative(CONFIG_DIR / os.path.expanduser(config["pgx"]["panel"]))
+    config["pgx"]["panel"]
     if config["pgx"]["panel"]
     else str(Path(workflow.basedir) / "config" / "panels" / "pgx")
 )

@@ -1,0 +1,116 @@
+# Population structure of the cohort from the primary caller's calls (results/af/):
+# relatedness (KING-robust kinship, checked against the sheet's father/mother), ancestry on a
+# labelled reference panel (structure.panel; skipped when null) and population-genetics statistics.
+# One script per rule, so the structure stage is three rules.
+EXTRA_TARGETS.extend(
+    [
+        "results/af/relatedness.tsv",
+        "results/af/kinship.png",
+        "results/af/ancestry.tsv",
+        "results/af/pca.png",
+        "results/af/popgen_variants.tsv",
+        "results/af/popgen_samples.tsv",
+        "results/af/sfs.tsv",
+        "results/af/fst.tsv",
+    ]
+)
+
+
+# Panel paths were resolved relative to the config file's folder by config_loader.
+STRUCTURE = config["structure"]
+PANEL = STRUCTURE["panel"]
+PANEL_LABELS = STRUCTURE["panel_labels"]
+if PANEL and not PANEL_LABELS:
+    raise WorkflowError(
+        "genorisk: structure.panel is set but structure.panel_labels is not (the panel's labels are needed)"
+    )
+# The panel's files are named inputs (none without a panel), so a changed panel re-runs ancestry.
+PANEL_INPUTS = {"panel": PANEL, "panel_labels": PANEL_LABELS} if PANEL else {}
+if PANEL and STRUCTURE["panel_format"] == "peddy":
+    PANEL_INPUTS["panel_matrix"] = f"{PANEL}.bin.gz"
+
+
+rule relatedness:
+    input:
+        vcf=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz",
+        tbi=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz.tbi",
+    output:
+        relatedness="results/af/relatedness.tsv",
+        kinship="results/af/kinship.png",
+    log:
+        "logs/af/relatedness.log",
+    benchmark:
+        "benchmarks/af/relatedness.tsv"
+    retries: 1
+    conda:
+        "../../envs/structure.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(4000),
+        runtime=by_attempt(60),
+    params:
+        pedigree={
+            s: {
+                "father": SAMPLES[s].get("father", ""),
+                "mother": SAMPLES[s].get("mother", ""),
+            }
+            for s in SAMPLE_IDS
+        },
+        min_sites=lookup(dpath="structure/kinship_min_sites", within=config),
+    script:
+        "../../scripts/kinship.py"
+
+
+rule population_structure:
+    input:
+        **PANEL_INPUTS,
+        vcf=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz",
+        tbi=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz.tbi",
+    output:
+        ancestry="results/af/ancestry.tsv",
+        pca="results/af/pca.png",
+    log:
+        "logs/af/population_structure.log",
+    benchmark:
+        "benchmarks/af/population_structure.tsv"
+    retries: 1
+    conda:
+        "../../envs/structure.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(4000),
+        runtime=by_attempt(60),
+    params:
+        panel_format=lookup(dpath="structure/panel_format", within=config),
+        min_probability=lookup(dpath="structure/min_probability", within=config),
+        min_sites=lookup(dpath="structure/min_sites", within=config),
+    script:
+        "../../scripts/ancestry.py"
+
+
+rule popgen_stats:
+    input:
+        vcf=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz",
+        tbi=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz.tbi",
+    output:
+        variants="results/af/popgen_variants.tsv",
+        samples="results/af/popgen_samples.tsv",
+        sfs="results/af/sfs.tsv",
+        fst="results/af/fst.tsv",
+    log:
+        "logs/af/popgen_stats.log",
+    benchmark:
+        "benchmarks/af/popgen_stats.tsv"
+    retries: 1
+    conda:
+        "../../envs/structure.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(4000),
+        runtime=by_attempt(60),
+    params:
+        build=config["build"],
+        sexes={s: SAMPLES[s].get("sex", "") for s in SAMPLE_IDS},
+        populations={s: SAMPLES[s].get("population", "") for s in SAMPLE_IDS},
+    script:
+        "../../scripts/popgen_stats.py"

@@ -5,6 +5,7 @@ import subprocess
 
 import pysam
 import pytest
+
 from call_chunk_bcftools import call_chunk, read_group_lines
 from gather_calls import gather
 from genomic_chunks import split_into_chunks
@@ -35,9 +36,8 @@ def plain_reference(tmp_path_factory):
 
 def records(vcf):
     """[(chrom, pos, ref, alt, genotypes...)] of a VCF/BCF, genotypes as '0/1' strings."""
-    out = subprocess.run(
-        ["bcftools", "query", "-f", "%CHROM\t%POS\t%REF\t%ALT[\t%GT]\n", str(vcf)], capture_output=True, text=True, check=True
-    )
+    fmt = "%CHROM\t%POS\t%REF\t%ALT[\t%GT]\n"
+    out = subprocess.run(["bcftools", "query", "-f", fmt, str(vcf)], capture_output=True, text=True, check=True)
     return [tuple(line.split("\t")) for line in out.stdout.splitlines()]
 
 

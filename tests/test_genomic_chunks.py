@@ -1,6 +1,7 @@
 """Chunking of the calling target: equal sizes by hand arithmetic, no base lost or doubled."""
 
 import pytest
+
 from genomic_chunks import read_bed, split_into_chunks, target_intervals
 from input_error import InputError
 

@@ -47,7 +47,8 @@ def test_env_pins_match_the_pip_and_apt_setup(env):
     assert "defaults" not in spec["channels"], f"{env.name}: the defaults channel is not reproducible for all users"
     pip, apt = pip_pins(), apt_upstream_pins()
     for dep in spec["dependencies"]:
-        assert isinstance(dep, str) and re.fullmatch(r"[A-Za-z0-9_.-]+=[0-9][^=*]*", dep), f"{env.name}: {dep} is not pinned"
+        pinned = isinstance(dep, str) and re.fullmatch(r"[A-Za-z0-9_.-]+=[0-9][^=*]*", dep)
+        assert pinned, f"{env.name}: {dep} is not pinned"
         name, version = dep.split("=")
         if name == "python":
             assert version == "3.11", f"{env.name}: python {version}, the set-up uses 3.11"
@@ -55,4 +56,5 @@ def test_env_pins_match_the_pip_and_apt_setup(env):
         where, setup_name = SETUP_NAME.get(name, ("apt" if name in APT_TOOLS else "pip", name))
         pins = apt if where == "apt" else pip
         assert setup_name in pins, f"{env.name}: {name} is not pinned in the {where} set-up"
-        assert pins[setup_name] == version, f"{env.name}: {name}={version} but the {where} set-up pins {pins[setup_name]}"
+        have = pins[setup_name]
+        assert have == version, f"{env.name}: {name}={version} but the {where} set-up pins {have}"

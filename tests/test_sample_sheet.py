@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from input_error import InputError
 from sample_sheet import read_sample_sheet
 
@@ -41,9 +42,12 @@ def test_good_sheet_resolves_paths_relative_to_the_sheet(tmp_path, monkeypatch):
         ("sample_id\talignment\n../x\ta.bam\n", r"row 1: sample_id '\.\./x' is not allowed"),
         ("sample_id\talignment\nS1;rm\ta.bam\n", r"row 1: sample_id 'S1;rm' is not allowed"),
         ("sample_id\talignment\n..\ta.bam\n", r"row 1: sample_id '\.\.' is not allowed"),
-        ("sample_id\talignment\nS1\tmissing.bam\n", r"row 1 \(sample 'S1'\): column 'alignment': file missing\.bam does not exist"),
-        ("sample_id\talignment\nS1\ta.fastq\n", r"row 1 \(sample 'S1'\): column 'alignment': 'a\.fastq' is not a \.bam"),
-        ("sample_id\talignment\tsex\nS1\ta.bam\tF\n", r"row 1 \(sample 'S1'\): column 'sex': 'F' is not one of female, male"),
+        (
+            "sample_id\talignment\nS1\tmissing.bam\n",
+            r"\(sample 'S1'\): column 'alignment': file missing\.bam does not exist",
+        ),
+        ("sample_id\talignment\nS1\ta.fastq\n", r"\(sample 'S1'\): column 'alignment': 'a\.fastq' is not a \.bam"),
+        ("sample_id\talignment\tsex\nS1\ta.bam\tF\n", r"\(sample 'S1'\): column 'sex': 'F' is not one of female, male"),
         ("sample_id\talignment\nS1\t\n", r"row 1 \(sample 'S1'\): column 'alignment' is empty or missing"),
         ("sample_id\talignment\nS1\ta.bam\textra\n", r"row 1 has 3 fields, the header has 2"),
     ],

@@ -9,11 +9,15 @@ import csv
 import subprocess
 
 import pytest
+
 from workflow_runner import bcftools_env, query, snakemake
 
 pytestmark = pytest.mark.workflow
 TRIO = "giab_ceph_trio_hg002_chr20_grch37"
-TRUTH = "truth/HG001_chr20_GRCh37_GIAB_highconf_CG-IllFB-IllGATKHC-Ion-10X-SOLID_CHROM1-X_v.3.3.2_highconf_PGandRTGphasetransfer.vcf.gz"
+TRUTH = (
+    "truth/HG001_chr20_GRCh37_GIAB_highconf_CG-IllFB-IllGATKHC-Ion-10X-SOLID_CHROM1-X_v.3.3.2"
+    "_highconf_PGandRTGphasetransfer.vcf.gz"
+)
 SHEET = {
     "HG001": "bam/HG001.chr20.10_10p1mb_sorted.bam",
     "NA12891": "bam/NA12891.chr20.10_10p1mb_sorted.bam",
@@ -57,7 +61,8 @@ def clipped_truth_bed(data, folder):
 def snvs(vcf, sample, bed):
     """{(pos, ref, alt): GT} of a sample's non-reference SNVs inside bed, multi-allelics split."""
     split = subprocess.run(
-        f"bcftools view -s {sample} -R {bed} {vcf} -Ou | bcftools norm -m -any -Ou | bcftools view -v snps -i 'GT=\"alt\"'",
+        f"bcftools view -s {sample} -R {bed} {vcf} -Ou | bcftools norm -m -any -Ou"
+        " | bcftools view -v snps -i 'GT=\"alt\"'",
         shell=True, capture_output=True, check=True,
     ).stdout  # fmt: skip
     lines = subprocess.run(["bcftools", "query", "-f", "%POS\t%REF\t%ALT\t[%GT]\n", "-"], input=split,

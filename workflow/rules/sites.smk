@@ -1,7 +1,7 @@
 # Known sites: every QC-passing sample genotyped at every listed position (hom-ref included, ./. where
 # the reads are too few), so a panel reader such as PharmCAT can tell "reference" from "not covered".
 # bcftools genotypes the given alleles for every caller's folder (scripts/genotype_sites.py says why).
-if config["sites"]["files"]:
+if config["sites"]["files"] or CARRIER_SITES:
     EXTRA_TARGETS.extend(expand("results/calls/{caller}/sites.vcf.gz", caller=CALLERS))
 
 
@@ -11,7 +11,7 @@ rule genotype_sites:
         fasta=REFERENCE,
         fai=REFERENCE_FAI,
         batch_qc="results/qc/batch_qc.tsv",
-        sites=lookup(dpath="sites/files", within=config),
+        sites=[*config["sites"]["files"], *CARRIER_SITES],
     output:
         vcf="results/calls/{caller}/sites.vcf.gz",
         tbi="results/calls/{caller}/sites.vcf.gz.tbi",

@@ -1,0 +1,125 @@
+"""Rule carrier_findings: every sample's status at every carrier-panel variant, and its APOE genotype, one batch file.
+
+Input: a VCF/BCF with genotypes at the panel positions, hom-ref included (the workflow's
+results/calls/{caller}/sites.vcf.gz from rule genotype_sites, whose sites include resources/panels/carrier_sites.vcf),
+and the panel (config/panels/carrier/carrier_panel.tsv, checked by scripts/carrier_panel.py).
+Outputs:
+    carrier_findings.json  {sample_id: [findings]}: one finding per panel row (panel order; status found /
+                           not_found / no_call, genotype in panel allele numbers, zygosity, depth, reason, and the
+                           row's ClinVar annotation), then one "apoe_genotype" finding (e2/e3/e4 or no_call).
+    carrier_findings.tsv   one line per sample and finding, TSV_COLUMNS.
+Samples: the sheet's order; a sheet sample absent from the VCF (failed QC: not genotyped) gets no_call everywhere,
+with that reason. A panel position missing from the VCF is no_call, never not_found.
+"""
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from atomic import write_text
+from carrier_panel import STATUS_NO_CALL, find_carriers, load_panel, read_site_calls
+from input_error import InputError
+from rule_logging import get_logger, setup_logging
+
+TSV_COLUMNS = [
+    "sample_id",
+    "kind",
+    "gene",
+    "hgvs",
+    "rsid",
+    "chrom",
+    "pos",
+    "ref",
+    "alt",
+    "status",
+    "genotype",
+    "zygosity",
+    "depth",
+    "clinical_significance",
+    "review_status",
+    "condition",
+    "reason",
+]
+NA = "NA"
+ABSENT_REASON = "sample not in the genotype file (e.g. failed QC)"
+
+
+def absent_sample_findings(panel):
+    """The findings of a sample the VCF does not have: no_call for every row and for APOE."""
+    findings = find_carriers(panel, {})
+    for finding in findings:
+        finding["reason" if finding["kind"] == "panel_variant" else "note"] = ABSENT_REASON
+    return findings
+
+
+def batch_findings(vcf_path, panel_path, samples=None, min_depth=8):
+    """{sample: [findings]} in sheet order (`samples`; None: the VCF's samples)."""
+    log = get_logger()
+    panel = load_panel(panel_path)
+    log.info("panel: %d variants in %d genes", len(panel), len({v.gene for v in panel}))
+    wanted, calls = read_site_calls(vcf_path, samples)
+    if samples and not wanted:
+        raise InputError(f"{vcf_path}: none of the sample sheet's IDs is a sample of this VCF")
+    order = samples if samples is not None else wanted
+    results = {}
+    for sample in order:
+        results[sample] = find_carriers(panel, calls[sample], min_depth) if sample in calls else None
+    absent = [s for s, r in results.items() if r is None]
+    for sample in absent:
+        results[sample] = absent_sample_findings(panel)
+    if absent:
+        log.info("%d sample(s) not in the genotype file (all no_call): %s", len(absent), ", ".join(absent))
+    for sample in wanted:
+        counts = Counter(f["status"] for f in results[sample] if f["kind"] == "panel_variant")
+        apoe = next(f for f in results[sample] if f["kind"] == "apoe_genotype")
+        log.info(
+            "%s: %d found, %d not_found, %d no_call; APOE %s",
+            sample,
+            counts["found"],
+            counts["not_found"],
+            counts[STATUS_NO_CALL],
+            apoe["genotype"] or "no_call",
+        )
+    return results
+
+
+def _text(value):
+    return NA if value is None else str(value)
+
+
+def tsv_lines(results):
+    """The TSV text lines (header first)."""
+    lines = ["\t".join(TSV_COLUMNS)]
+    for sample, findings in results.items():
+        for f in findings:
+            row = {**f, "sample_id": sample}
+            if f["kind"] == "apoe_genotype":
+                row = {"sample_id": sample, "kind": f["kind"], "gene": "APOE", "status": f["status"]}
+                row.update(genotype=f["genotype"], reason=f["note"])
+            lines.append("\t".join(_text(row.get(column)) for column in TSV_COLUMNS))
+    return lines
+
+
+def write_carrier_findings(vcf_path, panel_path, json_path, tsv_path, samples=None, min_depth=8):
+    """Write the batch JSON and TSV (atomically); returns the results."""
+    results = batch_findings(vcf_path, panel_path, samples, min_depth)
+    write_text(json_path, json.dumps(results, indent=1) + "\n")
+    write_text(tsv_path, "\n".join(tsv_lines(results)) + "\n")
+    get_logger().info("wrote %s and %s", Path(json_path).name, Path(tsv_path).name)
+    return results
+
+
+def main(smk):
+    setup_logging(smk.log[0])
+    write_carrier_findings(
+        smk.input.vcf,
+        smk.input.panel,
+        smk.output.json,
+        smk.output.tsv,
+        samples=list(smk.params.samples),
+        min_depth=smk.params.min_depth,
+    )
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821

@@ -31,6 +31,36 @@ rule call_chunk_bcftools:
         "../../scripts/call_chunk_bcftools.py"
 
 
+rule call_chunk_freebayes:
+    input:
+        unpack(cohort_alignments),
+        fasta=REFERENCE,
+        fai=REFERENCE_FAI,
+        batch_qc="results/qc/batch_qc.tsv",
+        regions=regions_bed(),
+    output:
+        bcf=temp("results/calls/freebayes/chunks/{chunk}.bcf"),
+    log:
+        "logs/calls/freebayes/chunk_{chunk}.log",
+    benchmark:
+        "benchmarks/calls/freebayes/chunk_{chunk}.tsv"
+    retries: 1
+    conda:
+        "../../envs/freebayes.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(2000),
+        runtime=by_attempt(120),
+    params:
+        samples=SAMPLE_IDS,
+        chunk="{chunk}",
+        n_chunks=len(CHUNKS),
+        min_mapq=lookup(dpath="calling/min_mapq", within=config),
+        min_baseq=lookup(dpath="calling/min_baseq", within=config),
+    script:
+        "../../scripts/call_chunk_freebayes.py"
+
+
 rule gather_calls:
     input:
         chunks=expand("results/calls/{{caller}}/chunks/{chunk}.bcf", chunk=CHUNKS),
@@ -49,5 +79,7 @@ rule gather_calls:
     resources:
         mem_mb=by_attempt(2000),
         runtime=by_attempt(60),
+    params:
+        filters=lookup(dpath="filters", within=config),
     script:
         "../../scripts/gather_calls.py"

@@ -22,7 +22,7 @@ setup: $(BIN)/.runtime
 setup-test: $(BIN)/.test
 
 demo: setup
-	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --cores $(CORES) --workflow-profile workflow/profiles/local
 	@echo
 	@echo "Reports: results/report/*.html (one per sample); batch QC: results/qc/batch_qc.tsv"
 
@@ -37,3 +37,9 @@ test: lint
 
 clean-demo:
 	rm -rf results resources logs .snakemake benchmarks/*/
+
+# `make verify` (or `make verify BATCH=/my/batch`): check a finished batch against its results/manifest.sha256
+# without rerunning anything; lists files that differ, are missing or are extra. Needs only Python's standard library.
+.PHONY: verify
+verify:
+	$(PYTHON) scripts/verify_manifest.py --directory $(or $(BATCH),.) results/manifest.sha256

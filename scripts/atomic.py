@@ -8,6 +8,18 @@ import os
 import tempfile
 from pathlib import Path
 
+# Mode of finished outputs, octal ("600" owner-only, "640" group-read; unset: mkstemp's 0600), set for the whole run
+# by apply_permission_mode from config `permissions.mode` (deliver.smk) and inherited by every job.
+FILE_MODE_ENV = "GENORISK_FILE_MODE"
+PERMISSION_MODES = {"owner-only": (0o077, "600"), "group-read": (0o027, "640")}  # mode -> (umask, file mode)
+
+
+def apply_permission_mode(mode):
+    """Owner-only or group-readable for everything this process and its children create: umask + FILE_MODE_ENV."""
+    umask, file_mode = PERMISSION_MODES[mode]
+    os.umask(umask)
+    os.environ[FILE_MODE_ENV] = file_mode
+
 
 @contextlib.contextmanager
 def atomic_path(target, suffix=""):
@@ -22,6 +34,7 @@ def atomic_path(target, suffix=""):
     os.close(fd)
     try:
         yield tmp
+        os.chmod(tmp, int(os.environ.get(FILE_MODE_ENV, "600"), 8))
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):

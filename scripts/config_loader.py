@@ -16,9 +16,20 @@ from input_error import InputError
 # libyaml's safe loader when PyYAML has it: the same result, ~10x faster (schemas are read at every start).
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Config keys ("key" or "section/key") holding paths, resolved relative to the config file's folder.
-PATH_KEYS = ("samples", "reference", "regions", "structure/panel", "structure/panel_labels", "pgx/vcf", "pgx/panel")
+PATH_KEYS = (
+    "samples",
+    "reference",
+    "regions",
+    "structure/panel",
+    "structure/panel_labels",
+    "pgx/vcf",
+    "pgx/panel",
+    "deliver/secret_file",
+    "carrier/panel",
+    "carrier/vcf",
+)
 # Nested keys ("section/key") holding lists of paths, resolved item by item the same way.
-PATH_LIST_KEYS = ("sites/files", "pgs/scoring_files")
+PATH_LIST_KEYS = ("sites/files", "pgs/scoring_files", "deliver/recipients")
 
 
 def _key_path(error):

@@ -1,0 +1,115 @@
+# Reproducibility and data protection: the provenance record, pseudonymised deliverables per sample, and the
+# manifest of every result file (the last rule). Also sets who may read what the workflow writes (`permissions`).
+from atomic import apply_permission_mode
+from make_manifest import targets_except
+from provenance import git_state
+from sample_sheet import INPUT_COLUMNS
+
+PROVENANCE = "results/provenance.json"
+DELIVER_DIR = "results/deliver"
+PSEUDONYMS = "results/restricted/pseudonyms.tsv"
+MANIFEST = "results/manifest.sha256"
+
+EXTRA_TARGETS += [PROVENANCE, DELIVER_DIR, PSEUDONYMS, MANIFEST]
+
+# Set at parse time, so every job (a subprocess, or a cluster job that re-reads the workflow) inherits it: the umask
+# covers what Snakemake and the tools create, atomic outputs get the matching file mode before their rename.
+apply_permission_mode(config["permissions"]["mode"])
+
+# The config loader resolved deliver.secret_file and deliver.recipients against the config file's folder.
+DELIVER_SECRET = config["deliver"]["secret_file"]
+RECIPIENTS = config["deliver"]["recipients"]
+# Per-sample input files of the sheet (alignment, truth files): hashed in the provenance, their names kept out
+# of the deliverables.
+SAMPLE_FILES = {
+    s: {c: SAMPLES[s][c] for c in INPUT_COLUMNS if c in SAMPLES[s]} for s in SAMPLE_IDS
+}
+# The sheet's optional pseudonym column replaces the keyed-hash pseudonym of its row.
+PSEUDONYM_OVERRIDES = {
+    s: SAMPLES[s]["pseudonym"] for s in SAMPLE_IDS if SAMPLES[s].get("pseudonym")
+}
+TOOLS = ["samtools", "bcftools", "tabix", *(c for c in CALLERS if c != "bcftools")]
+
+
+rule provenance:
+    input:
+        sheet=config["samples"],
+        reference=config["reference"],
+        regions=regions_bed(),
+        sample_files=[p for files in SAMPLE_FILES.values() for p in files.values()],
+        version=Path(workflow.basedir) / "VERSION",
+    output:
+        json=PROVENANCE,
+    log:
+        "logs/deliver/provenance.log",
+    benchmark:
+        "benchmarks/deliver/provenance.tsv"
+    conda:
+        "../../envs/deliver.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(1000),
+        runtime=by_attempt(240),
+    params:
+        config=config,
+        config_dir=str(CONFIG_DIR),
+        config_files=[str(p) for p in workflow.configfiles],
+        sample_files=SAMPLE_FILES,
+        git=git_state(workflow.basedir),
+        tools=TOOLS,
+    script:
+        "../../scripts/provenance.py"
+
+
+rule deliver:
+    input:
+        json=expand("results/report/{sample}.json", sample=SAMPLE_IDS),
+        html=expand("results/report/{sample}.html", sample=SAMPLE_IDS),
+        vcf=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz",
+        tbi=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz.tbi",
+        batch_qc="results/qc/batch_qc.tsv",
+        af_samples="results/af/samples.tsv",
+        schema=SCHEMAS / "report.schema.json",
+        secret=[DELIVER_SECRET] if DELIVER_SECRET else [],
+    output:
+        deliver=directory(DELIVER_DIR),
+        mapping=PSEUDONYMS,
+    log:
+        "logs/deliver/deliver.log",
+    benchmark:
+        "benchmarks/deliver/deliver.tsv"
+    conda:
+        "../../envs/deliver.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(2000),
+        runtime=by_attempt(120),
+    params:
+        samples=SAMPLE_IDS,
+        overrides=PSEUDONYM_OVERRIDES,
+        input_files=SAMPLE_FILES,
+        secret_file=DELIVER_SECRET,
+        default_secret=".genorisk/secret",
+        recipients=RECIPIENTS,
+    script:
+        "../../scripts/deliver.py"
+
+
+# Input: every final target of every stage but the manifest itself, listed when the DAG is built.
+rule manifest:
+    input:
+        targets_except(all_targets, [MANIFEST]),
+    output:
+        manifest=MANIFEST,
+    log:
+        "logs/deliver/manifest.log",
+    benchmark:
+        "benchmarks/deliver/manifest.tsv"
+    conda:
+        "../../envs/deliver.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(1000),
+        runtime=by_attempt(120),
+    script:
+        "../../scripts/make_manifest.py"

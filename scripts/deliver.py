@@ -34,7 +34,6 @@ from atomic import FILE_MODE_ENV, atomic_path
 from pseudonym import assign_pseudonyms, ensure_default_secret, read_secret, readable_by_others, write_mapping
 from rule_logging import get_logger, setup_logging
 
-FIGURE_KEYS = ("counts", "scatter")  # the figures render_reports.render_html embeds, in page order
 PNG_DATA = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 ID_CHARS = "A-Za-z0-9_-"  # characters that continue a sample ID token ('.' may end a sentence, so it is a boundary)
 STAGING_PREFIX = ".deliver."
@@ -131,8 +130,8 @@ def embedded_pngs(page):
 def check_rebuild(report, page, number):
     """Raise DeliveryError unless render_html rebuilds `page` exactly from `report` and the page's own figures."""
     images = embedded_pngs(page)
-    figures = dict(zip(FIGURE_KEYS, images)) if len(images) == len(FIGURE_KEYS) else {}
-    if len(images) not in (0, len(FIGURE_KEYS)) or render_reports.render_html(report, figures) != page:
+    keys = render_reports.figure_keys(report)
+    if len(images) != len(keys) or render_reports.render_html(report, dict(zip(keys, images))) != page:
         raise DeliveryError(
             f"report {number}: its HTML cannot be rebuilt from its JSON (the report stage changed?); delivery "
             "stops instead of delivering a page whose content was not checked for sample IDs"
@@ -140,18 +139,11 @@ def check_rebuild(report, page, number):
 
 
 def delivered_html(report, cohort):
-    """The delivered page: render_html of the delivered report, figures drawn under its pseudonym.
+    """The delivered page: render_html of the delivered report, every figure redrawn under its pseudonym.
 
     `cohort`: {pseudonym: row} for the in-cohort samples, as render_reports.cohort_table gives it.
     """
-    figures = {}
-    if report["variants"]["called"]:
-        name = report["sample_id"]
-        figures = {
-            "counts": render_reports.counts_figure(cohort, name),
-            "scatter": render_reports.het_callrate_figure(cohort, name),
-        }
-    return render_reports.render_html(report, figures)
+    return render_reports.render_html(report, render_reports.figures_for(report, cohort))
 
 
 def pseudonymised_cohort(vcf, af_samples, batch_qc, mapping, log):

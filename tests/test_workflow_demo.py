@@ -37,7 +37,8 @@ def test_every_stable_output_exists(demo_run):
     expected = ["results/qc/batch_qc.tsv", "results/af/variants.tsv", "results/af/samples.tsv"]
     expected += [f"results/calls/bcftools/cohort.vcf.gz{ext}" for ext in ("", ".tbi")]
     expected += [f"results/qc/{s}.qc.json" for s in SAMPLES]
-    expected += [f"results/report/{s}.{ext}" for s in SAMPLES for ext in ("json", "html")]
+    expected += [f"results/report/{s}.{ext}" for s in SAMPLES for ext in ("json", "html", "pdf")]
+    expected += ["results/report/batch_summary.tsv"]
     missing = [p for p in expected if not (workdir / p).is_file()]
     assert not missing
 

@@ -1,21 +1,68 @@
-# Per-sample reports (JSON findings, then self-contained HTML), rendered for a group of
-# samples per job: one rule per group, so a large batch is not thousands of tiny jobs.
+# Per-sample reports (JSON findings, self-contained HTML, PDF), rendered for a group of samples per job: one rule
+# per group, so a large batch is not thousands of tiny jobs. Every later stage is an optional input (an empty list
+# when the stage is off in this batch); its section then says "Not run: <why>" (scripts/report_stages.py).
+# Then one batch-level table: results/report/batch_summary.tsv.
+import report_stages
+
+EXTRA_TARGETS.extend(
+    [
+        *expand("results/report/{sample}.pdf", sample=SAMPLE_IDS),
+        "results/report/batch_summary.tsv",
+    ]
+)
+
+SITES_GENOTYPED = bool(config["sites"]["files"] or CARRIER_SITES)
+REPORT_NOT_RUN = report_stages.not_run_reasons(
+    config, PGX_ENABLED, CARRIER_ENABLED, SITES_GENOTYPED
+)
+# Panel files whose SHA-256 each report records, with the role shown for them.
+REPORT_PANELS = {
+    **(
+        {path: "pharmacogenomics panel" for path in PGX_PANEL_FILES}
+        if PGX_ENABLED
+        else {}
+    ),
+    **({PGX_EXEMPTIONS: "pharmacogenomics panel"} if PGX_ENABLED else {}),
+    **({CARRIER_PANEL: "carrier panel"} if CARRIER_ENABLED else {}),
+}
+REPORT_STAGE_INPUTS = {
+    "pgx": ["results/pgx/pgx_calls.json"] if PGX_ENABLED else [],
+    "carrier": ["results/carrier/carrier_findings.json"] if CARRIER_ENABLED else [],
+    "prs_tsv": ["results/prs/scores.tsv"] if config["pgs"]["scoring_files"] else [],
+    "prs_json": ["results/prs/scores.json"] if config["pgs"]["scoring_files"] else [],
+    "sites_vcf": (
+        [f"results/calls/{PRIMARY_CALLER}/sites.vcf.gz"] if SITES_GENOTYPED else []
+    ),
+    "ancestry": "results/af/ancestry.tsv",
+    "popgen_samples": "results/af/popgen_samples.tsv",
+    "relatedness": "results/af/relatedness.tsv",
+    "panels": list(REPORT_PANELS),
+}
+# The provenance record, when the workflow has a rule making it (workflow/rules/deliver.smk).
+REPORT_PROVENANCE = report_stages.made_by(
+    rules, "provenance", "results/provenance.json"
+)
+
+
 for part, part_samples in enumerate(REPORT_PARTS):
 
     rule:
         name:
             f"render_reports_{part}"
         input:
+            **REPORT_STAGE_INPUTS,
             qc=expand("results/qc/{sample}.qc.json", sample=part_samples),
             batch_qc="results/qc/batch_qc.tsv",
             vcf=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz",
             tbi=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz.tbi",
             af_variants="results/af/variants.tsv",
             af_samples="results/af/samples.tsv",
+            provenance=REPORT_PROVENANCE,
             schema=SCHEMAS / "report.schema.json",
         output:
             json=expand("results/report/{sample}.json", sample=part_samples),
             html=expand("results/report/{sample}.html", sample=part_samples),
+            pdf=expand("results/report/{sample}.pdf", sample=part_samples),
         log:
             f"logs/report/part_{part}.log",
         benchmark:
@@ -25,10 +72,34 @@ for part, part_samples in enumerate(REPORT_PARTS):
         threads: 1
         resources:
             mem_mb=by_attempt(2000),
-            runtime=by_attempt(30),
+            runtime=by_attempt(60),
         params:
             samples=part_samples,
             caller=PRIMARY_CALLER,
             build=config["build"],
+            not_run=REPORT_NOT_RUN,
+            panel_roles=REPORT_PANELS,
+            sites_min_depth=config["sites"]["min_depth"],
         script:
             "../../scripts/render_reports.py"
+
+
+rule batch_summary:
+    input:
+        json=expand("results/report/{sample}.json", sample=SAMPLE_IDS),
+    output:
+        tsv="results/report/batch_summary.tsv",
+    log:
+        "logs/report/batch_summary.log",
+    benchmark:
+        "benchmarks/report/batch_summary.tsv"
+    conda:
+        "../../envs/report.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(1000),
+        runtime=by_attempt(30),
+    params:
+        samples=SAMPLE_IDS,
+    script:
+        "../../scripts/batch_summary.py"

@@ -3,8 +3,10 @@
 Columns (tab-separated, one header line):
     sample_id  verdict  in_cohort  mean_depth  breadth  mapped_rate  duplicate_rate  total_reads  reasons
 `in_cohort` is "yes" unless the verdict is "fail": failed samples are kept out of the cohort calls,
-and the calling rule reads this column (through `cohort_samples`). Numbers are written as in the
-JSON (6 significant digits), "NA" when undefined; `reasons` are joined with "; " (empty when none).
+and the calling rule reads this column (through `cohort_samples`). A sheet row that arrives already called
+(a VCF, scripts/vcf_rows_qc.py) has the verdict "not_applicable", NA metrics and in_cohort "yes".
+Numbers are written as in the JSON (6 significant digits), "NA" when undefined; `reasons` are joined
+with "; " (empty when none).
 
 `read_batch_qc(path)` and `cohort_samples(path)` are the readers other scripts import.
 """
@@ -28,7 +30,7 @@ COLUMNS = (
     "reasons",
 )
 METRIC_COLUMNS = ("mean_depth", "breadth", "mapped_rate", "duplicate_rate", "total_reads")
-VERDICTS = ("pass", "warn", "fail")
+VERDICTS = ("pass", "warn", "fail", "not_applicable")
 REASON_SEPARATOR = "; "
 NA = "NA"
 

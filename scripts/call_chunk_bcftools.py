@@ -9,9 +9,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from batch_qc import cohort_samples
-
 from atomic import atomic_path
+from batch_qc import cohort_samples
 from genomic_chunks import read_fai, split_into_chunks, target_intervals, write_bed
 from input_error import InputError
 from rule_logging import setup_logging
@@ -75,7 +74,9 @@ def main(smk):
     wanted = set(cohort_samples(smk.input.batch_qc))
     if not wanted:
         raise InputError("every sample failed QC (see results/qc/batch_qc.tsv): there is no cohort to call")
-    order = [i for i, s in enumerate(smk.params.samples) if s in wanted]
+    order = [i for i, s in enumerate(smk.params.samples) if s in wanted]  # params.samples: the alignment rows
+    if not order:
+        raise InputError("every alignment failed QC (see results/qc/batch_qc.tsv): there is nothing to call")
     samples = [smk.params.samples[i] for i in order]
     regions = smk.input.regions[0] if smk.input.regions else None
     intervals = split_into_chunks(target_intervals(smk.input.fai, regions), n_chunks)[chunk]

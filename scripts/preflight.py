@@ -24,6 +24,14 @@ Checks, per alignment (BAM or CRAM):
 Reference: exists, is a file, non-empty, plain or gzip/bgzip (not bzip2/xz/zstd), starts with a '>'
 header. Regions BED (when configured): exists.
 
+Per VCF file of the sheet rows that arrive already called (column `vcf`; every distinct file read once,
+however many rows use it; the header only):
+- its header reads as VCF/BCF;
+- each row's `vcf_sample` is one of its columns; a row without vcf_sample needs a single-sample file;
+- when the reference's lengths are known and the file declares ##contig lines: at least one is a reference
+  contig ('chr22' vs '22' is refused with a hint). A ##contig length that differs from the reference's is a
+  warning (a note), not an error: the import's REF check decides (it stops when most records disagree).
+
 What is left to the jobs (documented decisions):
 - No .fai beside the user's FASTA (or an older one): lengths would need a full read of the FASTA,
   so the contig check is left to each qc_sample job (it runs against the prepared .fai).
@@ -49,6 +57,8 @@ from pathlib import Path
 import pysam
 
 from alignment_index import existing_index
+from gather_calls import header_samples, is_gvcf_header, vcf_header
+from import_vcf import contig_length_warnings, header_contigs
 from index_alignment import alignment_format, has_bgzf_eof
 from input_error import InputError
 from prepare_reference import open_fasta
@@ -371,6 +381,84 @@ def check_cram_md5(name, header, ref_md5, reference_name):
             )
 
 
+# ---------------------------------------------------------------- VCF rows
+
+
+def read_vcf_header(path):
+    """(header text, sample columns) of a VCF/BCF; InputError (without the row) when it cannot be read.
+
+    VCF text (plain, bgzip or plain gzip, which bcftools reads but htslib cannot seek in) is read up to its
+    #CHROM line; BCF (always BGZF) through htslib.
+    """
+    name = Path(path).name
+    try:
+        if str(path).endswith(".bcf"):
+            with quiet_htslib(), pysam.VariantFile(str(path)) as vcf:
+                return str(vcf.header), list(vcf.header.samples)
+        text = vcf_header(path)
+    except (OSError, ValueError, EOFError, UnicodeDecodeError, zlib.error) as error:
+        reason = str(error).replace(f"b'{path}'", name).replace(str(path), name)  # pysam names the whole path
+        raise InputError(f"{name} cannot be read as VCF/BCF ({reason})") from None
+    if not text.startswith("##fileformat=VCF") or "\n#CHROM" not in text:
+        raise InputError(f"{name} cannot be read as VCF/BCF (no ##fileformat=VCF line or no #CHROM header line)")
+    return text, header_samples(text)
+
+
+def check_vcf_row(name, columns, vcf_sample):
+    """InputError unless the row's column is in the file (or the file has exactly one column)."""
+    if vcf_sample is None:
+        if len(columns) != 1:
+            raise InputError(
+                f"{name} has {len(columns)} sample columns: name this row's column in vcf_sample"
+                if columns
+                else f"{name} has no sample columns (a sites-only VCF): it holds no genotypes to import"
+            )
+    elif vcf_sample not in columns:
+        shown = ", ".join(repr(c) for c in columns[:3]) + (", ..." if len(columns) > 3 else "")
+        raise InputError(f"{name} has no sample column {vcf_sample!r} (vcf_sample); it has {len(columns)}: {shown}")
+
+
+def check_vcf_contigs(name, contigs, reference):
+    """InputError when none of the VCF's ##contig names is a reference contig; return length warnings."""
+    if reference is None or reference.lengths is None or not contigs:
+        return []
+    if not any(c in reference.lengths for c in contigs):
+        first = next(iter(contigs))
+        alt = _renamed(first, reference.lengths)
+        hint = (
+            f": it names {first!r} what the reference {Path(reference.path).name} names {alt!r} ('chr' prefix vs "
+            "none); rename the VCF's contigs (bcftools annotate --rename-chrs)"
+            if alt
+            else f" (it has {first!r}, ...): it was called on another reference than {Path(reference.path).name}"
+        )
+        raise InputError(f"{name}: none of its ##contig names is a reference contig{hint}")
+    return contig_length_warnings(contigs, reference.lengths)
+
+
+def check_vcf_files(vcf_rows, reference, sheet):
+    """Check each VCF file once, with all rows using it: ([problems], [notes], number of gVCF files).
+
+    `vcf_rows`: {path: [(sample, row), ...]}.
+    """
+    problems, notes, n_gvcf = [], [], 0
+    for path, rows in vcf_rows.items():
+        name = Path(path).name
+        try:
+            text, columns = read_vcf_header(path)
+            warnings = check_vcf_contigs(name, header_contigs(text), reference)
+        except InputError as error:
+            problems += [f"{_row_label(sheet, sample, row)}: {error}" for sample, row in rows[:1]]
+            continue
+        n_gvcf += is_gvcf_header(text)
+        notes += [f"WARNING {name}: {w}; the REF check of its import decides" for w in warnings]
+        for sample, row in rows:
+            try:
+                check_vcf_row(name, columns, row.get("vcf_sample"))
+            except InputError as error:
+                problems.append(f"{_row_label(sheet, sample, row)}: {error}")
+    return problems, notes, n_gvcf
+
+
 # ---------------------------------------------------------------- the batch
 
 
@@ -387,13 +475,13 @@ def _row_label(sheet, sample, row):
     return f"{Path(str(sheet)).name} row {row['row']} (sample {sample!r})"
 
 
-def _combined(problems):
+def _combined(problems, noun="alignments"):
     """One InputError message for all problems of the batch (at most SHOWN_PROBLEMS listed)."""
     if len(problems) == 1:
         return problems[0]
     shown = "\n  ".join(problems[:SHOWN_PROBLEMS])
     more = f"\n  ... and {len(problems) - SHOWN_PROBLEMS} more" if len(problems) > SHOWN_PROBLEMS else ""
-    return f"{len(problems)} alignments have problems:\n  {shown}{more}"
+    return f"{len(problems)} {noun} have problems:\n  {shown}{more}"
 
 
 def _listed(samples):
@@ -402,7 +490,8 @@ def _listed(samples):
 
 
 def check_inputs(samples, reference, sheet, regions=None, may_be_made=frozenset()):
-    """Check the reference and every alignment of `samples` ({id: row with 'alignment' and 'row'}).
+    """Check the reference, every alignment and every VCF file of `samples` ({id: row with 'alignment' or
+    'vcf', and 'row'}).
 
     Raises one InputError listing every problem found; returns log lines (notes) when all is well.
     Files in `may_be_made` (made by a rule of the workflow) are skipped.
@@ -420,8 +509,14 @@ def check_inputs(samples, reference, sheet, regions=None, may_be_made=frozenset(
             )
     region_names = regions_contigs(regions) if regions and os.path.normpath(regions) not in made else None
     needed = needed_contigs(ref_info, region_names)
-    problems, headers, unindexed, skipped_made = [], {}, [], 0
+    problems, headers, unindexed, skipped_made, vcf_rows = [], {}, [], 0, {}
     for sample, row in samples.items():
+        if "vcf" in row:
+            if os.path.normpath(row["vcf"]) in made:
+                skipped_made += 1
+            else:
+                vcf_rows.setdefault(row["vcf"], []).append((sample, row))
+            continue
         path = row["alignment"]
         if os.path.normpath(path) in made:
             skipped_made += 1
@@ -447,8 +542,10 @@ def check_inputs(samples, reference, sheet, regions=None, may_be_made=frozenset(
                 f"CRAM reference MD5s of {len(skipped)} contigs not checked here (no .dict/.gzi, or beyond the "
                 f"{MD5_BUDGET_BASES // 1_000_000} Mb budget): htslib checks them when the CRAMs are decoded"
             )
-    if problems:
-        raise InputError(_combined(problems))
+    vcf_problems, vcf_notes, n_gvcf = check_vcf_files(vcf_rows, ref_info, sheet)
+    if problems or vcf_problems:
+        raise InputError(_combined(problems + vcf_problems, "inputs" if vcf_problems else "alignments"))
+    notes += vcf_notes
     if unindexed:
         notes.append(
             f"{len(unindexed)} of {len(headers)} alignments have no index beside them ({_listed(unindexed)}): "
@@ -456,8 +553,14 @@ def check_inputs(samples, reference, sheet, regions=None, may_be_made=frozenset(
         )
     n_cram = len(crams)
     made_note = f"; {skipped_made} made by the workflow are checked by the rule making them" if skipped_made else ""
+    n_vcf_rows = sum(len(rows) for rows in vcf_rows.values())
+    vcf_note = (
+        f", {len(vcf_rows)} VCF files ({n_gvcf} gVCF) for {n_vcf_rows} samples that arrive already called"
+        if vcf_rows
+        else ""
+    )
     notes.append(
-        f"inputs checked: {len(headers)} alignments ({len(headers) - n_cram} BAM, {n_cram} CRAM) "
+        f"inputs checked: {len(headers)} alignments ({len(headers) - n_cram} BAM, {n_cram} CRAM){vcf_note} "
         f"in {time.perf_counter() - started:.2f} s{made_note}"
     )
     return notes

@@ -109,7 +109,7 @@ def read_qc(path, expected_sample):
     if qc.get("sample_id") != expected_sample:
         raise InputError(f"{path}: holds sample {qc.get('sample_id')!r}, expected {expected_sample!r}")
     if qc.get("verdict") not in VERDICT_STYLE:
-        raise InputError(f"{path}: verdict {qc.get('verdict')!r} is not one of pass, warn, fail")
+        raise InputError(f"{path}: verdict {qc.get('verdict')!r} is not one of pass, warn, fail, not_applicable")
     return qc
 
 

@@ -19,6 +19,7 @@ VERDICT_STYLE = {  # verdict -> (word shown, symbol, background colour): never c
     "pass": ("PASS", "\u2713", "#1A7F37"),
     "warn": ("WARNING", "!", "#9A5B00"),
     "fail": ("FAIL", "\u2717", "#B42318"),
+    "not_applicable": ("NOT APPLICABLE", "\u2013", "#4A5568"),  # arrived as a VCF: no alignment to check
 }
 SECTION_TITLES = {
     "carrier": "carrier screening",
@@ -194,7 +195,11 @@ def _variants_sentence(report):
     mine, batch = variants["sample"], variants["batch"]
     snv = mine["n_snv_het"] + mine["n_snv_hom_alt"]
     indel = mine["n_indel_het"] + mine["n_indel_hom_alt"]
-    state = {"pass": "passed sequencing quality control", "warn": "passed sequencing quality control with warnings"}
+    state = {
+        "pass": "passed sequencing quality control",
+        "warn": "passed sequencing quality control with warnings",
+        "not_applicable": "arrived already called (a VCF), so sequencing quality control does not apply",
+    }
     return [
         "Sample ", Bold(sid), f" {state[qc['verdict']]}. Its variants were called together with "
         f"{batch['n_samples'] - 1} other sample(s) of this batch. Compared with the reference genome it has ",

@@ -18,7 +18,7 @@ def test_minimal_config_takes_schema_defaults_not_demo_values():
     assert config["demo"] is False and demo["demo"] is True
     assert config["callers"] == ["bcftools"]
     assert config["regions"] is None
-    assert config["calling"] == {"chunks": 2, "min_mapq": 0, "min_baseq": 1}
+    assert config["calling"] == {"chunks": 2, "min_mapq": 0, "min_baseq": 1, "mode": "joint"}
     assert config["qc"]["min_mean_depth"] == {"warn": 15, "fail": 5}
     assert config["qc"]["breadth_min_depth"] == 1
     assert config["report"]["samples_per_job"] == 50
@@ -26,7 +26,7 @@ def test_minimal_config_takes_schema_defaults_not_demo_values():
 
 def test_partial_nested_section_keeps_given_values_and_fills_the_rest():
     config = validate_config({"samples": "s", "reference": "r", "calling": {"chunks": 7}}, SCHEMA)
-    assert config["calling"] == {"chunks": 7, "min_mapq": 0, "min_baseq": 1}
+    assert config["calling"] == {"chunks": 7, "min_mapq": 0, "min_baseq": 1, "mode": "joint"}
 
 
 @pytest.mark.parametrize(

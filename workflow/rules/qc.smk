@@ -1,4 +1,19 @@
-# Reference preparation, alignment indexes and per-sample alignment QC with a verdict.
+# Reference preparation, alignment indexes and per-sample alignment QC with a verdict; the QC records of
+# the sheet rows that arrive already called (VCF rows); Mendelian consistency of the sheet's trios.
+from sample_sheet import alignment_samples, id_pattern, vcf_files, vcf_samples
+
+# Sheet rows by input: alignments are QC'd here and called (calling.smk); VCF rows are imported already
+# called (calling.smk, import_vcf: one job per distinct file) and get a QC record saying so (qc_vcf_rows).
+ALIGNMENT_IDS = alignment_samples(SAMPLES)
+VCF_IDS = vcf_samples(SAMPLES)
+VCF_FILES = vcf_files(SAMPLES)
+PEDIGREE = {
+    s: {"father": SAMPLES[s].get("father", ""), "mother": SAMPLES[s].get("mother", "")}
+    for s in SAMPLE_IDS
+    if SAMPLES[s].get("father") and SAMPLES[s].get("mother")
+}
+
+EXTRA_TARGETS.append("results/qc/mendel.tsv")
 
 
 rule prepare_reference:
@@ -56,6 +71,8 @@ rule qc_sample:
         "logs/qc/{sample}.log",
     benchmark:
         "benchmarks/qc/{sample}.tsv"
+    wildcard_constraints:
+        sample=id_pattern(ALIGNMENT_IDS),
     retries: 1
     conda:
         "../../envs/qc.yaml"
@@ -86,3 +103,51 @@ rule batch_qc:
         runtime=by_attempt(10),
     script:
         "../../scripts/batch_qc.py"
+
+
+if VCF_IDS:
+
+    rule qc_vcf_rows:
+        input:
+            summaries=expand("results/qc/vcf_import/{vcf_key}.tsv", vcf_key=VCF_FILES),
+        output:
+            qc=expand("results/qc/{sample}.qc.json", sample=VCF_IDS),
+            warnings="results/qc/vcf_warnings.tsv",
+        log:
+            "logs/qc/qc_vcf_rows.log",
+        benchmark:
+            "benchmarks/qc/qc_vcf_rows.tsv"
+        conda:
+            "../../envs/calling.yaml"
+        threads: 1
+        resources:
+            mem_mb=by_attempt(1000),
+            runtime=by_attempt(10),
+        params:
+            samples=VCF_IDS,
+            vcf_keys=list(VCF_FILES),
+        script:
+            "../../scripts/vcf_rows_qc.py"
+
+
+rule mendel:
+    input:
+        vcf=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz",
+        tbi=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz.tbi",
+    output:
+        tsv="results/qc/mendel.tsv",
+    log:
+        "logs/qc/mendel.log",
+    benchmark:
+        "benchmarks/qc/mendel.tsv"
+    conda:
+        "../../envs/calling.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(1000),
+        runtime=by_attempt(30),
+    params:
+        pedigree=PEDIGREE,
+        build=config["build"],
+    script:
+        "../../scripts/mendel.py"

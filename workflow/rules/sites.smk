@@ -1,13 +1,14 @@
 # Known sites: every QC-passing sample genotyped at every listed position (hom-ref included, ./. where
 # the reads are too few), so a panel reader such as PharmCAT can tell "reference" from "not covered".
 # bcftools genotypes the given alleles for every caller's folder (scripts/genotype_sites.py says why).
+# Sheet rows that arrive already called (VCFs) have no reads to genotype: they are not in sites.vcf.gz.
 if config["sites"]["files"] or CARRIER_SITES:
     EXTRA_TARGETS.extend(expand("results/calls/{caller}/sites.vcf.gz", caller=CALLERS))
 
 
 rule genotype_sites:
     input:
-        unpack(cohort_alignments),
+        **CALLED_ALIGNMENTS,
         fasta=REFERENCE,
         fai=REFERENCE_FAI,
         batch_qc="results/qc/batch_qc.tsv",
@@ -27,7 +28,7 @@ rule genotype_sites:
         mem_mb=by_attempt(2000),
         runtime=by_attempt(60),
     params:
-        samples=SAMPLE_IDS,
+        samples=ALIGNMENT_IDS,
         min_depth=lookup(dpath="sites/min_depth", within=config),
         min_mapq=lookup(dpath="calling/min_mapq", within=config),
         min_baseq=lookup(dpath="calling/min_baseq", within=config),

@@ -227,11 +227,16 @@ def write_provenance(path, record):
         Path(tmp).write_text(provenance_json(record), encoding="utf-8")
 
 
+def config_folder(config_files):
+    """The folder config paths are relative to: the last config file's, as common.smk resolves them."""
+    return str(Path(config_files[-1]).parent) if config_files else str(Path.cwd())
+
+
 def main(smk):
     log = setup_logging(smk.log[0])
     record = build_provenance(
         smk.params.config,
-        smk.params.config_dir,
+        config_folder(list(smk.params.config_files)),
         list(smk.params.config_files),
         {sample: dict(files) for sample, files in smk.params.sample_files.items()},
         Path(smk.input.version).parent,  # the workflow checkout holds VERSION

@@ -8,7 +8,12 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 # conda package name -> (where the pip/apt set-up pins it, its name there)
-SETUP_NAME = {"htslib": ("apt", "tabix"), "matplotlib-base": ("pip", "matplotlib"), "dask-core": ("pip", "dask"), "python-crypt4gh": ("pip", "crypt4gh")}
+SETUP_NAME = {
+    "htslib": ("apt", "tabix"),
+    "matplotlib-base": ("pip", "matplotlib"),
+    "dask-core": ("pip", "dask"),
+    "python-crypt4gh": ("pip", "crypt4gh"),
+}
 APT_TOOLS = {"samtools", "bcftools", "tabix", "minimap2", "freebayes", "plink2"}
 
 

@@ -52,7 +52,6 @@ rule provenance:
         runtime=by_attempt(240),
     params:
         config=config,
-        config_dir=str(CONFIG_DIR),
         config_files=[str(p) for p in workflow.configfiles],
         sample_files=SAMPLE_FILES,
         git=git_state(workflow.basedir),

@@ -10,10 +10,8 @@ import tempfile
 from pathlib import Path
 
 from atomic import atomic_path
-from batch_qc import cohort_samples
-from genomic_chunks import read_fai, split_into_chunks, target_intervals, write_bed
-from input_error import InputError
-from rule_logging import setup_logging
+from chunk_job import caller_header_line, run_chunk_job
+from genomic_chunks import read_fai, write_bed
 from tool_run import pipeline
 
 
@@ -51,6 +49,12 @@ def header_only_command(out_path):
     return ["bcftools", "view", "--no-version", "-h", "-Ob", "-o", out_path]
 
 
+def annotate_command(header_lines, out_path=None):
+    """Add header lines (the caller's version); to `out_path` as BCF, or uncompressed to stdout."""
+    output = ["-Ob", "-o", out_path] if out_path else ["-Ou"]
+    return ["bcftools", "annotate", "--no-version", "-h", header_lines, *output]
+
+
 def call_chunk(samples, alignments, indexes, fasta, intervals, out_bcf, min_mapq=0, min_baseq=1):
     """Call `samples` jointly over `intervals` [(contig, start0, end0)] into `out_bcf` (atomically)."""
     with tempfile.TemporaryDirectory(prefix="genorisk_call_") as work, atomic_path(out_bcf, suffix=".bcf") as tmp:
@@ -58,43 +62,20 @@ def call_chunk(samples, alignments, indexes, fasta, intervals, out_bcf, min_mapq
         bam_list, rg_file, bed = (Path(work) / n for n in ("alignments.txt", "read_groups.txt", "chunk.bed"))
         bam_list.write_text("".join(f"{link}\n" for link in links))
         rg_file.write_text(read_group_lines(samples, links))
+        version_line = Path(work) / "caller.txt"
+        version_line.write_text(caller_header_line("bcftools") + "\n")
         mpileup = mpileup_command(fasta, bam_list, rg_file, bed, min_mapq, min_baseq)
         if intervals:
             write_bed(intervals, bed)
-            pipeline(mpileup, call_command(tmp))
+            pipeline(mpileup, call_command(), annotate_command(version_line, tmp))
         else:
             # An empty chunk (target shorter than the chunk count) still yields a valid header-only file.
             write_bed([(read_fai(f"{fasta}.fai")[0][0], 0, 1)], bed)
-            pipeline(mpileup, call_command(), header_only_command(tmp))
+            pipeline(mpileup, call_command(), annotate_command(version_line), header_only_command(tmp))
 
 
 def main(smk):
-    log = setup_logging(smk.log[0])
-    chunk, n_chunks = int(smk.params.chunk), int(smk.params.n_chunks)
-    wanted = set(cohort_samples(smk.input.batch_qc))
-    if not wanted:
-        raise InputError("every sample failed QC (see results/qc/batch_qc.tsv): there is no cohort to call")
-    order = [i for i, s in enumerate(smk.params.samples) if s in wanted]  # params.samples: the alignment rows
-    if not order:
-        raise InputError("every alignment failed QC (see results/qc/batch_qc.tsv): there is nothing to call")
-    samples = [smk.params.samples[i] for i in order]
-    regions = smk.input.regions[0] if smk.input.regions else None
-    intervals = split_into_chunks(target_intervals(smk.input.fai, regions), n_chunks)[chunk]
-    bases = sum(e - s for _, s, e in intervals)
-    log.info(
-        "chunk %d/%d: %d intervals, %d bases, %d samples", chunk + 1, n_chunks, len(intervals), bases, len(samples)
-    )
-    call_chunk(
-        samples,
-        [smk.input.alignments[i] for i in order],
-        [smk.input.indexes[i] for i in order],
-        smk.input.fasta,
-        intervals,
-        smk.output.bcf,
-        smk.params.min_mapq,
-        smk.params.min_baseq,
-    )
-    log.info("chunk %d/%d done", chunk + 1, n_chunks)
+    run_chunk_job(smk, call_chunk, "bcftools")
 
 
 if __name__ == "__main__":

@@ -28,12 +28,11 @@ import tempfile
 from pathlib import Path
 
 from atomic import atomic_path
-from batch_qc import cohort_samples
 from call_chunk_bcftools import link_alignments
-from genomic_chunks import read_fai, split_into_chunks, target_intervals, write_bed
-from input_error import InputError
-from rule_logging import get_logger, setup_logging
-from tool_run import pipeline, run, tool_version
+from chunk_job import caller_header_line, run_chunk_job
+from genomic_chunks import read_fai, write_bed
+from rule_logging import get_logger
+from tool_run import pipeline, run
 
 FREEBAYES_DEFAULTS = {"min_mapq": 1, "min_baseq": 0}  # freebayes 1.3.6: -m 1, -q 0
 DROPPED_HEADER_KEYS = ("fileDate", "commandline", "reference")  # a date, absolute paths
@@ -119,11 +118,6 @@ def freebayes_command(fasta, bam_list, bed, out_vcf, min_mapq, min_baseq):
     ]  # fmt: skip
 
 
-def caller_header_line(tool):
-    """`##genorisk_caller=<tool> <version>`: the caller and version that made the calls, in the VCF header."""
-    return f"##genorisk_caller={tool} {tool_version(tool)}"
-
-
 def rewritten_header(raw_vcf, column_names, extra_lines):
     """The raw VCF's header with its columns renamed ({old: new}), dated/path lines dropped, `extra_lines` added."""
     lines = []
@@ -180,35 +174,8 @@ def call_chunk(samples, alignments, indexes, fasta, intervals, out_bcf, min_mapq
         pipeline(["bcftools", "reheader", "-h", header, raw], view + ([] if intervals else ["-h"]))
 
 
-def cohort_in_sheet_order(sheet_samples, batch_qc_tsv):
-    """Indexes (into the sheet's sample list) of the QC-passing samples, in sheet order."""
-    wanted = set(cohort_samples(batch_qc_tsv))
-    if not wanted:
-        raise InputError("every sample failed QC (see results/qc/batch_qc.tsv): there is no cohort to call")
-    return [i for i, s in enumerate(sheet_samples) if s in wanted]
-
-
 def main(smk):
-    log = setup_logging(smk.log[0])
-    chunk, n_chunks = int(smk.params.chunk), int(smk.params.n_chunks)
-    order = cohort_in_sheet_order(smk.params.samples, smk.input.batch_qc)
-    regions = smk.input.regions[0] if smk.input.regions else None
-    intervals = split_into_chunks(target_intervals(smk.input.fai, regions), n_chunks)[chunk]
-    log.info(
-        "freebayes chunk %d/%d: %d intervals, %d bases, %d samples",
-        chunk + 1, n_chunks, len(intervals), sum(e - s for _, s, e in intervals), len(order),
-    )  # fmt: skip
-    call_chunk(
-        [smk.params.samples[i] for i in order],
-        [smk.input.alignments[i] for i in order],
-        [smk.input.indexes[i] for i in order],
-        smk.input.fasta,
-        intervals,
-        smk.output.bcf,
-        smk.params.min_mapq,
-        smk.params.min_baseq,
-    )
-    log.info("freebayes chunk %d/%d done", chunk + 1, n_chunks)
+    run_chunk_job(smk, call_chunk, "freebayes")
 
 
 if __name__ == "__main__":

@@ -78,6 +78,8 @@ def test_chunked_calls_equal_the_bare_pipeline(testdata, plain_reference, tmp_pa
     assert list(header.samples) == samples  # the alignments' SM tags say HG001/NA12891/NA12892
     text = str(header)
     assert "##bcftools_" not in text and str(tmp_path) not in text  # no command lines or absolute paths
+    version = subprocess.run(["bcftools", "--version"], capture_output=True, text=True).stdout.split()[1]
+    assert f"##genorisk_caller=bcftools {version}\n" in text  # the caller and its version, for the report
 
 
 def test_empty_chunk_gives_a_header_only_file(testdata, plain_reference, tmp_path):

@@ -17,6 +17,7 @@ from call_chunk_bcftools import call_chunk
 from gather_calls import gather
 from input_error import InputError
 from sample_sheet import read_sample_sheet
+from trio_data import clipped_truth_bed
 from workflow_runner import query, snakemake
 
 # --- a tiny hand-made reference and hand-counted cases -----------------------------------------------------
@@ -278,17 +279,6 @@ TRIO_SHEET = {
 }
 
 
-def clipped_bed(data, folder):
-    """The GIAB confident BED clipped to 20:10,000,000-10,010,000 where the BAMs have reads (by hand, 11 intervals)."""
-    lines = []
-    for line in (data / "truth/test_giab.b37_chr20_100kbp_at_10mb.bed").read_text().splitlines():
-        chrom, start, end = line.split("\t")[:3]
-        start, end = max(int(start), 9_999_999), min(int(end), 10_010_000)
-        if start < end:
-            lines.append(f"{chrom}\t{start}\t{end}\n")
-    return write(folder / "confident_clipped.bed", "".join(lines))
-
-
 @pytest.fixture(scope="module")
 def trio_two_callers(tmp_path_factory):
     from conftest import TESTDATA
@@ -297,7 +287,7 @@ def trio_two_callers(tmp_path_factory):
     if not data.is_dir():
         pytest.skip(f"real test data {data} is absent")
     batch = tmp_path_factory.mktemp("trio_truth")
-    clipped_bed(data, batch)
+    clipped_truth_bed(data, batch)
     write(batch / "window.bed", "20\t9999999\t10010000\n")
     rows = [f"{s}\t{data / p}\t\t\n" for s, p in TRIO_SHEET.items()]
     rows[0] = f"HG001\t{data / TRIO_SHEET['HG001']}\t{data / GIAB}\tconfident_clipped.bed\n"

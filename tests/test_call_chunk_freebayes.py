@@ -193,20 +193,6 @@ def test_files_sharing_a_read_group_are_relabelled_not_merged(testdata, tmp_path
 # --- the trio: chunked == bare freebayes over the same chunks ---------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def plain_trio_reference(tmp_path_factory):
-    from conftest import TESTDATA
-
-    src = TESTDATA / TRIO / "reference" / "hs37d5.chr20.fa.gz"
-    if not src.exists():
-        pytest.skip(f"real test data {src} is absent")
-    out = tmp_path_factory.mktemp("ref") / "genome.fa"
-    with open(out, "w") as fh:
-        subprocess.run(["bgzip", "-dc", str(src)], stdout=fh, check=True)
-    pysam.faidx(str(out))
-    return out
-
-
 def bare_freebayes(testdata, reference, chunks, folder):
     """Bare freebayes per chunk (`-r`, 0-based like BED), concatenated, columns picked by SM, normalised like gather."""
     bams = [str(testdata / TRIO / p) for p in TRIO_BAMS.values()]

@@ -19,21 +19,6 @@ BAMS = {
 REGION = [("20", 9_999_999, 10_010_000)]  # 0-based half-open: 20:10,000,000-10,010,000
 
 
-@pytest.fixture(scope="module")
-def plain_reference(tmp_path_factory):
-    """The trio's bgzipped reference, decompressed (what prepare_reference gives every rule)."""
-    from conftest import TESTDATA
-
-    src = TESTDATA / TRIO / "reference" / "hs37d5.chr20.fa.gz"
-    if not src.exists():
-        pytest.skip(f"real test data {src} is absent")
-    out = tmp_path_factory.mktemp("ref") / "genome.fa"
-    with open(out, "w") as fh:
-        subprocess.run(["bgzip", "-dc", str(src)], stdout=fh, check=True)
-    pysam.faidx(str(out))
-    return out
-
-
 def records(vcf):
     """[(chrom, pos, ref, alt, genotypes...)] of a VCF/BCF, genotypes as '0/1' strings."""
     fmt = "%CHROM\t%POS\t%REF\t%ALT[\t%GT]\n"
@@ -57,18 +42,18 @@ def test_read_group_file_maps_every_file_to_its_sample_id():
 
 
 @pytest.mark.parametrize("n_chunks", [1, 2, 3])
-def test_chunked_calls_equal_the_bare_pipeline(testdata, plain_reference, tmp_path, n_chunks):
+def test_chunked_calls_equal_the_bare_pipeline(testdata, plain_trio_reference, tmp_path, n_chunks):
     samples = list(BAMS)
     alignments = [testdata / TRIO / p for p in BAMS.values()]
     indexes = [f"{a}.bai" for a in alignments]
     chunks = []
     for k, intervals in enumerate(split_into_chunks(REGION, n_chunks)):
         out = tmp_path / f"chunk{k}.bcf"
-        call_chunk(samples, alignments, indexes, str(plain_reference), intervals, out)
+        call_chunk(samples, alignments, indexes, str(plain_trio_reference), intervals, out)
         chunks.append(str(out))
     cohort, tbi = tmp_path / "cohort.vcf.gz", tmp_path / "cohort.vcf.gz.tbi"
-    gather(chunks, str(plain_reference), cohort, tbi)
-    bare = bare_pipeline(testdata, plain_reference, tmp_path / "bare.vcf.gz")
+    gather(chunks, str(plain_trio_reference), cohort, tbi)
+    bare = bare_pipeline(testdata, plain_trio_reference, tmp_path / "bare.vcf.gz")
 
     ours = records(cohort)
     assert ours == records(bare)
@@ -82,9 +67,9 @@ def test_chunked_calls_equal_the_bare_pipeline(testdata, plain_reference, tmp_pa
     assert f"##genorisk_caller=bcftools {version}\n" in text  # the caller and its version, for the report
 
 
-def test_empty_chunk_gives_a_header_only_file(testdata, plain_reference, tmp_path):
+def test_empty_chunk_gives_a_header_only_file(testdata, plain_trio_reference, tmp_path):
     alignment = testdata / TRIO / BAMS["child"]
     out = tmp_path / "empty.bcf"
-    call_chunk(["child"], [alignment], [f"{alignment}.bai"], str(plain_reference), [], out)
+    call_chunk(["child"], [alignment], [f"{alignment}.bai"], str(plain_trio_reference), [], out)
     assert records(out) == []
     assert list(pysam.VariantFile(str(out)).header.samples) == ["child"]

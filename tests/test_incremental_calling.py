@@ -12,7 +12,8 @@ import re
 import pytest
 
 from test_mendel import independent_count
-from test_workflow_trio import TRUTH, clipped_truth_bed, snvs
+from test_workflow_trio import TRUTH, snvs
+from trio_data import clipped_truth_bed
 from workflow_runner import query, snakemake
 
 pytestmark = pytest.mark.workflow

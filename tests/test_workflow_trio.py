@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from trio_data import clipped_truth_bed
 from workflow_runner import bcftools_env, query, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -43,19 +44,6 @@ def trio_run(tmp_path_factory):
     )
     snakemake(batch, "--cores", "2", configfile=batch / "config.yaml")
     return batch, data
-
-
-def clipped_truth_bed(data, folder):
-    """GIAB confident BED intersected with the window the reads cover (done by hand: 11 intervals)."""
-    out = []
-    for line in (data / "truth/test_giab.b37_chr20_100kbp_at_10mb.bed").read_text().splitlines():
-        chrom, start, end = line.split("\t")[:3]
-        start, end = max(int(start), 9_999_999), min(int(end), 10_010_000)
-        if start < end:
-            out.append(f"{chrom}\t{start}\t{end}\n")
-    bed = folder / "confident_clipped.bed"
-    bed.write_text("".join(out))
-    return bed
 
 
 def snvs(vcf, sample, bed):

@@ -1,0 +1,14 @@
+"""The GIAB/CEPH trio test set (../shared/testdata/giab_ceph_trio_hg002_chr20_grch37): what several tests share."""
+
+
+def clipped_truth_bed(data, folder):
+    """GIAB confident BED intersected with the window the reads cover (done by hand: 11 intervals)."""
+    out = []
+    for line in (data / "truth/test_giab.b37_chr20_100kbp_at_10mb.bed").read_text().splitlines():
+        chrom, start, end = line.split("\t")[:3]
+        start, end = max(int(start), 9_999_999), min(int(end), 10_010_000)
+        if start < end:
+            out.append(f"{chrom}\t{start}\t{end}\n")
+    bed = folder / "confident_clipped.bed"
+    bed.write_text("".join(out))
+    return bed

@@ -25,6 +25,23 @@ SCHEMA = REPO / "workflow" / "schemas" / "report.schema.json"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHROMIUM = Path("/usr/bin/chromium")
 
+
+def run_chromium(profile, *args):
+    """Headless Chromium as root in a container, on a page; returns the CompletedProcess.
+
+    --no-zygote and --disable-dev-shm-usage avoid the zygote/shared-memory crashes (SIGTRAP, "zygote ... Broken pipe")
+    seen when the machine is loaded. A crash by signal (negative exit) is retried once: that is the browser process
+    dying, not the page failing to render; a page error still fails the assertion that follows.
+    """
+    cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-zygote", "--disable-dev-shm-usage",
+           "--disable-background-networking", "--disable-component-update", "--no-first-run",
+           f"--user-data-dir={profile}", *args]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if proc.returncode < 0:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    return proc
+
+
 # Cohort VCF of three in-cohort samples; S4 failed QC and is not a column. Hand classification per record:
 #   pos  REF  ALT       type          S1    S2    S3
 #   100  A    G         SNV (Ti)      0/1   1/1   0/0
@@ -457,24 +474,7 @@ def test_small_batch_gets_a_notice_and_three_samples_do_not(rendered):
 def test_chromium_renders_the_page(rendered, tmp_path):
     shot = tmp_path / "shot.png"
     html_path = rendered["html_paths"][1].resolve()
-    proc = subprocess.run(
-        [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            f"--screenshot={shot}",
-            "--window-size=1200,2000",
-            f"file://{html_path}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_chromium(tmp_path / "profile", f"--screenshot={shot}", "--window-size=1200,2000", f"file://{html_path}")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert shot.is_file()
     pixels = imread(shot)[..., :3]
@@ -863,14 +863,12 @@ def test_rendering_everything_twice_is_byte_identical(full, tmp_path):
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is not installed at /usr/bin/chromium")
 def test_chromium_renders_and_prints_the_full_report(full, tmp_path):
     page = full["html_paths"][0].resolve()
-    flags = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}"]  # fmt: skip
     shot, printed = tmp_path / "shot.png", tmp_path / "printed.pdf"
     for extra in (
         [f"--screenshot={shot}", "--window-size=1200,3000"],
         ["--no-pdf-header-footer", f"--print-to-pdf={printed}"],
     ):
-        proc = subprocess.run([*flags, *extra, f"file://{page}"], capture_output=True, text=True, timeout=120)
+        proc = run_chromium(tmp_path / "profile", *extra, f"file://{page}")
         assert proc.returncode == 0, proc.stderr[-2000:]
     assert imread(shot).shape[:2] == (3000, 1200)
     pages, _ = pdf_pages(printed)

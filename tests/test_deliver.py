@@ -318,9 +318,13 @@ def test_encrypted_delivery_decrypts_to_the_plaintext_delivery(delivered, tmp_pa
     c4gh = pytest.importorskip("crypt4gh.keys.c4gh", reason="crypt4gh (optional, for deliver.recipients)")
     crypt4gh_cli = Path(sys.executable).parent / "crypt4gh"
     keys = {}
-    for who in ("alice", "bob"):
-        c4gh.generate(str(tmp_path / f"{who}.sec"), str(tmp_path / f"{who}.pub"), b"pass", b"")
-        keys[who] = tmp_path / f"{who}.sec"
+    umask = os.umask(0o022)  # crypt4gh's generate() sets the process umask to 0o133 and leaves it there
+    try:
+        for who in ("alice", "bob"):
+            c4gh.generate(str(tmp_path / f"{who}.sec"), str(tmp_path / f"{who}.pub"), b"pass", b"")
+            keys[who] = tmp_path / f"{who}.sec"
+    finally:
+        os.umask(umask)
     results, _ = run_delivery(tmp_path, delivered["job"], recipients=[tmp_path / "alice.pub", tmp_path / "bob.pub"])
     plain_root = delivered["results"] / "deliver"
     plain = sorted(p.relative_to(plain_root) for p in plain_root.rglob("*") if p.is_file())

@@ -1,17 +1,20 @@
 """How long Snakemake takes to plan (`snakemake -n`) a batch of N samples, and how many jobs the plan has.
 
-Builds a scratch batch of N placeholder alignments (empty files with an index beside them: planning reads no
-data), then times the dry run. Prints a table and writes JSON (benchmarks/out/plan_scale.json).
+Builds a scratch batch of N alignments (links to one valid header-only BAM with its index: the preflight reads
+headers, planning reads no data), then times the dry run. Prints a table and writes JSON (benchmarks/out/plan_scale.json).
 Usage: python benchmarks/plan_scale.py [N ...]   (default: 100 1000)
 """
 
 import json
+import os
 import re
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import pysam
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -20,11 +23,16 @@ SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 def make_batch(folder, n_samples):
     folder = Path(folder)
     (folder / "ref.fa").write_text(">chr1\n" + "ACGT" * 250 + "\n")
+    template = folder / "template.bam"
+    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "chr1", "LN": 1000}]}
+    with pysam.AlignmentFile(str(template), "wb", header=header):
+        pass
+    pysam.index(str(template))
     rows = []
     for i in range(n_samples):
         bam = folder / f"s{i:05d}.bam"
-        bam.write_bytes(b"")
-        Path(f"{bam}.bai").write_bytes(b"")
+        os.symlink(template.name, bam)
+        os.symlink(f"{template.name}.bai", f"{bam}.bai")
         rows.append(f"s{i:05d}\t{bam.name}\n")
     (folder / "samples.tsv").write_text("sample_id\talignment\n" + "".join(rows))
     (folder / "config.yaml").write_text("samples: samples.tsv\nreference: ref.fa\n")

@@ -1,7 +1,8 @@
 """How long Snakemake takes to plan (`snakemake -n`) a batch of N samples, and how many jobs the plan has.
 
 Builds a scratch batch of N alignments (links to one valid header-only BAM with its index: the preflight reads
-headers, planning reads no data), then times the dry run. Prints a table and writes JSON (benchmarks/out/plan_scale.json).
+headers, planning reads no data), then times the dry run.
+Prints a table and writes JSON (benchmarks/out/plan_scale.json).
 Usage: python benchmarks/plan_scale.py [N ...]   (default: 100 1000)
 """
 

@@ -81,6 +81,7 @@ fallback (reporter features).
 """
 
 import functools
+import gzip
 import itertools
 import json
 import re
@@ -201,24 +202,30 @@ class _Site:
 # ---------------------------------------------------------------------------------------------------------- loading
 
 
+def _json_file(path):
+    """`path`, or `path.gz` when only the gzipped copy exists (the shipped panel is stored gzipped)."""
+    gz = Path(f"{path}.gz")
+    return gz if not Path(path).exists() and gz.exists() else Path(path)
+
+
 def exemptions_path(panel_dir):
     """PharmCAT's per-gene exemptions file in a panel folder."""
-    return Path(panel_dir) / "alleles" / "exemptions.json"
+    return _json_file(Path(panel_dir) / "alleles" / "exemptions.json")
 
 
 def definition_paths(panel_dir, gene):
-    """The files a gene needs in a panel folder: translation, phenotype, exemptions."""
+    """The files a gene needs in a panel folder: translation, phenotype, exemptions (.json or .json.gz)."""
     panel = Path(panel_dir)
     return {
-        "translation": panel / "alleles" / f"{gene}_translation.json",
-        "phenotype": panel / "phenotype" / f"{gene}.json",
+        "translation": _json_file(panel / "alleles" / f"{gene}_translation.json"),
+        "phenotype": _json_file(panel / "phenotype" / f"{gene}.json"),
         "exemptions": exemptions_path(panel),
     }
 
 
 def _read_json(path):
     try:
-        with open(path) as fh:
+        with (gzip.open(path, "rt") if str(path).endswith(".gz") else open(path)) as fh:
             return json.load(fh)
     except FileNotFoundError:
         raise InputError(f"{path}: PGx definition file not found") from None

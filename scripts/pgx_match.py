@@ -225,7 +225,7 @@ def definition_paths(panel_dir, gene):
 
 def _read_json(path):
     try:
-        with (gzip.open(path, "rt") if str(path).endswith(".gz") else open(path)) as fh:
+        with gzip.open(path, "rt") if str(path).endswith(".gz") else open(path) as fh:
             return json.load(fh)
     except FileNotFoundError:
         raise InputError(f"{path}: PGx definition file not found") from None

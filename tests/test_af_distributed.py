@@ -15,14 +15,12 @@ import sys
 import time
 from pathlib import Path
 
-import pysam
 import pytest
 from distributed import Client, LocalCluster, get_task_stream
 
 from allele_frequencies import write_allele_frequencies_from_store
-from conftest import TESTDATA
+from onekg_data import onekg_vcf_and_populations
 from test_allele_frequencies import (
-    ONEKG,
     SAMPLE_HEADER,
     SAMPLES,
     TINY_POPULATIONS,
@@ -41,17 +39,11 @@ DASK = str(Path(sys.executable).parent / "dask")
 @pytest.fixture(scope="module")
 def onekg(tmp_path_factory):
     """The 1000 Genomes window's store in 10 chunks, and the single-process (one local thread) outputs from it."""
-    folder = TESTDATA / ONEKG
-    vcf = folder / "1000GP.chr22.vcf.gz"
-    if not vcf.exists():
-        pytest.skip(f"real test data {vcf} is absent")
-    with open(folder / "integrated_call_samples_v3.20130502.ALL.panel") as handle:
-        panel = {row["sample"]: row["super_pop"] for row in csv.DictReader(handle, delimiter="\t")}
-    populations = {s: panel.get(s, "") for s in pysam.VariantFile(str(vcf)).header.samples}
+    vcf, populations = onekg_vcf_and_populations()
     out = tmp_path_factory.mktemp("onekg_dist")
     vcf_to_store(vcf, out / "cohort.zarr", chunk_variants=100)
     write_allele_frequencies_from_store(out / "cohort.zarr", populations, out / "v1.tsv", out / "s1.tsv", threads=1)
-    return {"folder": folder, "out": out, "populations": populations}
+    return {"folder": vcf.parent, "out": out, "populations": populations}
 
 
 @pytest.fixture(scope="module")

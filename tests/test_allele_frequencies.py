@@ -16,8 +16,8 @@ import pysam
 import pytest
 
 from allele_frequencies import write_allele_frequencies
-from conftest import TESTDATA
 from input_error import InputError
+from onekg_data import onekg_vcf_and_populations
 
 NA = "NA"
 HEADER = """##fileformat=VCFv4.2
@@ -213,21 +213,14 @@ def test_empty_vcf_gives_header_only_variants(tmp_path):
 @pytest.fixture(scope="module")
 def onekg(tmp_path_factory):
     """Our outputs on the 1000 Genomes window with super_pop labels for the panel's 2,504 samples ("" for the rest)."""
-    folder = TESTDATA / ONEKG
-    vcf = folder / "1000GP.chr22.vcf.gz"
-    if not vcf.exists():
-        pytest.skip(f"real test data {vcf} is absent")
-    with open(folder / "integrated_call_samples_v3.20130502.ALL.panel") as handle:
-        panel = {row["sample"]: row["super_pop"] for row in csv.DictReader(handle, delimiter="\t")}
-    populations = {s: panel.get(s, "") for s in pysam.VariantFile(str(vcf)).header.samples}
+    vcf, populations = onekg_vcf_and_populations()
     out = tmp_path_factory.mktemp("onekg")
     start = time.perf_counter()
     counts = write_allele_frequencies(vcf, populations, out / "variants.tsv", out / "samples.tsv")
     seconds = time.perf_counter() - start
     return {
-        "folder": folder,
+        "folder": vcf.parent,
         "vcf": vcf,
-        "panel": panel,
         "populations": populations,
         "counts": counts,
         "seconds": seconds,

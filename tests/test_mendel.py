@@ -13,27 +13,20 @@ import pytest
 
 from mendel import COLUMNS, mendel, trios
 from rule_logging import setup_logging
+from trio_data import TRIO, TRIO_BAMS
 
-TRIO = "giab_ceph_trio_hg002_chr20_grch37"
-BAMS = {
-    "HG001": "bam/HG001.chr20.10_10p1mb_sorted.bam",
-    "NA12891": "bam/NA12891.chr20.10_10p1mb_sorted.bam",
-    "NA12892": "bam/NA12892.chr20.10_10p1mb_sorted.bam",
-    "HG002": "bam/HG002_NIST_150bp_downsampled_30x.chr20.10_10p1mb.bam",
-}
+BAMS = TRIO_BAMS
 
 
 @pytest.fixture(scope="module")
-def cohort(tmp_path_factory):
+def cohort(tmp_path_factory, plain_trio_reference):
     from conftest import TESTDATA
 
     data = TESTDATA / TRIO
     if not data.is_dir():
         pytest.skip(f"real test data {data} is absent")
     folder = tmp_path_factory.mktemp("mendel")
-    ref = folder / "ref.fa"
-    with open(ref, "w") as fh:
-        subprocess.run(["bgzip", "-dc", str(data / "reference/hs37d5.chr20.fa.gz")], stdout=fh, check=True)
+    ref = plain_trio_reference
     (folder / "rg.txt").write_text("".join(f"*\t{data / p}\t{s}\n" for s, p in BAMS.items()))
     vcf = folder / "cohort.vcf.gz"
     bams = " ".join(str(data / p) for p in BAMS.values())

@@ -12,31 +12,23 @@ import pytest
 from gather_calls import cohort_order, is_gvcf_header, merge_into_cohort, vcf_header
 from merge_gvcfs import cohort_gvcfs, merge_gvcfs
 from rule_logging import setup_logging
+from trio_data import TRIO, TRIO_BAMS
 from workflow_runner import query
 
-TRIO = "giab_ceph_trio_hg002_chr20_grch37"
-BAMS = {
-    "HG001": "bam/HG001.chr20.10_10p1mb_sorted.bam",
-    "NA12891": "bam/NA12891.chr20.10_10p1mb_sorted.bam",
-    "NA12892": "bam/NA12892.chr20.10_10p1mb_sorted.bam",
-    "HG002": "bam/HG002_NIST_150bp_downsampled_30x.chr20.10_10p1mb.bam",
-}
+BAMS = TRIO_BAMS
 FILTERS = {"min_qual": 20, "min_dp": 5, "min_gq": 10}
 HEADER = "sample_id\tverdict\tin_cohort\tmean_depth\tbreadth\tmapped_rate\tduplicate_rate\ttotal_reads\treasons\n"
 
 
 @pytest.fixture(scope="module")
-def gvcfs(tmp_path_factory):
+def gvcfs(tmp_path_factory, plain_trio_reference):
     from conftest import TESTDATA
 
     data = TESTDATA / TRIO
     if not data.is_dir():
         pytest.skip(f"real test data {data} is absent")
     folder = tmp_path_factory.mktemp("gvcfs")
-    ref = folder / "ref.fa"
-    with open(ref, "w") as fh:
-        subprocess.run(["bgzip", "-dc", str(data / "reference/hs37d5.chr20.fa.gz")], stdout=fh, check=True)
-    subprocess.run(["samtools", "faidx", str(ref)], check=True)
+    ref = plain_trio_reference
     paths = {}
     for sample, bam in BAMS.items():
         (folder / f"{sample}.rg").write_text(f"*\t{data / bam}\t{sample}\n")

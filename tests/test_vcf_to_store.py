@@ -18,11 +18,10 @@ import pytest
 import zarr
 
 from allele_frequencies import write_allele_frequencies, write_allele_frequencies_from_store
-from conftest import TESTDATA
 from input_error import InputError
+from onekg_data import onekg_vcf_and_populations
 from test_allele_frequencies import (
     HEADER,
-    ONEKG,
     SAMPLE_HEADER,
     SAMPLES,
     SUPER_POPS,
@@ -250,20 +249,14 @@ def test_vcf_without_samples_is_refused_and_leaves_no_store(tmp_path):
 @pytest.fixture(scope="module")
 def onekg_store(tmp_path_factory):
     """The 1000 Genomes window through the store (12 parts on 2 processes, 10 chunks) and through the block reader."""
-    folder = TESTDATA / ONEKG
-    vcf = folder / "1000GP.chr22.vcf.gz"
-    if not vcf.exists():
-        pytest.skip(f"real test data {vcf} is absent")
-    with open(folder / "integrated_call_samples_v3.20130502.ALL.panel") as handle:
-        panel = {row["sample"]: row["super_pop"] for row in csv.DictReader(handle, delimiter="\t")}
-    populations = {s: panel.get(s, "") for s in pysam.VariantFile(str(vcf)).header.samples}
+    vcf, populations = onekg_vcf_and_populations()
     out = tmp_path_factory.mktemp("onekg_store")
     counts = vcf_to_store(vcf, out / "cohort.zarr", chunk_variants=100, workers=2, part_bytes=2**20)
     stats = write_allele_frequencies_from_store(
         out / "cohort.zarr", populations, out / "store_variants.tsv", out / "store_samples.tsv", threads=2
     )
     write_allele_frequencies(vcf, populations, out / "block_variants.tsv", out / "block_samples.tsv")
-    return {"folder": folder, "out": out, "counts": counts, "stats": stats}
+    return {"folder": vcf.parent, "out": out, "counts": counts, "stats": stats}
 
 
 def test_onekg_store_gives_the_block_readers_bytes(onekg_store):

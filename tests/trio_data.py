@@ -12,3 +12,12 @@ def clipped_truth_bed(data, folder):
     bed = folder / "confident_clipped.bed"
     bed.write_text("".join(out))
     return bed
+
+
+TRIO = "giab_ceph_trio_hg002_chr20_grch37"
+TRIO_BAMS = {  # sample_id -> BAM inside the set; HG001's parents NA12891 (father) and NA12892 (mother), HG002 unrelated
+    "HG001": "bam/HG001.chr20.10_10p1mb_sorted.bam",
+    "NA12891": "bam/NA12891.chr20.10_10p1mb_sorted.bam",
+    "NA12892": "bam/NA12892.chr20.10_10p1mb_sorted.bam",
+    "HG002": "bam/HG002_NIST_150bp_downsampled_30x.chr20.10_10p1mb.bam",
+}

@@ -17,27 +17,24 @@ def _gated_reason(what, setting, build, has_genotypes, genotype_hint):
     return None
 
 
-def pgx_reason(config, enabled):
+def _panel_stage_reason(config, enabled, key, what, hint):
+    """Why a GRCh38 panel stage (config section `key`) did not run, or None when it ran."""
     if enabled:
         return None
-    setting = config["pgx"]["enabled"]
+    setting = config[key]["enabled"]
     if setting is False:
-        return "pharmacogenomics was switched off in the configuration (pgx.enabled is false)"
-    has_genotypes = bool(config["pgx"]["vcf"] or config["sites"]["files"])
-    return _gated_reason(
-        "pharmacogenomics", setting, config["build"], has_genotypes, "set pgx.vcf or list them in sites.files"
-    )
+        return f"{what} was switched off in the configuration ({key}.enabled is false)"
+    has_genotypes = bool(config[key]["vcf"] or config["sites"]["files"])
+    return _gated_reason(what, setting, config["build"], has_genotypes, hint)
+
+
+def pgx_reason(config, enabled):
+    return _panel_stage_reason(config, enabled, "pgx", "pharmacogenomics", "set pgx.vcf or list them in sites.files")
 
 
 def carrier_reason(config, enabled):
-    if enabled:
-        return None
-    setting = config["carrier"]["enabled"]
-    if setting is False:
-        return "carrier screening was switched off in the configuration (carrier.enabled is false)"
-    has_genotypes = bool(config["carrier"]["vcf"] or config["sites"]["files"])
-    return _gated_reason(
-        "carrier screening", setting, config["build"], has_genotypes, "set carrier.vcf or list sites in sites.files"
+    return _panel_stage_reason(
+        config, enabled, "carrier", "carrier screening", "set carrier.vcf or list sites in sites.files"
     )
 
 

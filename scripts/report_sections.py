@@ -4,7 +4,7 @@ Each `read_*` reads one stage output once for a whole report job (a group of sam
 sample's block. Sources:
 - panel_qc   depth and calls at the genotyped panel positions: results/calls/{caller}/sites.vcf.gz (FORMAT/GT, DP),
              and the no-call positions of the pharmacogenomics and carrier results (which name gene and rsID)
-- identity   inferred sex: results/af/popgen_samples.tsv; relatives in the batch: results/af/relatedness.tsv
+- identity   inferred sex: results/af/samples.tsv; relatives in the batch: results/af/relatedness.tsv
 - carrier    results/carrier/carrier_findings.json (panel findings, then the APOE genotype)
 - pgx        results/pgx/pgx_calls.json
 - prs        results/prs/scores.tsv (per sample) and scores.json (per score: trait, citation, match counts)

@@ -235,7 +235,7 @@ def trio_run(tmp_path_factory):
         f"samples: samples.tsv\nreference: {data / 'reference/hs37d5.chr20.fa.gz'}\nbuild: GRCh37\n"
         "regions: window.bed\ncalling: {chunks: 2}\n"
     )
-    targets = ["results/af/relatedness.tsv", "results/af/ancestry.tsv", "results/af/popgen_samples.tsv"]
+    targets = ["results/af/relatedness.tsv", "results/af/ancestry.tsv", "results/af/samples.tsv"]
     snakemake(batch, "--cores", "2", *targets, configfile=batch / "config.yaml")
     return batch
 

@@ -142,3 +142,45 @@ def test_a_second_clean_run_is_byte_identical(trio_run, tmp_path_factory):
     assert sorted(first) == sorted(second)
     differing = [str(p) for p in first if first[p] != second[p] and p.name != ".snakemake_timestamp"]
     assert differing == []
+
+
+def read_table(path):
+    with open(path, newline="") as fh:
+        reader = csv.DictReader(fh, delimiter="\t")
+        return reader.fieldnames, list(reader)
+
+
+def test_af_tables_have_the_stable_layout_and_agree_with_bcftools_and_plink2(trio_run, tmp_path):
+    """results/af/variants.tsv: AC/AN/AF equal `bcftools +fill-tags`, hwe_p equals `plink2 --hardy` (6 digits) on the
+    cohort VCF; samples.tsv ends with inferred_sex and ancestry (no panel configured: unknown)."""
+    batch, _ = trio_run
+    vcf = batch / "results/calls/bcftools/cohort.vcf.gz"
+    header, rows = read_table(batch / "results/af/variants.tsv")
+    assert header[:7] == ["CHROM", "POS", "REF", "ALT", "AC", "AN", "AF"]
+    assert header[-6:] == ["n_called", "n_hom_ref", "n_hom_alt", "het_observed", "het_expected", "hwe_p"]
+    filled = subprocess.run(
+        f"bcftools +fill-tags {vcf} -- -t AC,AN,AF"
+        " | bcftools query -f '%CHROM\\t%POS\\t%REF\\t%ALT\\t%AC\\t%AN\\t%AF\\n'",
+        shell=True, capture_output=True, text=True, check=True, env=bcftools_env(),
+    ).stdout.splitlines()  # fmt: skip
+    assert len(rows) == len(filled) > 80
+    for row, line in zip(rows, filled, strict=True):
+        *fields, af = line.split("\t")
+        assert [row[c] for c in ("CHROM", "POS", "REF", "ALT", "AC", "AN")] == fields
+        assert abs(float(row["AF"]) - float(af)) < 1e-6
+    subprocess.run(["plink2", "--vcf", str(vcf), "--vcf-half-call", "m", "--set-all-var-ids", "@:#:$r:$a",
+                    "--hardy", "--out", str(tmp_path / "p")], check=True, capture_output=True)  # fmt: skip
+    _, hardy = read_table(tmp_path / "p.hardy")
+    assert len(hardy) == len(rows)
+    for row, h in zip(rows, hardy, strict=True):
+        assert h["ID"] == f"{row['CHROM']}:{row['POS']}:{row['REF']}:{row['ALT']}"
+        if h["HOM_A1_CT"] == h["HET_A1_CT"] == h["TWO_AX_CT"] == "0":  # only half-calls (1/.): plink2 says 1, we NA
+            assert row["hwe_p"] == "NA"
+        else:
+            assert float(row["hwe_p"]) == pytest.approx(float(h["P"]), rel=1e-5)
+    header, samples = read_table(batch / "results/af/samples.tsv")
+    assert header[0] == "sample_id" and header[-2:] == ["inferred_sex", "ancestry"]
+    assert [s["sample_id"] for s in samples] == list(SHEET)
+    assert {s["ancestry"] for s in samples} == {"unknown"}
+    for name in ("af_spectrum.png", "heterozygosity_call_rate.png"):
+        assert (batch / "results/af" / name).read_bytes()[:4] == b"\x89PNG"

@@ -1,6 +1,9 @@
 # Cohort allele frequencies and per-sample statistics (scikit-allel + dask) from the primary caller's calls:
 # the VCF is converted once to a chunked genotype store (zarr), which the statistics read.
 # The store is kept (not temp): the structure stage may read it too.
+# The parts computed by several rules (results/af/parts/) are joined into the two stable tables, variants.tsv
+# and samples.tsv (scripts/af_tables.py gives their layouts); the parts are kept, so a new ancestry panel
+# re-joins the tables without recounting the cohort.
 
 
 rule vcf_to_store:
@@ -30,8 +33,8 @@ rule allele_frequencies:
     input:
         store="results/af/cohort.zarr",
     output:
-        variants="results/af/variants.tsv",
-        samples="results/af/samples.tsv",
+        variants="results/af/parts/allele_counts.tsv",
+        samples="results/af/parts/sample_counts.tsv",
     log:
         "logs/af/allele_frequencies.log",
     benchmark:
@@ -48,3 +51,50 @@ rule allele_frequencies:
         scheduler=lookup(dpath="af/scheduler", within=config),
     script:
         "../../scripts/allele_frequencies.py"
+
+
+rule af_tables:
+    input:
+        counts="results/af/parts/allele_counts.tsv",
+        popgen_variants="results/af/parts/popgen_variants.tsv",
+        sample_counts="results/af/parts/sample_counts.tsv",
+        popgen_samples="results/af/parts/popgen_samples.tsv",
+        ancestry="results/af/ancestry.tsv",
+    output:
+        variants="results/af/variants.tsv",
+        samples="results/af/samples.tsv",
+    log:
+        "logs/af/af_tables.log",
+    benchmark:
+        "benchmarks/af/af_tables.tsv"
+    retries: 1
+    conda:
+        "../../envs/af.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(1000),
+        runtime=by_attempt(60),
+    script:
+        "../../scripts/af_tables.py"
+
+
+rule af_figures:
+    input:
+        variants="results/af/variants.tsv",
+        samples="results/af/samples.tsv",
+    output:
+        spectrum="results/af/af_spectrum.png",
+        het_call_rate="results/af/heterozygosity_call_rate.png",
+    log:
+        "logs/af/af_figures.log",
+    benchmark:
+        "benchmarks/af/af_figures.tsv"
+    retries: 1
+    conda:
+        "../../envs/structure.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(1000),
+        runtime=by_attempt(60),
+    script:
+        "../../scripts/af_figures.py"

@@ -111,6 +111,8 @@ def all_targets():
         *expand("results/calls/{caller}/cohort.vcf.gz.tbi", caller=CALLERS),
         "results/af/variants.tsv",
         "results/af/samples.tsv",
+        "results/af/af_spectrum.png",
+        "results/af/heterozygosity_call_rate.png",
         *expand(
             "results/report/{sample}.{ext}", sample=SAMPLE_IDS, ext=["json", "html"]
         ),

@@ -34,7 +34,7 @@ REPORT_STAGE_INPUTS = {
         [f"results/calls/{PRIMARY_CALLER}/sites.vcf.gz"] if SITES_GENOTYPED else []
     ),
     "ancestry": "results/af/ancestry.tsv",
-    "popgen_samples": "results/af/popgen_samples.tsv",
+    "popgen_samples": "results/af/samples.tsv",
     "relatedness": "results/af/relatedness.tsv",
     "panels": list(REPORT_PANELS),
 }

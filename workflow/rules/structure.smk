@@ -8,8 +8,6 @@ EXTRA_TARGETS.extend(
         "results/af/kinship.png",
         "results/af/ancestry.tsv",
         "results/af/pca.png",
-        "results/af/popgen_variants.tsv",
-        "results/af/popgen_samples.tsv",
         "results/af/sfs.tsv",
         "results/af/fst.tsv",
     ]
@@ -93,8 +91,8 @@ rule popgen_stats:
         vcf=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz",
         tbi=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz.tbi",
     output:
-        variants="results/af/popgen_variants.tsv",
-        samples="results/af/popgen_samples.tsv",
+        variants="results/af/parts/popgen_variants.tsv",
+        samples="results/af/parts/popgen_samples.tsv",
         sfs="results/af/sfs.tsv",
         fst="results/af/fst.tsv",
     log:

@@ -3,8 +3,9 @@
 1. Sites: panel sites with minor allele frequency >= MIN_MAF, LD-pruned with `allel.locate_unlinked`.
 2. PCA of the panel (samples x sites, Patterson-scaled with `allel.PattersonScaler`; panel missing calls take the
    site mean), N_COMPONENTS components by a seeded randomized SVD (Halko et al. 2011).
-3. Study samples genotyped at the panel sites are projected by least squares on the sites they have a call at
-   (smartpca's `lsqproject`): a site the study VCF does not list is missing, never reference. Filling missing sites
+3. Study samples genotyped at the panel sites (from their reads by rule genotype_ancestry_sites: hom-ref is 0/0,
+   too few reads ./.; samples sent as VCFs: their cohort records) are projected by least squares on the sites they
+   have a call at (smartpca's `lsqproject`): a site without a call is missing, never reference. Filling missing sites
    with the panel mean (a zero after centring) instead pulls samples towards the origin: at 50% missing sites it
    dropped held-out panel accuracy from 1.0 to 0.58 in one fold, least squares kept 0.996.
 4. Each superpopulation is a Gaussian in PC space (mean and covariance of its panel samples); a study sample gets the
@@ -23,6 +24,7 @@ already includes that effect.
 
 ancestry.tsv: sample_id PC1..PC4 ancestry probability panel_sites status, one row per study VCF sample in VCF order;
 status is assigned, below_min_probability, too_few_sites or no_panel. Numbers: 6 significant digits; NA when unknown.
+ancestry_panel.tsv: sample_id label PC1..PC4 of the panel's own samples (header only without a panel).
 """
 
 import tempfile
@@ -239,11 +241,27 @@ def write_ancestry_table(path, samples, result):
         Path(tmp).write_text("\n".join(["\t".join(COLUMNS), *ancestry_rows(samples, result)]) + "\n")
 
 
-def study_at_panel_sites(vcf_path, panel, workdir):
-    """(sample IDs, int8 dosage (panel.n_variants, n_samples)) of the study VCF at the panel's sites.
+PANEL_POINT_COLUMNS = ["sample_id", "label", *[f"PC{i + 1}" for i in range(N_COMPONENTS)]]
 
-    `bcftools view -T` keeps only records at panel positions (streaming), so a whole-genome cohort VCF is never
-    loaded; allele matching and orientation are checked by `align_to_panel`.
+
+def write_panel_points(path, panel, model):
+    """ancestry_panel.tsv: the panel's own samples' PC coordinates (header only without a panel), for the report's
+    PCA figure. Panel sample IDs are the public reference set's (e.g. 1000 Genomes), not study samples."""
+    rows = []
+    if model is not None:
+        for sample, label, coords in zip(panel.sample_ids, model.labels, model.coords, strict=True):
+            rows.append("\t".join([str(sample), str(label), *(fmt(v) for v in coords)]))
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text("\n".join(["\t".join(PANEL_POINT_COLUMNS), *rows]) + "\n")
+
+
+def study_at_panel_sites(vcf_path, panel, workdir, sites_vcf=None):
+    """(sample IDs, int8 dosage (panel.n_variants, n_samples)) of the study at the panel's sites.
+
+    `bcftools view -T` keeps only cohort records at panel positions (streaming), so a whole-genome cohort VCF is never
+    loaded; allele matching and orientation are checked by `align_to_panel`. `sites_vcf`: the samples' genotypes at
+    every panel site from their reads (rule genotype_ancestry_sites: hom-ref as 0/0, too few reads as ./.); where it
+    has a call for a sample it is used, elsewhere the cohort call (samples sent as VCFs are only in the cohort).
     """
     targets = Path(workdir) / "panel_sites.tsv"
     # Both naming styles ('1' and 'chr1'): -T targets are streamed, so names the VCF lacks simply never match.
@@ -254,7 +272,16 @@ def study_at_panel_sites(vcf_path, panel, workdir):
     subset = Path(workdir) / "study_at_panel.vcf.gz"
     run(["bcftools", "view", "--no-version", "-T", targets, "-Oz", "-o", subset, vcf_path])
     chrom, pos, ref, alt, dosage, samples = read_vcf_dosage(subset)
-    return samples, align_to_panel(panel, chrom, pos, ref, alt, dosage)
+    dosage = align_to_panel(panel, chrom, pos, ref, alt, dosage)
+    if sites_vcf:
+        chrom, pos, ref, alt, typed, typed_samples = read_vcf_dosage(sites_vcf)
+        typed = align_to_panel(panel, chrom, pos, ref, alt, typed)
+        column = {s: j for j, s in enumerate(typed_samples)}
+        for i, sample in enumerate(samples):
+            if sample in column:
+                from_reads = typed[:, column[sample]]
+                dosage[:, i] = np.where(from_reads != MISSING, from_reads, dosage[:, i])
+    return samples, dosage
 
 
 PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4"]
@@ -310,18 +337,23 @@ def plot_skipped(path, message):
     plt.close(fig)
 
 
-def write_ancestry(vcf_path, panel, min_probability, min_sites, out_tsv, out_png):
-    """ancestry.tsv and pca.png for the study VCF's samples against a GenotypePanel (None: ancestry skipped)."""
+def write_ancestry(vcf_path, panel, min_probability, min_sites, out_tsv, out_png, sites_vcf=None, out_panel=None):
+    """ancestry.tsv and pca.png for the study VCF's samples against a GenotypePanel (None: ancestry skipped).
+
+    sites_vcf: genotypes at every panel site from the reads (see study_at_panel_sites), or None.
+    out_panel: where to write the panel samples' coordinates (write_panel_points), or None."""
     log = get_logger()
     samples = [str(s) for s in allel.read_vcf_headers(str(vcf_path)).samples]
     if panel is None:
         log.info("no reference panel configured (structure.panel: null): ancestry skipped for %d samples", len(samples))
         write_ancestry_table(out_tsv, samples, skipped_result(len(samples)))
+        if out_panel:
+            write_panel_points(out_panel, None, None)
         plot_skipped(out_png, "No reference panel configured (structure.panel: null):\nancestry was not assigned.")
         return
     model = fit_ancestry_model(panel)
     with tempfile.TemporaryDirectory(prefix="genorisk_ancestry.") as workdir:
-        study_samples, dosage = study_at_panel_sites(vcf_path, panel, workdir)
+        study_samples, dosage = study_at_panel_sites(vcf_path, panel, workdir, sites_vcf)
     if study_samples != samples:
         raise InputError(f"{vcf_path}: the sample columns read at the panel sites differ from the header's")
     observed = int((dosage[model.sites] != MISSING).any(axis=1).sum())
@@ -330,6 +362,8 @@ def write_ancestry(vcf_path, panel, min_probability, min_sites, out_tsv, out_png
     for sample, label, status in zip(samples, result["ancestry"], result["status"], strict=True):
         log.info("%s: %s (%s)", sample, label, status)
     write_ancestry_table(out_tsv, samples, result)
+    if out_panel:
+        write_panel_points(out_panel, panel, model)
     note = f"\nlabel 'unknown' below probability {min_probability} or below {min_sites} typed PCA sites"
     plot_pca(out_png, model, samples, result, title_note=note)
 
@@ -348,7 +382,8 @@ def main(smk):
     panel = configured_panel(getattr(smk.input, "panel", None), smk.params.panel_format,
                              getattr(smk.input, "panel_labels", None))  # fmt: skip
     write_ancestry(smk.input.vcf, panel, smk.params.min_probability, smk.params.min_sites, smk.output.ancestry,
-                   smk.output.pca)  # fmt: skip
+                   smk.output.pca, sites_vcf=getattr(smk.input, "sites_vcf", None),
+                   out_panel=smk.output.panel_points)  # fmt: skip
 
 
 if __name__ == "__main__":

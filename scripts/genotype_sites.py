@@ -135,8 +135,10 @@ def merge_sites(sites, contig_order):
     return sorted(merged.values(), key=lambda s: (contig_order[s.contig], s.pos, s.ref, s.alt))
 
 
-def collect_sites(paths, fasta_path, fai_path):
-    """The union of the sites files: [Site], checked, split, deduplicated and in reference order."""
+def collect_sites(paths, fasta_path, fai_path, allow_empty=False):
+    """The union of the sites files: [Site], checked, split, deduplicated and in reference order.
+
+    No site at all is refused unless `allow_empty` (files that list no record; sites off the reference still fail)."""
     log = get_logger()
     if not paths:
         raise InputError("no sites files are configured (config key sites.files)")
@@ -153,6 +155,9 @@ def collect_sites(paths, fasta_path, fai_path):
                 )  # fmt: skip
             sites += found
             skipped += absent
+    if not sites and allow_empty and not skipped:
+        log.warning("the sites files list no site: every sample gets an empty sites VCF")
+        return []
     if not sites:
         names = ", ".join(Path(p).name for p in paths)
         raise InputError(
@@ -278,11 +283,33 @@ def output_header(template_vcf, min_depth):
     return header
 
 
+def write_empty_sites_vcf(samples, fai, out_vcf, out_tbi):
+    """A header-only sites VCF (contigs, FORMAT GT/DP/AD, the samples) + its index, for a sites file with no record."""
+    header = pysam.VariantHeader()
+    for name, length in read_fai(fai):
+        header.contigs.add(name, length=length)
+    header.add_line('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">')
+    header.add_line('##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">')
+    header.add_line('##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">')
+    for sample in samples:
+        header.add_sample(sample)
+    with atomic_path(out_vcf, suffix=".vcf.gz") as tmp_vcf, atomic_path(out_tbi, suffix=".tbi") as tmp_tbi:
+        with pysam.VariantFile(tmp_vcf, "wz", header=header):
+            pass
+        run(["tabix", "-f", "-p", "vcf", tmp_vcf])
+        os.replace(f"{tmp_vcf}.tbi", tmp_tbi)
+
+
 def genotype_sites(samples, alignments, indexes, fasta, fai, site_files, out_vcf, out_tbi, min_depth=8,
-                   min_mapq=0, min_baseq=1):  # fmt: skip
-    """Write `out_vcf` (+ `out_tbi`): every site of `site_files` x every sample, atomically. Returns per-site counts."""
+                   min_mapq=0, min_baseq=1, allow_empty=False):  # fmt: skip
+    """Write `out_vcf` (+ `out_tbi`): every site of `site_files` x every sample, atomically. Returns per-site counts.
+
+    allow_empty: sites files without any record give a header-only VCF instead of an error."""
     log = get_logger()
-    sites = collect_sites(site_files, fasta, fai)
+    sites = collect_sites(site_files, fasta, fai, allow_empty)
+    if not sites:
+        write_empty_sites_vcf(samples, fai, out_vcf, out_tbi)
+        return Counter()
     order = {c: i for i, (c, _) in enumerate(read_fai(fai))}
     with tempfile.TemporaryDirectory(prefix="genorisk_sites_") as work:
         keys = normalised_keys(sites, fasta, fai, work)
@@ -345,6 +372,7 @@ def main(smk):
         min_depth=smk.params.min_depth,
         min_mapq=smk.params.min_mapq,
         min_baseq=smk.params.min_baseq,
+        allow_empty=smk.params.get("allow_empty", False),
     )
 
 

@@ -133,7 +133,12 @@ def test_write_ancestry_end_to_end_on_a_study_vcf(panel, tmp_path):
         np.concatenate([others[panel.labels[others] == x][:120] for x in np.unique(panel.labels)])
     )
     out_tsv, out_png = tmp_path / "ancestry.tsv", tmp_path / "pca.png"
-    write_ancestry(vcf, reference, 0.65, 1000, out_tsv, out_png)
+    write_ancestry(vcf, reference, 0.65, 1000, out_tsv, out_png, out_panel=tmp_path / "panel.tsv")
+    with open(tmp_path / "panel.tsv") as fh:
+        points = list(csv.DictReader(fh, delimiter="\t"))
+    # the reference panel's own samples, in panel order, with their labels from the labels file
+    assert [(p["sample_id"], p["label"]) for p in points] == list(zip(reference.sample_ids, reference.labels))
+    assert all(p["PC1"] != "NA" for p in points)
     with open(out_tsv) as fh:
         table = list(csv.DictReader(fh, delimiter="\t"))
     assert list(table[0]) == [
@@ -160,7 +165,8 @@ def test_no_panel_says_skipped(tmp_path):
         '##fileformat=VCFv4.2\n##contig=<ID=1>\n##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">\n'
         "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ta\tb\n1\t5\t.\tA\tG\t.\t.\t.\tGT\t0/1\t0/0\n"
     )
-    write_ancestry(vcf, None, 0.65, 1000, tmp_path / "a.tsv", tmp_path / "p.png")
+    write_ancestry(vcf, None, 0.65, 1000, tmp_path / "a.tsv", tmp_path / "p.png", out_panel=tmp_path / "panel.tsv")
+    assert (tmp_path / "panel.tsv").read_text() == "sample_id\tlabel\tPC1\tPC2\tPC3\tPC4\n"
     lines = (tmp_path / "a.tsv").read_text().splitlines()
     assert lines == [
         "\t".join(COLUMNS),

@@ -34,6 +34,7 @@ REPORT_STAGE_INPUTS = {
         [f"results/calls/{PRIMARY_CALLER}/sites.vcf.gz"] if SITES_GENOTYPED else []
     ),
     "ancestry": "results/af/ancestry.tsv",
+    "panel_points": "results/af/ancestry_panel.tsv",
     "popgen_samples": "results/af/samples.tsv",
     "relatedness": "results/af/relatedness.tsv",
     "panels": list(REPORT_PANELS),

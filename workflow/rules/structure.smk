@@ -8,6 +8,7 @@ EXTRA_TARGETS.extend(
         "results/af/kinship.png",
         "results/af/ancestry.tsv",
         "results/af/pca.png",
+        "results/af/ancestry_panel.tsv",
         "results/af/sfs.tsv",
         "results/af/fst.tsv",
     ]
@@ -26,6 +27,66 @@ if PANEL and not PANEL_LABELS:
 PANEL_INPUTS = {"panel": PANEL, "panel_labels": PANEL_LABELS} if PANEL else {}
 if PANEL and STRUCTURE["panel_format"] == "peddy":
     PANEL_INPUTS["panel_matrix"] = f"{PANEL}.bin.gz"
+# Samples with reads are typed at every panel site (hom-ref counts, too few reads is ./.), not only where the
+# cohort calls a variant (scripts/ancestry_sites.py says why); samples sent as VCFs use their cohort records.
+ANCESTRY_INPUTS = {**PANEL_INPUTS}
+if PANEL and ALIGNMENT_IDS:
+    ANCESTRY_INPUTS["sites_vcf"] = f"results/calls/{PRIMARY_CALLER}/ancestry_sites.vcf.gz"
+
+    rule ancestry_sites:
+        input:
+            **PANEL_INPUTS,
+            fasta=REFERENCE,
+            fai=REFERENCE_FAI,
+        output:
+            vcf="results/af/parts/ancestry_sites.vcf",
+        log:
+            "logs/af/ancestry_sites.log",
+        benchmark:
+            "benchmarks/af/ancestry_sites.tsv"
+        conda:
+            "../../envs/structure.yaml"
+        threads: 1
+        resources:
+            mem_mb=by_attempt(2000),
+            runtime=by_attempt(30),
+        params:
+            panel_format=lookup(dpath="structure/panel_format", within=config),
+        script:
+            "../../scripts/ancestry_sites.py"
+
+    rule genotype_ancestry_sites:
+        input:
+            **CALLED_ALIGNMENTS,
+            fasta=REFERENCE,
+            fai=REFERENCE_FAI,
+            batch_qc="results/qc/batch_qc.tsv",
+            sites=["results/af/parts/ancestry_sites.vcf"],
+        output:
+            vcf="results/calls/{caller}/ancestry_sites.vcf.gz",
+            tbi="results/calls/{caller}/ancestry_sites.vcf.gz.tbi",
+        log:
+            "logs/calls/{caller}/genotype_ancestry_sites.log",
+        benchmark:
+            "benchmarks/calls/{caller}/genotype_ancestry_sites.tsv"
+        wildcard_constraints:
+            caller=id_pattern([PRIMARY_CALLER]),
+        retries: 1
+        conda:
+            "../../envs/sites.yaml"
+        threads: 1
+        resources:
+            mem_mb=by_attempt(2000),
+            runtime=by_attempt(60),
+        params:
+            samples=ALIGNMENT_IDS,
+            min_depth=lookup(dpath="sites/min_depth", within=config),
+            min_mapq=lookup(dpath="calling/min_mapq", within=config),
+            min_baseq=lookup(dpath="calling/min_baseq", within=config),
+            allow_empty=True,  # no panel site in the sequenced part of the reference
+        script:
+            "../../scripts/genotype_sites.py"
+
 
 
 rule relatedness:
@@ -61,12 +122,13 @@ rule relatedness:
 
 rule population_structure:
     input:
-        **PANEL_INPUTS,
+        **ANCESTRY_INPUTS,
         vcf=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz",
         tbi=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz.tbi",
     output:
         ancestry="results/af/ancestry.tsv",
         pca="results/af/pca.png",
+        panel_points="results/af/ancestry_panel.tsv",
     log:
         "logs/af/population_structure.log",
     benchmark:

@@ -4,6 +4,9 @@ Generates a synthetic cohort VCF (fixed seed: two contigs, SNVs with Beta(0.3, 2
 1% missing genotypes; bgzipped and tabix-indexed), then times, each as its own process:
   convert          scripts/vcf_to_store.py (2 parsing processes) -> cohort.zarr
   stats            scripts/allele_frequencies.py from the store (dask, 2 local threads) -> variants/samples.tsv
+  popgen           scripts/popgen_stats.py on the VCF (HWE, het counts, F, singletons, SFS, Fst; one process)
+  tables           scripts/af_tables.py: the two parts joined into the stage's variants.tsv / samples.tsv
+  plink2_pfile_hardy plink2 --pfile --hardy (the bare counterpart of popgen's per-variant HWE)
   plink2_vcf_freq  plink2 --vcf --freq (VCF import included)
   plink2_import    plink2 --vcf --make-pgen
   plink2_pfile_freq plink2 --pfile --freq
@@ -92,17 +95,42 @@ def step_convert(vcf, store):
     vcf_to_store(vcf, store, workers=2)
 
 
+def population_labels(samples, n_populations):
+    labels = [f"P{i + 1}" for i in range(int(n_populations))] + [""]
+    return {s: labels[i % len(labels)] if int(n_populations) else "" for i, s in enumerate(samples)}
+
+
 def step_stats(store, folder, n_populations):
     import zarr
 
     from allele_frequencies import write_allele_frequencies_from_store
 
     samples = [str(s) for s in zarr.open_group(store, mode="r")["samples"][:]]
-    labels = [f"P{i + 1}" for i in range(int(n_populations))] + [""]
-    populations = {s: labels[i % len(labels)] if int(n_populations) else "" for i, s in enumerate(samples)}
     write_allele_frequencies_from_store(
-        store, populations, Path(folder, "variants.tsv"), Path(folder, "samples.tsv"), threads=2
-    )
+        store, population_labels(samples, n_populations), Path(folder, "variants.tsv"), Path(folder, "samples.tsv"),
+        threads=2,
+    )  # fmt: skip
+
+
+def step_popgen(vcf, folder, n_populations):
+    import allel
+
+    from popgen_stats import write_popgen_stats
+
+    samples = [str(s) for s in allel.read_vcf_headers(str(vcf)).samples]
+    out = [Path(folder, name) for name in ("popgen_variants.tsv", "popgen_samples.tsv", "sfs.tsv", "fst.tsv")]
+    write_popgen_stats(vcf, "other", {}, population_labels(samples, n_populations), *out)
+
+
+def step_tables(folder):
+    from af_tables import join_samples, join_variants
+
+    folder = Path(folder)
+    join_variants(folder / "variants.tsv", folder / "popgen_variants.tsv", folder / "joined_variants.tsv")
+    samples = [line.split("\t", 1)[0] for line in (folder / "samples.tsv").read_text().splitlines()[1:]]
+    ancestry = folder / "ancestry.tsv"
+    ancestry.write_text("sample_id\tancestry\n" + "".join(f"{s}\tNA\n" for s in samples))
+    join_samples(folder / "samples.tsv", folder / "popgen_samples.tsv", ancestry, folder / "joined_samples.tsv")
 
 
 # --- measuring ----------------------------------------------------------------------------------------------------
@@ -206,9 +234,12 @@ def run(n_variants, n_samples, n_populations, folder):
     rows = [
         measure("convert", [*me, "_convert", vcf, folder / "cohort.zarr"]),
         measure("stats", [*me, "_stats", folder / "cohort.zarr", folder, n_populations]),
+        measure("popgen", [*me, "_popgen", vcf, folder, n_populations]),
+        measure("tables", [*me, "_tables", folder]),
         measure("plink2_vcf_freq", [*plink, "--vcf", vcf, "--freq", "--out", folder / "vcf"]),
         measure("plink2_import", [*plink, "--vcf", vcf, "--make-pgen", "--out", folder / "pgen"]),
         measure("plink2_pfile_freq", [*plink[:5], "--pfile", folder / "pgen", "--freq", "--out", folder / "pfile"]),
+        measure("plink2_pfile_hardy", [*plink[:5], "--pfile", folder / "pgen", "--hardy", "--out", folder / "pfile"]),
     ]
     fill = ["bcftools", "+fill-tags", "--no-version", "-Ob", "-o", folder / "filled.bcf"]
     rows.append(measure("fill_tags", [*fill, vcf, "--", "-t", "AC,AN,AF"], env=bcftools_env()))
@@ -229,12 +260,17 @@ def run(n_variants, n_samples, n_populations, folder):
             ("stats", "plink2_pfile_freq"),
             ("stats", "plink2_vcf_freq"),
             ("convert", "plink2_import"),
+            ("popgen", "plink2_pfile_hardy"),
         ]
         for key in ("wall_s", "cpu_s")
     }
     total = {k: round(by["convert"][k] + by["stats"][k], 2) for k in ("wall_s", "cpu_s")}
     ratios["convert+stats/plink2_vcf_freq wall_s"] = round(total["wall_s"] / by["plink2_vcf_freq"]["wall_s"], 2)
     ratios["convert+stats/fill_tags wall_s"] = round(total["wall_s"] / by["fill_tags"]["wall_s"], 2)
+    stage = sum(by[step]["wall_s"] for step in ("convert", "stats", "popgen", "tables"))
+    ratios["whole stage (convert+stats+popgen+tables)/plink2_vcf_freq wall_s"] = round(
+        stage / by["plink2_vcf_freq"]["wall_s"], 2
+    )
     store_mib = sum(f.stat().st_size for f in (folder / "cohort.zarr").rglob("*") if f.is_file()) / 2**20
     result = {
         "variants": n_variants,
@@ -276,6 +312,10 @@ def main(argv):
         return step_convert(*argv[1:])
     if argv and argv[0] == "_stats":
         return step_stats(*argv[1:])
+    if argv and argv[0] == "_popgen":
+        return step_popgen(*argv[1:])
+    if argv and argv[0] == "_tables":
+        return step_tables(*argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("variants", nargs="?", type=int, default=100_000)
     parser.add_argument("samples", nargs="?", type=int, default=500)

@@ -4,7 +4,7 @@ Generates a synthetic cohort VCF (fixed seed: two contigs, SNVs with Beta(0.3, 2
 1% missing genotypes; bgzipped and tabix-indexed), then times, each as its own process:
   convert          scripts/vcf_to_store.py (2 parsing processes) -> cohort.zarr
   stats            scripts/allele_frequencies.py from the store (dask, 2 local threads) -> variants/samples.tsv
-  popgen           scripts/popgen_stats.py on the VCF (HWE, het counts, F, singletons, SFS, Fst; one process)
+  popgen           scripts/popgen_stats.py from the store (HWE, het counts, F, singletons, SFS, Fst; 2 threads)
   tables           scripts/af_tables.py: the two parts joined into the stage's variants.tsv / samples.tsv
   plink2_pfile_hardy plink2 --pfile --hardy (the bare counterpart of popgen's per-variant HWE)
   plink2_vcf_freq  plink2 --vcf --freq (VCF import included)
@@ -113,13 +113,15 @@ def step_stats(store, folder, n_populations):
 
 
 def step_popgen(vcf, folder, n_populations):
+    """popgen_stats as the rule runs it: from the genotype store (written by `convert` in `folder`), 2 dask threads."""
     import allel
 
-    from popgen_stats import write_popgen_stats
+    from popgen_stats import write_popgen_stats_from_store
 
     samples = [str(s) for s in allel.read_vcf_headers(str(vcf)).samples]
     out = [Path(folder, name) for name in ("popgen_variants.tsv", "popgen_samples.tsv", "sfs.tsv", "fst.tsv")]
-    write_popgen_stats(vcf, "other", {}, population_labels(samples, n_populations), *out)
+    store = Path(folder, "cohort.zarr")
+    write_popgen_stats_from_store(store, "other", {}, population_labels(samples, n_populations), out, threads=2)
 
 
 def step_tables(folder):

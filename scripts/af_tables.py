@@ -3,7 +3,7 @@
 results/af/variants.tsv, one row per cohort record in file order:
   CHROM POS REF ALT AC AN AF, AC_{pop} AN_{pop} AF_{pop} per sheet population, missing_rate n_het het_freq
   (rule allele_frequencies, from the genotype store with dask: allele_counts.tsv), then n_called n_hom_ref n_hom_alt
-  het_observed het_expected hwe_p (rule popgen_stats: popgen_variants.tsv).
+  het_observed het_expected hwe_p (rule popgen_stats, from the same store with dask: popgen_variants.tsv).
 results/af/samples.tsv, one row per VCF sample in VCF order:
   sample_id n_called call_rate n_het n_hom_alt heterozygosity ti_tv (allele_frequencies: sample_counts.tsv), then
   n_sites o_hom e_hom inbreeding_f singletons chrx_sites chrx_het chrx_f chry_alt_calls sheet_sex sex_agrees

@@ -20,25 +20,19 @@ stored by scikit-allel as `1/.` and so counts as missing (the workflow calls all
 
 Two sources give the same bytes: `write_allele_frequencies` reads a VCF in blocks (one process);
 `write_allele_frequencies_from_store` reads the genotype store of scripts/vcf_to_store.py with dask, one task per
-store chunk (`block_counts` + the chunk's text rows; the per-sample counts of the chunks are summed here), a
-window of 4 tasks per dask thread at a time so memory does not grow with the number of variants. The dask scheduler
-is local threads, or a dask.distributed scheduler given by address (its workers must see the store's path).
+store chunk (`block_counts` + the chunk's text rows; the per-sample counts of the chunks are summed here), through
+scripts/store_chunks.py (a bounded window of tasks; local threads or a dask.distributed scheduler by address).
 """
 
-import contextlib
-import importlib.util
 from dataclasses import dataclass
-from pathlib import Path
 
 import allel
-import dask
-import dask.array as da
 import numpy as np
-import zarr
 
 from atomic import atomic_path
 from input_error import InputError
 from rule_logging import get_logger, setup_logging
+from store_chunks import chunk_tasks, computed_in_windows, open_store
 
 FIELDS = [
     "variants/CHROM",
@@ -321,16 +315,16 @@ def write_allele_frequencies(vcf_path, populations, variants_tsv, samples_tsv, c
 
 # --- from the genotype store (scripts/vcf_to_store.py) with dask ---------------------------------------------------
 
-STORE_FIELDS = ["variants/CHROM", "variants/POS", "variants/REF", "variants/ALT", "variants/numalt", "calldata/GT"]
-# What a dask.distributed worker must import to run store_chunk_result (dependencies first).
-WORKER_MODULES = ["input_error", "rule_logging", "atomic", "allele_frequencies"]
+# What a dask.distributed worker must import to run store_chunk_result, after store_chunks.BASE_MODULES.
+WORKER_MODULES = ["allele_frequencies"]
 
 
 def store_chunk_result(block, groups, labels, where):
     """variants.tsv text and per-sample counts of one store chunk (runs as a dask task).
 
-    block: {field: array} for STORE_FIELDS, calldata/GT (n_variants, n_samples, 2). Returns (text of the rows with
-    newlines, n_variants, counts (5, n_samples) int64: n_called, n_het, n_hom_alt, n_transitions, n_transversions).
+    block: {field: array} for store_chunks.STORE_FIELDS, calldata/GT (n_variants, n_samples, 2). Returns (text of
+    the rows with newlines, n_variants, counts (5, n_samples) int64: n_called, n_het, n_hom_alt, n_transitions,
+    n_transversions).
     """
     check_block(block, where)
     chrom, pos = block["variants/CHROM"], block["variants/POS"]
@@ -343,36 +337,6 @@ def store_chunk_result(block, groups, labels, where):
     return "".join(row + "\n" for row in rows), len(pos), counts.astype(np.int64)
 
 
-def store_chunk_tasks(root, groups, labels, where):
-    """One dask.delayed store_chunk_result per chunk of the store, in variant order."""
-    arrays = {key: da.from_zarr(root[key]) for key in STORE_FIELDS}
-    if any(arrays[key].chunks[0] != arrays["calldata/GT"].chunks[0] for key in STORE_FIELDS):
-        raise InputError(f"{where}: the store's arrays are chunked differently along variants; rewrite the store")
-    gt = arrays["calldata/GT"]
-    if gt.numblocks[1:] != (1, 1):
-        arrays["calldata/GT"] = gt.rechunk({1: -1, 2: -1})  # a chunk must hold whole records
-    blocks = {key: array.to_delayed().reshape(-1) for key, array in arrays.items()}
-    task = dask.delayed(store_chunk_result, pure=True)
-    return [task(dict(zip(STORE_FIELDS, parts, strict=True)), groups, labels, where) for parts in zip(*blocks.values())]
-
-
-@contextlib.contextmanager
-def dask_scheduler(address, threads):
-    """Yield (keyword arguments for dask.compute, number of parallel tasks): local threads, or the
-    dask.distributed scheduler at `address` (workers that cannot import this module get it uploaded)."""
-    if not address:
-        yield {"scheduler": "threads", "num_workers": threads}, threads
-        return
-    from distributed import Client
-
-    with Client(address) as client:
-        found = client.run(importlib.util.find_spec, "allele_frequencies")
-        if not all(found.values()):
-            for name in WORKER_MODULES:
-                client.upload_file(str(Path(__file__).with_name(f"{name}.py")))
-        yield {"scheduler": client}, max(1, sum(client.nthreads().values()))
-
-
 def write_allele_frequencies_from_store(store_path, populations, variants_tsv, samples_tsv, scheduler=None, threads=1):
     """Write variants.tsv and samples.tsv (the same bytes as write_allele_frequencies on the store's VCF).
 
@@ -380,38 +344,25 @@ def write_allele_frequencies_from_store(store_path, populations, variants_tsv, s
     dask.distributed scheduler address. Returns (n_variants, n_samples).
     """
     log = get_logger()
-    root = zarr.open_group(str(store_path), mode="r")
-    where = f"{store_path} (from {root.attrs.get('source', 'a VCF')})"
-    samples = [str(s) for s in root["samples"][:]]
+    root, where, samples = open_store(store_path)
     groups = population_groups(samples, populations, where)
     labels = list(groups)
     log.info("%d store samples; populations %s", len(samples), {label: len(ix) for label, ix in groups.items()})
-    tasks = store_chunk_tasks(root, groups, labels, where) if root["calldata/GT"].shape[0] else []
+    tasks = chunk_tasks(root, store_chunk_result, groups, labels, where, where=where)
     totals = np.zeros((5, len(samples)), dtype=np.int64)
     n_sites = 0
-    with dask_scheduler(scheduler, threads) as (compute_kwargs, parallel):
-        window = 4 * parallel  # a finished task's result is small; each compute() waits for its slowest task
-        log.info("%d chunks, %d tasks in flight", len(tasks), window)
-        with atomic_path(variants_tsv) as tmp_variants:
-            with open(tmp_variants, "w") as out:
-                out.write("\t".join(variant_header(labels)) + "\n")
-                for first in range(0, len(tasks), window):
-                    for text, n, counts in dask.compute(*tasks[first : first + window], **compute_kwargs):
-                        out.write(text)
-                        n_sites += n
-                        totals += counts
-                    log.info(
-                        "chunks %d-%d of %d: %d records",
-                        first + 1,
-                        min(first + window, len(tasks)),
-                        len(tasks),
-                        n_sites,
-                    )
-            sample_totals = SampleCounts(n_sites, *totals)
-            with atomic_path(samples_tsv) as tmp_samples, open(tmp_samples, "w") as out:
-                out.write("\t".join(SAMPLE_COLUMNS) + "\n")
-                for row in sample_rows(samples, sample_totals):
-                    out.write(row + "\n")
+    with atomic_path(variants_tsv) as tmp_variants:
+        with open(tmp_variants, "w") as out:
+            out.write("\t".join(variant_header(labels)) + "\n")
+            for text, n, counts in computed_in_windows(tasks, scheduler, threads, WORKER_MODULES, log):
+                out.write(text)
+                n_sites += n
+                totals += counts
+        sample_totals = SampleCounts(n_sites, *totals)
+        with atomic_path(samples_tsv) as tmp_samples, open(tmp_samples, "w") as out:
+            out.write("\t".join(SAMPLE_COLUMNS) + "\n")
+            for row in sample_rows(samples, sample_totals):
+                out.write(row + "\n")
     log.info("wrote %d variant rows and %d sample rows", n_sites, len(samples))
     return n_sites, len(samples)
 

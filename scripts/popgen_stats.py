@@ -1,7 +1,10 @@
-"""Population-genetics statistics of the cohort VCF: HWE, heterozygosity, inbreeding F, singletons, SFS, Fst, sex.
+"""Population-genetics statistics of the cohort: HWE, heterozygosity, inbreeding F, singletons, SFS, Fst, sex.
 
-Reads the cohort VCF in blocks of biallelic records (other records are skipped and counted in the log); every
-statistic is a sum over blocks. Autosomes are the contigs that are not X, Y, XY, M or MT (any 'chr' prefix).
+Reads blocks of biallelic records (other records are skipped and counted in the log); every statistic is a sum over
+blocks. The rule reads the genotype store (scripts/vcf_to_store.py) with dask, one task per store chunk, through
+scripts/store_chunks.py (local threads or a dask.distributed scheduler, config af.scheduler);
+`write_popgen_stats` reads a VCF in one process and gives the same bytes (the tests compare them).
+Autosomes are the contigs that are not X, Y, XY, M or MT (any 'chr' prefix).
 
 popgen_variants.tsv, one row per biallelic record in file order:
   CHROM POS REF ALT n_called n_hom_ref n_het n_hom_alt het_observed het_expected hwe_p
@@ -38,9 +41,12 @@ from input_error import InputError
 from kinship import block_length, is_autosome
 from reference_panel import bare_chrom
 from rule_logging import get_logger, setup_logging
+from store_chunks import chunk_tasks, computed_in_windows, open_store
 
 FIELDS = ["variants/CHROM", "variants/POS", "variants/REF", "variants/ALT", "variants/numalt", "calldata/GT"]
 DIGITS = 6
+# What a dask.distributed worker must import to run popgen_block, after store_chunks.BASE_MODULES.
+WORKER_MODULES = ["kinship", "reference_panel", "popgen_stats"]
 NA = "NA"
 # Pseudo-autosomal regions (1-based, inclusive) of chrX and chrY: GRCh37 and GRCh38 (UCSC / GRC definitions).
 PAR = {
@@ -140,6 +146,13 @@ class CohortTotals:
     fst_num: dict = field(default_factory=dict)
     fst_den: dict = field(default_factory=dict)
     fst_sites: dict = field(default_factory=dict)
+
+    def __add__(self, other):
+        def merged(a, b):
+            return {key: a.get(key, 0) + b.get(key, 0) for key in sorted(set(a) | set(b))}
+
+        return CohortTotals(self.sfs + other.sfs, merged(self.fst_num, other.fst_num),
+                            merged(self.fst_den, other.fst_den), merged(self.fst_sites, other.fst_sites))  # fmt: skip
 
 
 def moment_f(g, called, p):
@@ -269,34 +282,42 @@ def population_groups(samples, populations):
     return {label: [i for i, s in enumerate(samples) if populations.get(s) == label] for label in labels}
 
 
-def write_popgen_stats(vcf_path, build, sheet_sexes, populations, out_variants, out_samples, out_sfs, out_fst,
-                       chunk_length=None):  # fmt: skip
-    """Write the four tables (layouts in the module docstring) for a cohort VCF. Returns the number of records used."""
+def popgen_block(block, groups, build, n_samples):
+    """Everything one block of records adds (runs as a dask task for the store): (popgen_variants.tsv text with
+    newlines, records used, records skipped (not biallelic), SampleTotals, CohortTotals).
+
+    block: {field: array} for FIELDS, calldata/GT (n_variants, n_samples, 2)."""
+    biallelic = block["variants/numalt"] == 1
+    skipped = int((~biallelic).sum())
+    sample_totals = SampleTotals.zeros(n_samples)
+    cohort = CohortTotals(sfs=np.zeros(2 * n_samples + 1, dtype=np.int64))
+    if not biallelic.any():
+        return "", 0, skipped, sample_totals, cohort
+    g = allel.GenotypeArray(block["calldata/GT"][biallelic])
+    chrom, pos = block["variants/CHROM"][biallelic], block["variants/POS"][biallelic]
+    ref, alt = block["variants/REF"][biallelic], block["variants/ALT"][biallelic]
+    text = "".join(row + "\n" for row in variant_rows(chrom, pos, ref, alt, g))
+    sample_totals = sample_block_totals(g, chrom, pos, build)
+    cohort_block_totals(g, chrom, groups, cohort)
+    return text, len(pos), skipped, sample_totals, cohort
+
+
+def write_popgen_outputs(results, samples, sheet_sexes, groups, outputs):
+    """Write the four tables from an iterator of popgen_block results (in record order). Returns records used.
+
+    outputs: (variants, samples, sfs, fst) paths."""
     log = get_logger()
-    if chunk_length is None:
-        chunk_length = block_length(len(allel.read_vcf_headers(str(vcf_path)).samples))
-    _, samples, _, chunks = allel.iter_vcf_chunks(str(vcf_path), fields=FIELDS, alt_number=1, chunk_length=chunk_length)
-    samples = [str(s) for s in samples]
-    if not samples:
-        raise InputError(f"{vcf_path}: the VCF has no sample columns; population statistics need genotypes")
-    groups = population_groups(samples, populations)
+    out_variants, out_samples, out_sfs, out_fst = outputs
     sample_totals = SampleTotals.zeros(len(samples))
     cohort = CohortTotals(sfs=np.zeros(2 * len(samples) + 1, dtype=np.int64))
     used = skipped = 0
     with atomic_path(out_variants) as tmp, open(tmp, "w") as out:
         out.write("\t".join(VARIANT_COLUMNS) + "\n")
-        for chunk, *_ in chunks:
-            biallelic = chunk["variants/numalt"] == 1
-            skipped += int((~biallelic).sum())
-            if not biallelic.any():
-                continue
-            g = allel.GenotypeArray(chunk["calldata/GT"][biallelic])
-            chrom, pos = chunk["variants/CHROM"][biallelic], chunk["variants/POS"][biallelic]
-            ref, alt = chunk["variants/REF"][biallelic], chunk["variants/ALT"][biallelic]
-            out.writelines(row + "\n" for row in variant_rows(chrom, pos, ref, alt, g))
-            sample_totals = sample_totals + sample_block_totals(g, chrom, pos, build)
-            cohort_block_totals(g, chrom, groups, cohort)
-            used += len(pos)
+        for text, n_used, n_skipped, block_samples, block_cohort in results:
+            out.write(text)
+            used, skipped = used + n_used, skipped + n_skipped
+            sample_totals = sample_totals + block_samples
+            cohort = cohort + block_cohort
     log.info("%d biallelic records used, %d other records skipped", used, skipped)
     with atomic_path(out_samples) as tmp, open(tmp, "w") as out:
         out.write("\t".join(SAMPLE_COLUMNS) + "\n")
@@ -314,18 +335,40 @@ def write_popgen_stats(vcf_path, build, sheet_sexes, populations, out_variants, 
     return used
 
 
+def write_popgen_stats(vcf_path, build, sheet_sexes, populations, out_variants, out_samples, out_sfs, out_fst,
+                       chunk_length=None):  # fmt: skip
+    """Write the four tables (layouts in the module docstring) for a cohort VCF, in one process. Returns the number
+    of records used."""
+    if chunk_length is None:
+        chunk_length = block_length(len(allel.read_vcf_headers(str(vcf_path)).samples))
+    _, samples, _, chunks = allel.iter_vcf_chunks(str(vcf_path), fields=FIELDS, alt_number=1, chunk_length=chunk_length)
+    samples = [str(s) for s in samples]
+    if not samples:
+        raise InputError(f"{vcf_path}: the VCF has no sample columns; population statistics need genotypes")
+    groups = population_groups(samples, populations)
+    results = (popgen_block(chunk, groups, build, len(samples)) for chunk, *_ in chunks)
+    outputs = (out_variants, out_samples, out_sfs, out_fst)
+    return write_popgen_outputs(results, samples, sheet_sexes, groups, outputs)
+
+
+def write_popgen_stats_from_store(store_path, build, sheet_sexes, populations, outputs, scheduler=None, threads=1):
+    """The same four tables (the same bytes as write_popgen_stats on the store's VCF) from the genotype store, one
+    dask task per store chunk (scripts/store_chunks.py). outputs: (variants, samples, sfs, fst) paths."""
+    root, where, samples = open_store(store_path)
+    if not samples:
+        raise InputError(f"{where}: the store has no samples; population statistics need genotypes")
+    groups = population_groups(samples, populations)
+    tasks = chunk_tasks(root, popgen_block, groups, build, len(samples), where=where)
+    results = computed_in_windows(tasks, scheduler, threads, WORKER_MODULES, get_logger())
+    return write_popgen_outputs(results, samples, sheet_sexes, groups, outputs)
+
+
 def main(smk):
     setup_logging(smk.log[0])
-    write_popgen_stats(
-        smk.input.vcf,
-        smk.params.build,
-        dict(smk.params.sexes),
-        dict(smk.params.populations),
-        smk.output.variants,
-        smk.output.samples,
-        smk.output.sfs,
-        smk.output.fst,
-    )
+    outputs = (smk.output.variants, smk.output.samples, smk.output.sfs, smk.output.fst)
+    write_popgen_stats_from_store(smk.input.store, smk.params.build, dict(smk.params.sexes),
+                                  dict(smk.params.populations), outputs, scheduler=smk.params.scheduler,
+                                  threads=smk.threads)  # fmt: skip
 
 
 if __name__ == "__main__":

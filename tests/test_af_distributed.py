@@ -142,3 +142,24 @@ def test_workers_that_cannot_import_the_scripts_get_them_and_give_the_same_bytes
     assert len(workers) == 2
     assert variants == (onekg["out"] / "v1.tsv").read_bytes()
     assert samples == (onekg["out"] / "s1.tsv").read_bytes()
+
+
+def test_local_cluster_gives_the_single_process_population_statistics(onekg, cluster):
+    """popgen_stats reads the same store through the same chunk runner: HWE, F, sex, SFS and Fst tables from the
+    two-worker cluster equal the one-thread run's bytes (which tests/test_popgen_stats.py ties to plink2)."""
+    from popgen_stats import write_popgen_stats_from_store
+
+    out = onekg["out"]
+    names = ("variants", "samples", "sfs", "fst")
+    runs = {}
+    for run, scheduler in (("single", None), ("cluster", cluster.scheduler_address)):
+        outputs = [out / f"popgen_{run}_{name}.tsv" for name in names]
+        with Client(cluster.scheduler_address) as client, get_task_stream(client=client) as stream:
+            used = write_popgen_stats_from_store(out / "cohort.zarr", "GRCh38", {}, onekg["populations"], outputs,
+                                                 scheduler=scheduler, threads=1)  # fmt: skip
+        assert used == 903
+        runs[run] = [path.read_bytes() for path in outputs]
+        workers = {task["worker"] for task in stream.data if "popgen_block" in str(task["key"])}
+        assert len(workers) == (2 if scheduler else 0)
+    assert runs["cluster"] == runs["single"]
+    assert runs["single"][3].count(b"\n") == 1 + 10  # header + the 10 pairs of the 5 superpopulations

@@ -260,3 +260,18 @@ def test_genetic_sex_chrx_f_equals_plink2_het_on_the_same_genotypes(tmp_path):
         # plink2's OBS_CT leaves out the 10 sites monomorphic in these 6 samples (they add 1 to O, E and N alike,
         # so F is unchanged); chrx_sites counts every called site
         assert (rows[s]["chrx_sites"], plink[s]["OBS_CT"]) == ("150", "140")
+
+
+def test_the_store_with_dask_gives_the_bytes_of_the_vcf_reader(onekg, tmp_path):
+    """The rule's path (genotype store, 10 chunks, 2 dask threads) against the one-process VCF reader checked above
+    against plink2 and bcftools: every one of the four tables byte for byte."""
+    from popgen_stats import write_popgen_stats_from_store
+    from vcf_to_store import vcf_to_store
+
+    folder, _, populations = onekg
+    vcf_to_store(VCF_1KG, tmp_path / "cohort.zarr", chunk_variants=100)
+    names = ("variants", "samples", "sfs", "fst")
+    outputs = [tmp_path / f"{name}.tsv" for name in names]
+    assert write_popgen_stats_from_store(tmp_path / "cohort.zarr", "GRCh38", {}, populations, outputs, threads=2) == 903
+    for name, path in zip(names, outputs, strict=True):
+        assert path.read_bytes() == (folder / f"{name}.tsv").read_bytes(), name

@@ -1,7 +1,8 @@
 # Population structure of the cohort from the primary caller's calls (results/af/):
 # relatedness (KING-robust kinship, checked against the sheet's father/mother), ancestry on a
-# labelled reference panel (structure.panel; skipped when null) and population-genetics statistics.
-# One script per rule, so the structure stage is three rules.
+# labelled reference panel (structure.panel; skipped when null) and population-genetics statistics
+# (from the genotype store with dask, like the allele frequencies).
+# One script per rule.
 EXTRA_TARGETS.extend(
     [
         "results/af/relatedness.tsv",
@@ -150,8 +151,7 @@ rule population_structure:
 
 rule popgen_stats:
     input:
-        vcf=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz",
-        tbi=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz.tbi",
+        store="results/af/cohort.zarr",
     output:
         variants="results/af/parts/popgen_variants.tsv",
         samples="results/af/parts/popgen_samples.tsv",
@@ -163,8 +163,8 @@ rule popgen_stats:
         "benchmarks/af/popgen_stats.tsv"
     retries: 1
     conda:
-        "../../envs/structure.yaml"
-    threads: 1
+        "../../envs/af.yaml"
+    threads: 2
     resources:
         mem_mb=by_attempt(4000),
         runtime=by_attempt(60),
@@ -172,5 +172,6 @@ rule popgen_stats:
         build=config["build"],
         sexes={s: SAMPLES[s].get("sex", "") for s in SAMPLE_IDS},
         populations={s: SAMPLES[s].get("population", "") for s in SAMPLE_IDS},
+        scheduler=lookup(dpath="af/scheduler", within=config),
     script:
         "../../scripts/popgen_stats.py"

@@ -191,7 +191,8 @@ def cohort_block_totals(g, chrom, groups, totals):
     ga = g[auto]
     ac = ga.count_alleles(max_allele=1)
     complete = ac.sum(axis=1) == 2 * ga.n_samples
-    totals.sfs += allel.sfs(ac[complete, 1], n=2 * ga.n_samples)
+    if complete.any():  # allel.sfs fails on an empty array (a block where every record has a missing genotype)
+        totals.sfs += allel.sfs(ac[complete, 1], n=2 * ga.n_samples)
     pop_ac = ga.count_alleles_subpops(groups, max_allele=1) if groups else {}
     for a, b in itertools.combinations(sorted(groups), 2):
         num, den = allel.hudson_fst(pop_ac[a], pop_ac[b])

@@ -275,3 +275,16 @@ def test_the_store_with_dask_gives_the_bytes_of_the_vcf_reader(onekg, tmp_path):
     assert write_popgen_stats_from_store(tmp_path / "cohort.zarr", "GRCh38", {}, populations, outputs, threads=2) == 903
     for name, path in zip(names, outputs, strict=True):
         assert path.read_bytes() == (folder / f"{name}.tsv").read_bytes(), name
+
+
+def test_blocks_without_a_complete_record_leave_the_sfs_empty(tmp_path):
+    """Every record has a missing genotype (common in large cohorts): the SFS counts complete records only, so it is
+    all zeros; the other statistics are still computed (this crashed scikit-allel's sfs on an empty block)."""
+    vcf = tmp_path / "gaps.vcf"
+    vcf.write_text(
+        HEADER + "##contig=<ID=1>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ta\tb\n"
+        "1\t100\t.\tA\tG\t.\t.\t.\tGT\t0/1\t./.\n1\t200\t.\tC\tT\t.\t.\t.\tGT\t./.\t1/1\n"
+    )
+    tables = run_stats(vcf, tmp_path)
+    assert [int(r["n_alt"]) for r in tables["sfs"]] == [0, 0, 0, 0, 0]
+    assert [r["n_called"] for r in tables["variants"]] == ["1", "1"]

@@ -6,6 +6,7 @@ all 44 SNVs with no false positive.
 """
 
 import csv
+import json
 import subprocess
 
 import pytest
@@ -15,6 +16,7 @@ from workflow_runner import bcftools_env, query, snakemake
 
 pytestmark = pytest.mark.workflow
 TRIO = "giab_ceph_trio_hg002_chr20_grch37"
+PEDDY = "1000g_phase3_2504x23770_grch37_peddy"  # the ancestry panel (peddy's 1000 Genomes background)
 TRUTH = (
     "truth/HG001_chr20_GRCh37_GIAB_highconf_CG-IllFB-IllGATKHC-Ion-10X-SOLID_CHROM1-X_v.3.3.2"
     "_highconf_PGandRTGphasetransfer.vcf.gz"
@@ -37,9 +39,11 @@ def run_trio_batch(batch, data):
     if not secret.exists():
         secret.write_text("0123456789abcdef0123456789abcdef\n")
         secret.chmod(0o600)
+    panel = data.parent / PEDDY
     (batch / "config.yaml").write_text(
         f"samples: samples.tsv\nreference: {data / 'reference/hs37d5.chr20.fa.gz'}\nbuild: GRCh37\n"
         f"regions: window.bed\ncalling: {{chunks: 2}}\ndeliver: {{secret_file: {secret}}}\n"
+        f"structure: {{panel: {panel / 'GRCH37.sites'}, panel_labels: {panel / 'labels_2504.tsv'}}}\n"
     )
     snakemake(batch, "--cores", "2", configfile=batch / "config.yaml")
     return batch
@@ -50,8 +54,9 @@ def trio_run(tmp_path_factory):
     from conftest import TESTDATA
 
     data = TESTDATA / TRIO
-    if not data.is_dir():
-        pytest.skip(f"real test data {data} is absent")
+    for folder in (data, TESTDATA / PEDDY):
+        if not folder.is_dir():
+            pytest.skip(f"real test data {folder} is absent")
     return run_trio_batch(tmp_path_factory.mktemp("trio"), data), data
 
 
@@ -184,3 +189,21 @@ def test_af_tables_have_the_stable_layout_and_agree_with_bcftools_and_plink2(tri
     assert {s["ancestry"] for s in samples} == {"unknown"}
     for name in ("af_spectrum.png", "heterozygosity_call_rate.png"):
         assert (batch / "results/af" / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_ancestry_panel_reaches_the_report_and_its_sites_are_typed(trio_run):
+    """The peddy panel's sites on chr20 all fall where this test reference is N (real sequence only at
+    20:9,999,841-10,099,980, PROVENANCE), so no site is typed and every sample is 'unknown' (too few sites); the
+    panel's own samples still reach each report's PCA (5 superpopulations, 2,504 samples)."""
+    batch, _ = trio_run
+    typed = query(batch / "results/calls/bcftools/ancestry_sites.vcf.gz", "%POS\n")
+    assert typed == []
+    log = (batch / "logs/af/ancestry_sites.log").read_text()
+    assert "624 panel site(s) left out: reference base is N" in log  # grep -c '^20:' GRCH37.sites = 624
+    header, points = read_table(batch / "results/af/ancestry_panel.tsv")
+    assert header == ["sample_id", "label", "PC1", "PC2", "PC3", "PC4"] and len(points) == 2504
+    report = json.loads((batch / "results/report/HG001.json").read_text())
+    groups = report["ancestry"]["panel_groups"]
+    assert [g["label"] for g in groups] == ["AFR", "AMR", "EAS", "EUR", "SAS"]
+    assert sum(g["n"] for g in groups) == 2504
+    assert report["ancestry"]["status"] == "too_few_sites"

@@ -23,6 +23,7 @@ LOW_CALL_RATE = 0.9
 NAME_ALL_BELOW = 30  # samples: name every point when the batch is this small
 ROWS_PER_BLOCK = 100_000
 MAX_POPULATION_PANELS = 6
+LOG_SCALE_FROM = 100  # variants in the fullest bin: from this on the counts axis is logarithmic
 PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
 
 
@@ -73,10 +74,15 @@ def plot_af_spectrum(variants_tsv, out_png):
     fig, axes = plt.subplots(1 + len(shown), 1, figsize=(9, 3.2 + 2.2 * len(shown)), dpi=100, sharex=True,
                              squeeze=False)  # fmt: skip
     width = BINS[1] - BINS[0]
+    # Rare variants dominate a real cohort's spectrum: on a linear axis the other bins look empty.
+    log_scale = int(counts["all"].max(initial=0)) >= LOG_SCALE_FROM
     for c, (ax, name) in enumerate(zip(axes[:, 0], ["all", *shown], strict=True)):
         colour = "#777777" if name == "all" else PALETTE[(c - 1) % len(PALETTE)]
         ax.bar(BINS[:-1], counts[name], width=width, align="edge", color=colour, edgecolor="white")
-        ax.set_ylabel("Variants")
+        if log_scale:
+            ax.set_yscale("log")
+            ax.set_ylim(bottom=0.7)  # the same floor in every panel, so a bin of 1 variant is visible
+        ax.set_ylabel("Variants (log scale)" if log_scale else "Variants")
         ax.set_title("Whole batch" if name == "all" else f"Population {name} (frequency within {name})",
                      fontsize=10, loc="left")  # fmt: skip
         ax.grid(axis="y", alpha=0.3)
@@ -130,7 +136,9 @@ def plot_het_call_rate(samples_tsv, out_png):
     shown = np.isfinite(call_rate) & np.isfinite(het)
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 6), dpi=100)
-    ax.scatter(call_rate[shown & ~flagged], het[shown & ~flagged], s=40, color="#1f78b4", label="sample")
+    crowded = int(shown.sum()) > 200  # smaller, translucent points so overlaps show as darker areas
+    ax.scatter(call_rate[shown & ~flagged], het[shown & ~flagged], s=12 if crowded else 40,
+               alpha=0.4 if crowded else 1.0, color="#1f78b4", label="sample")  # fmt: skip
     if (shown & flagged).any():
         ax.scatter(
             call_rate[shown & flagged],

@@ -32,7 +32,9 @@ if PANEL and STRUCTURE["panel_format"] == "peddy":
 # cohort calls a variant (scripts/ancestry_sites.py says why); samples sent as VCFs use their cohort records.
 ANCESTRY_INPUTS = {**PANEL_INPUTS}
 if PANEL and ALIGNMENT_IDS:
-    ANCESTRY_INPUTS["sites_vcf"] = f"results/calls/{PRIMARY_CALLER}/ancestry_sites.vcf.gz"
+    ANCESTRY_INPUTS["sites_vcf"] = (
+        f"results/calls/{PRIMARY_CALLER}/ancestry_sites.vcf.gz"
+    )
 
     rule ancestry_sites:
         input:
@@ -87,7 +89,6 @@ if PANEL and ALIGNMENT_IDS:
             allow_empty=True,  # no panel site in the sequenced part of the reference
         script:
             "../../scripts/genotype_sites.py"
-
 
 
 rule relatedness:

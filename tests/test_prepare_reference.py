@@ -98,3 +98,18 @@ def test_missing_fasta_is_named(tmp_path):
     fasta, fai = outputs(tmp_path)
     with pytest.raises(InputError, match=r"reference FASTA .*nowhere\.fa does not exist"):
         pr.prepare_reference(tmp_path / "nowhere.fa", fasta, fai)
+
+
+@pytest.mark.parametrize("block_bytes", [1, 3, 7, 4_000_000])
+def test_copy_is_the_same_whatever_the_read_block_size(tmp_path, monkeypatch, block_bytes):
+    """The copy reads blocks of whole lines; headers, CRLF and line numbers must not depend on where blocks end."""
+    monkeypatch.setattr(pr, "BLOCK_BYTES", block_bytes)
+    src = tmp_path / "in.fa.gz"
+    src.write_bytes(gzip.compress(b"\r\n\n>a desc\r\nACGT\r\nAC\r\n>b\r\nNNNNN\r\n>c\nAC"))
+    fasta, fai = outputs(tmp_path)
+    assert pr.prepare_reference(src, fasta, fai) == ["a", "b", "c"]
+    assert fasta.read_text() == ">a desc\nACGT\nAC\n>b\nNNNNN\n>c\nAC"
+    dup = tmp_path / "dup.fa"
+    dup.write_bytes(b"\n>a\nACGT\n>b\nAC\n\n>a\nAC\n")
+    with pytest.raises(InputError, match=r"contig name 'a' appears twice \(lines 2 and 7\)"):
+        pr.prepare_reference(dup, *outputs(tmp_path / "dup"))

@@ -6,8 +6,17 @@ CRAM_SAMPLES = ("demo06",)
 
 
 def demo_files():
-    """{key: path} of everything the simulate_demo rule writes (no indexes: the workflow makes those)."""
-    files = {"reference": f"{DEMO_DIR}/reference.fa", "truth": f"{DEMO_DIR}/truth.vcf.gz"}
+    """{key: path} of everything the simulate_demo rule writes (no indexes: the workflow makes those).
+
+    reference: bgzipped GRCh38-shaped FASTA; regions: its sequence windows (BED, the demo config's `regions`);
+    pgx_sites: the PGx panel positions as a sites VCF (the demo config's `sites.files`); truth: the planted variants.
+    """
+    files = {
+        "reference": f"{DEMO_DIR}/reference.fa.gz",
+        "regions": f"{DEMO_DIR}/regions.bed",
+        "pgx_sites": f"{DEMO_DIR}/pgx_sites.vcf",
+        "truth": f"{DEMO_DIR}/truth.vcf.gz",
+    }
     for sample in DEMO_SAMPLES:
         ext = "cram" if sample in CRAM_SAMPLES else "bam"
         files[sample] = f"{DEMO_DIR}/{sample}.{ext}"

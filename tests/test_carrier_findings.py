@@ -372,6 +372,8 @@ def test_workflow_dry_run_schedules_sites_genotyping_and_findings(tmp_path):
     for rule in ("carrier_sites", "genotype_sites", "carrier_findings"):
         assert re.search(rf"^(local)?rule {rule}:", dry, re.MULTILINE), rule
     assert "resources/panels/carrier_sites.vcf" in dry
-    # The demo's build is "other": auto leaves the stage out.
+    # The demo is GRCh38 with genotyped panel sites: auto runs the stage; with build "other" auto leaves it out.
     default = demo_batch(tmp_path / "auto")
+    assert "carrier_findings" in snakemake(tmp_path / "auto", "-n", configfile=default).stdout
+    default.write_text(default.read_text().replace("build: GRCh38", "build: other"))
     assert "carrier_findings" not in snakemake(tmp_path / "auto", "-n", configfile=default).stdout

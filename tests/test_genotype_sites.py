@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pysam
 import pytest
+import yaml
 
 from config_loader import load_config
 from genotype_sites import alleles_lines, collect_sites, genotype_sites
@@ -252,22 +253,25 @@ def test_trio_genotypes_below_min_depth_are_no_calls_with_their_depth(trio):
 
 
 def demo_sites(workdir):
-    """10 truth variants (8 SNVs, 2 indels), 10 positions >= 300 bp from any variant, 2 inside the N run."""
+    """10 truth variants (8 SNVs, 2 indels), 10 positions >= 300 bp from any variant in the windows' cores
+    (regions.bed), 2 in the N between windows; the demo reference as every rule reads it (resources/reference)."""
     truth = [
         tuple(line.split("\t")) for line in query(workdir / "resources/demo/truth.vcf.gz", "%CHROM\t%POS\t%REF\t%ALT\n")
     ]
     truth = [(c, int(p), r, a) for c, p, r, a in truth]
     snvs = [t for t in truth if len(t[2]) == len(t[3]) == 1][:8]
     indels = [t for t in truth if len(t[2]) != len(t[3])][:2]
-    fasta = pysam.FastaFile(str(workdir / "resources/demo/reference.fa"))
+    fasta = pysam.FastaFile(str(workdir / "resources/reference/genome.fa"))
+    cores = [line.split("\t") for line in (workdir / "resources/demo/regions.bed").read_text().splitlines()]
     homref = []
-    for contig, starts in (("chr1", range(2_500, 58_000, 5_000)), ("chr2", range(2_500, 38_000, 5_000))):
-        far = [p for p in starts if all(c != contig or abs(p - v) >= 300 for c, v, _, _ in truth)]
-        for pos in [p for p in far if not 29_000 <= p <= 32_000][:5]:  # away from the N run's edges
+    for contig, start, end in cores[::3]:
+        candidates = range(int(start) + 50, int(end) - 50, 97)
+        pos = next((p for p in candidates if all(c != contig or abs(p - v) >= 300 for c, v, _, _ in truth)), None)
+        if pos is not None and len(homref) < 10:
             ref = fasta.fetch(contig, pos - 1, pos)
             homref.append((contig, pos, ref, "A" if ref != "A" else "C"))
-    n_run = [("chr1", 30_400, "N", "A"), ("chr1", 30_600, "N", "C")]
-    assert [fasta.fetch("chr1", p - 1, p) for _, p, _, _ in n_run] == ["N", "N"]
+    n_run = [("chr1", 1_000_000, "N", "A"), ("chr10", 50_000_000, "N", "C")]
+    assert [fasta.fetch(c, p - 1, p) for c, p, _, _ in n_run] == ["N", "N"]
     return snvs + indels, homref, n_run
 
 
@@ -275,14 +279,15 @@ def demo_sites(workdir):
 def demo_sites_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("demo_sites")
     configfile = demo_batch(workdir)
+    # build "other": the carrier panel's sites stay out, so only this test's sites are genotyped
+    config = yaml.safe_load(configfile.read_text()) | {"build": "other", "sites": {"files": ["sites.vcf"]}}
+    configfile.write_text(yaml.safe_dump(config))
     snakemake(
-        workdir, "--cores", "2", "resources/demo/truth.vcf.gz", "resources/demo/reference.fa", configfile=configfile
+        workdir, "--cores", "2", "resources/demo/truth.vcf.gz", "resources/reference/genome.fa", configfile=configfile
     )
     variants, homref, n_run = demo_sites(workdir)
     rows = [(c, p, f"site{i}", r, a) for i, (c, p, r, a) in enumerate(variants + homref + n_run)]
     sites_vcf(configfile.parent / "sites.vcf", rows)
-    with open(configfile, "a") as fh:
-        fh.write("sites:\n  files: [sites.vcf]\n")
     plan = snakemake(workdir, "-n", "--cores", "2", configfile=configfile)
     snakemake(workdir, "--cores", "2", "results/calls/bcftools/sites.vcf.gz", configfile=configfile)
     return workdir, variants, homref, n_run, plan.stdout + plan.stderr
@@ -301,7 +306,7 @@ def test_demo_every_site_times_every_sample(demo_sites_run):
     ).stdout.split()
     assert names == DEMO_SAMPLES
     assert sorted(got) == sorted(variants + homref + n_run)
-    order = {"chr1": 0, "chr2": 1}
+    order = {line.split("\t")[0]: i for i, line in enumerate((workdir / "resources/reference/genome.fa.fai").open())}
     assert list(got) == sorted(got, key=lambda k: (order[k[0]], k[1]))  # reference order
     assert (workdir / "results/calls/bcftools/sites.vcf.gz.tbi").is_file()
 
@@ -326,7 +331,7 @@ def test_demo_homref_sites_are_0_0_with_the_depth_samtools_counts(demo_sites_run
     bed = workdir / "homref.bed"
     bed.write_text("".join(f"{c}\t{p - 1}\t{p}\n" for c, p, _, _ in homref))
     for sample in DEMO_SAMPLES:
-        reference = str(workdir / "resources/demo/reference.fa")
+        reference = str(workdir / "resources/reference/genome.fa")
         depth_cmd = [
             "samtools",
             "depth",

@@ -183,8 +183,10 @@ def test_samples_follow_the_sheet_and_bad_inputs_are_named(panel_rows, tmp_path)
 @pytest.mark.workflow
 def test_rule_runs_only_when_enabled(panel_rows, tmp_path):
     config_path = demo_batch(tmp_path)
+    assert "pgx_genotypes" in snakemake(tmp_path, "-n", configfile=config_path).stdout  # GRCh38 + panel sites
+    config_path.write_text(config_path.read_text().replace("build: GRCh38", "build: other"))
     plan = snakemake(tmp_path, "-n", configfile=config_path).stdout
-    assert "pgx_genotypes" not in plan  # the demo genome is not GRCh38: pgx.enabled auto stays off
+    assert "pgx_genotypes" not in plan  # not GRCh38: pgx.enabled auto stays off
 
     write_vcf(tmp_path / "cohort.vcf", panel_rows["VKORC1"], [f"demo0{i}" for i in range(1, 7)], {}, fmt="GT")
     config = yaml.safe_load(config_path.read_text())
@@ -197,6 +199,7 @@ def test_rule_runs_only_when_enabled(panel_rows, tmp_path):
     assert len(tsv) == 7
 
     del config["pgx"]["vcf"]
+    config["sites"] = {"files": []}  # the demo lists the panel positions there
     pgx_config.write_text(yaml.safe_dump(config))
     failed = snakemake(tmp_path, "-n", configfile=pgx_config, check=False)
     assert failed.returncode != 0

@@ -182,7 +182,7 @@ def test_demo_deliverables_are_pseudonymous(runs):
         vcf = deliver / name / f"{name}.vcf.gz"
         vcf_text = subprocess.run(["bcftools", "view", "--no-version", str(vcf)], capture_output=True, text=True,
                                   check=True).stdout  # fmt: skip
-        assert vcf_text.splitlines()[-1].split("\t")[0] in ("chr1", "chr2")  # has records
+        assert not vcf_text.splitlines()[-1].startswith("#")  # has records
         for text in (vcf_text, *((deliver / name / f).read_text() for f in files[:2])):
             assert "demo0" not in text and str(folder) not in text
     log_text = (folder / "logs" / "deliver" / "deliver.log").read_text()

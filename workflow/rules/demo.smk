@@ -1,7 +1,28 @@
-# The demo batch: a deterministic simulation (fixed seed) with a known truth, made on demand.
+# The demo batch: a deterministic simulation (fixed seed) with a known truth, made on demand. Its genome carries
+# the shipped panels' GRCh38 positions with their REF alleles (scripts/simulate_demo.py), read from the shipped
+# panel files below, so the panels apply to the demo unchanged.
+import pgx_match
+
+DEMO_PGX_PANEL = str(Path(workflow.basedir) / "config" / "panels" / "pgx")
+DEMO_CARRIER_PANEL = str(
+    Path(workflow.basedir) / "config" / "panels" / "carrier" / "carrier_panel.tsv"
+)
+# Every definition file the simulator reads (translation, phenotype, exemptions), so a panel update re-runs it;
+# the first is alleles/CYP2C19_translation.json(.gz), from which the script finds the panel folder.
+DEMO_PGX_FILES = list(
+    dict.fromkeys(
+        str(path)
+        for gene in pgx_match.PANEL_GENES
+        for path in pgx_match.definition_paths(DEMO_PGX_PANEL, gene).values()
+    )
+)
+
 if config["demo"]:
 
     rule simulate_demo:
+        input:
+            pgx_panel=DEMO_PGX_FILES,
+            carrier_panel=DEMO_CARRIER_PANEL,
         output:
             **DEMO_FILES,
         log:

@@ -1,6 +1,6 @@
 # Pharmacogene star alleles and CPIC phenotypes for the whole batch (PharmCAT definitions, GRCh38 positions):
 # one job writes results/pgx/pgx_calls.json and .tsv. `pgx.enabled: auto` runs it only on GRCh38 with genotypes
-# at the panel positions (pgx.vcf, or sites.files for results/calls/{caller}/sites.vcf.gz), so not on the demo.
+# at the panel positions (pgx.vcf, or sites.files for results/calls/{caller}/sites.vcf.gz), as on the demo.
 import pgx_match
 
 # pgx.vcf and pgx.panel were resolved relative to the config file's folder by config_loader.

@@ -1,0 +1,143 @@
+"""The shipped panels on the demo batch: the whole workflow once, then each sample's report JSON against the star
+alleles, CPIC phenotypes and carrier findings the planted variants must give.
+
+Expected values are written by hand from the shipped definitions (config/panels/pgx, PharmCAT's data):
+- CYP2C19 (alleles/CYP2C19_translation.json): the reference allele is *38; *1 = rs3758581 G; *2 = rs3758581 G +
+  rs12769205 G + rs4244285 A (+ rs58973490 R, which the reference G satisfies); *17 = rs3758581 G + rs12248560 T.
+  Phenotypes (phenotype/CYP2C19.json): *1/*1 Normal, *1/*2 Intermediate, *2/*2 Poor, *1/*17 Rapid, *17/*17
+  Ultrarapid, *2/*17 Intermediate Metabolizer.
+- CYP2C9: *2 = rs1799853 T, *3 = rs1057910 C; *1/*1 Normal (activity 2.0), *1/*2 Intermediate (1.5), *1/*3
+  Intermediate (1.0).
+- VKORC1 rs9923231 C>T: the phenotype file's labels -1639 GG / AG / AA (the gene is read on the minus strand).
+- SLCO1B1: *5 = rs4149056 C alone (*15 needs rs2306283 G too); *1/*5 Decreased, *5/*5 Poor Function.
+- DPYD: "c.1905+1G>A (*2A)" = rs3918290 T; Reference/c.1905+1G>A (*2A) Intermediate Metabolizer, activity 1.0.
+- TPMT: *3C = rs1142345 C alone (*3A needs rs1800460 T too); *1/*3C Intermediate Metabolizer.
+- NUDT15 *1/*1 Normal Metabolizer; in demo03 the window around rs116855232 (NUDT15 *3) has no reads: no diplotype,
+  rs116855232 listed as missing and its call no_call (never reference).
+- Carrier panel (config/panels/carrier/carrier_panel.tsv): F5 rs6025, HBB rs334, APOE rs429358 (e4) and rs7412 (e2).
+  APOE: rs429358 C = e4, rs7412 T = e2, neither = e3.
+"""
+
+import json
+
+import pytest
+
+from workflow_runner import demo_batch, snakemake
+
+pytestmark = pytest.mark.workflow
+SAMPLES = ["demo01", "demo02", "demo03", "demo04", "demo05", "demo06"]
+VK_REF, VK_VAR = "rs9923231 reference (C)", "rs9923231 variant (T)"
+DPYD_2A = "c.1905+1G>A (*2A)"
+NORMAL = {
+    "CYP2C19": ("*1/*1", "Normal Metabolizer", None),
+    "CYP2C9": ("*1/*1", "Normal Metabolizer", 2.0),
+    "VKORC1": (f"{VK_REF}/{VK_REF}", "-1639 GG", None),
+    "SLCO1B1": ("*1/*1", "Normal Function", None),
+    "DPYD": ("Reference/Reference", "Normal Metabolizer", 2.0),
+    "TPMT": ("*1/*1", "Normal Metabolizer", None),
+    "NUDT15": ("*1/*1", "Normal Metabolizer", None),
+}
+# (diplotype, phenotype, activity score) per sample and gene, where they differ from NORMAL; None: not callable.
+EXPECTED_PGX = {
+    "demo01": {
+        "CYP2C19": ("*1/*2", "Intermediate Metabolizer", None),
+        "CYP2C9": ("*1/*3", "Intermediate Metabolizer", 1.0),
+    },
+    "demo02": {
+        "CYP2C19": ("*2/*2", "Poor Metabolizer", None),
+        "CYP2C9": ("*1/*2", "Intermediate Metabolizer", 1.5),
+        "VKORC1": (f"{VK_REF}/{VK_VAR}", "-1639 AG", None),
+    },
+    "demo03": {
+        "CYP2C19": ("*1/*17", "Rapid Metabolizer", None),
+        "SLCO1B1": ("*1/*5", "Decreased Function", None),
+        "NUDT15": None,
+    },
+    "demo04": {
+        "CYP2C19": ("*17/*17", "Ultrarapid Metabolizer", None),
+        "VKORC1": (f"{VK_VAR}/{VK_VAR}", "-1639 AA", None),
+    },
+    "demo05": {"DPYD": (f"Reference/{DPYD_2A}", "Intermediate Metabolizer", 1.0)},
+    "demo06": {
+        "CYP2C19": ("*2/*17", "Intermediate Metabolizer", None),
+        "SLCO1B1": ("*5/*5", "Poor Function", None),
+        "TPMT": ("*1/*3C", "Intermediate Metabolizer", None),
+    },
+}
+# Carrier panel rows found per sample (rsID -> genotype in panel allele numbers); every other row is not_found.
+EXPECTED_FOUND = {
+    "demo01": {"rs6025": "0/1"},
+    "demo02": {"rs429358": "0/1"},
+    "demo03": {"rs7412": "0/1"},
+    "demo04": {"rs334": "0/1"},
+    "demo05": {},
+    "demo06": {},
+}
+EXPECTED_APOE = {"demo01": "e3/e3", "demo02": "e3/e4", "demo03": "e2/e3", "demo04": "e3/e3", "demo05": "e3/e3",
+                 "demo06": "e3/e3"}  # fmt: skip
+UNCOVERED = ("demo03", "NUDT15", "rs116855232", "chr13", 48045719)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("demo_panels")
+    configfile = demo_batch(workdir)
+    snakemake(workdir, "--cores", "2", configfile=configfile)
+    return {s: json.loads((workdir / f"results/report/{s}.json").read_text()) for s in SAMPLES}
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_pgx_diplotypes_and_phenotypes(reports, sample):
+    pgx = reports[sample]["pgx"]
+    assert set(pgx) == set(NORMAL)
+    for gene, normal in NORMAL.items():
+        expected = EXPECTED_PGX[sample].get(gene, normal)
+        if expected is None:
+            continue
+        diplotype, phenotype, activity = expected
+        got = pgx[gene]
+        assert (got["diplotypes"], got["phenotype"], got["activity_score"]) == ([diplotype], phenotype, activity), gene
+        assert got["missing"] == [] and all(c["status"] in ("ref", "variant") for c in got["calls"]), gene
+
+
+def test_variant_calls_behind_the_diplotypes(reports):
+    calls = {c["rsid"]: c for c in reports["demo02"]["pgx"]["CYP2C19"]["calls"]}
+    assert (calls["rs4244285"]["status"], calls["rs4244285"]["genotype"]) == ("variant", "A/A")
+    assert (calls["rs12248560"]["status"], calls["rs12248560"]["genotype"]) == ("ref", "C/C")
+    assert (calls["rs3758581"]["chrom"], calls["rs3758581"]["pos"]) == ("chr10", 94842866)
+    vkorc1 = reports["demo04"]["pgx"]["VKORC1"]["calls"]
+    assert [(c["rsid"], c["pos"], c["genotype"], c["status"]) for c in vkorc1] == [
+        ("rs9923231", 31096368, "T/T", "variant")
+    ]
+
+
+def test_the_uncovered_position_is_a_no_call_never_reference(reports):
+    sample, gene, rsid, chrom, pos = UNCOVERED
+    result = reports[sample]["pgx"][gene]
+    assert result["diplotypes"] == [] and result["phenotype"] is None
+    assert rsid in result["missing"]
+    call = next(c for c in result["calls"] if c["rsid"] == rsid)
+    assert (call["chrom"], call["pos"], call["status"], call["genotype"]) == (chrom, pos, "no_call", "./.")
+    # the missing genotypes could make *1/*1 or *1/*3 (NUDT15 *3 = rs116855232 T): both stay possible
+    assert {"*1/*1", "*1/*3"} <= set(result["possible_diplotypes_if_missing"])
+    no_calls = [c for c in reports[sample]["panel_qc"]["no_calls"] if c["rsid"] == rsid]
+    assert len(no_calls) == 1 and no_calls[0]["depth"] == 0
+    for other in SAMPLES:  # every other sample is covered there and reference
+        if other != sample:
+            call = next(c for c in reports[other]["pgx"][gene]["calls"] if c["rsid"] == rsid)
+            assert (call["status"], call["genotype"]) == ("ref", "C/C"), other
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_carrier_findings(reports, sample):
+    findings = reports[sample]["carrier"]
+    assert len(findings) == 15  # every panel row is reported, found or not
+    found = {f["rsid"]: f["genotype"] for f in findings if f["status"] == "found"}
+    assert found == EXPECTED_FOUND[sample]
+    assert {f["status"] for f in findings if f["rsid"] not in found} == {"not_found"}
+    assert all(f["depth"] >= 8 for f in findings)
+    assert reports[sample]["apoe"]["genotype"] == EXPECTED_APOE[sample]
+
+
+def test_reports_name_the_build(reports):
+    assert {r["build"] for r in reports.values()} == {"GRCh38"}

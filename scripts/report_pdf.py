@@ -201,7 +201,7 @@ def para(layout, block):
 def heading(layout, text, level):
     size = SIZES[level]
     lines = wrap([Bold(text)], size, WIDTH * 72)
-    layout.ensure(len(lines) * pt(size * LEADING) + pt(60))  # keep a heading with what follows
+    layout.ensure(len(lines) * pt(size * LEADING) + pt(110))  # keep a heading with what follows (a table row)
     layout.space(8 if level == "h2" else 4)
     layout.lines(lines, size)
     if level == "h2":

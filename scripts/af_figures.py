@@ -130,6 +130,18 @@ def outliers(call_rate, het):
     return flagged
 
 
+def point_labels(samples, x, y, named, shown_names=3):
+    """{(x, y): "a, b, c +2 more"}: samples drawn at the same point share one label instead of overprinting."""
+    groups = {}
+    for i in np.flatnonzero(named):
+        groups.setdefault((round(float(x[i]), 6), round(float(y[i]), 6)), []).append(samples[i])
+    labels = {}
+    for point, names in groups.items():
+        extra = len(names) - shown_names
+        labels[point] = ", ".join(names[:shown_names]) + (f" +{extra} more" if extra > 0 else "")
+    return labels
+
+
 def plot_het_call_rate(samples_tsv, out_png):
     samples, call_rate, het = read_sample_points(samples_tsv)
     flagged = outliers(call_rate, het)
@@ -149,8 +161,8 @@ def plot_het_call_rate(samples_tsv, out_png):
             label=f"outlier (heterozygosity beyond {OUTLIER_MADS:g} MAD, or call rate < {LOW_CALL_RATE:g})",
         )
     named = shown & (flagged | (len(samples) <= NAME_ALL_BELOW))
-    for i in np.flatnonzero(named):
-        ax.annotate(samples[i], (call_rate[i], het[i]), xytext=(5, 4), textcoords="offset points", fontsize=9)
+    for (x, y), names in point_labels(samples, call_rate, het, named).items():
+        ax.annotate(names, (x, y), xytext=(5, 4), textcoords="offset points", fontsize=9)
     ax.axvline(LOW_CALL_RATE, color="#999999", linestyle="--", linewidth=1)
     ax.set_xlabel("Call rate (called genotypes / cohort variant sites)")
     ax.set_ylabel("Heterozygosity (heterozygous / called genotypes)")

@@ -114,3 +114,15 @@ def test_figures_are_written_as_png(tmp_path):
     plot_het_call_rate(p["samples"], tmp_path / "het.png")
     for name in ("spectrum.png", "het.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_samples_at_the_same_point_share_one_label():
+    from af_figures import point_labels
+
+    x = np.array([1.0, 1.0, 0.95, 1.0, 1.0, 1.0])
+    y = np.array([0.3, 0.3, 0.2, 0.3, 0.3, 0.3])
+    named = np.array([True, True, True, True, True, False])
+    assert point_labels(["a", "b", "c", "d", "e", "f"], x, y, named) == {
+        (1.0, 0.3): "a, b, d +1 more",
+        (0.95, 0.2): "c",
+    }

@@ -9,13 +9,15 @@ def demo_files():
     """{key: path} of everything the simulate_demo rule writes (no indexes: the workflow makes those).
 
     reference: bgzipped GRCh38-shaped FASTA; regions: its sequence windows (BED, the demo config's `regions`);
-    pgx_sites: the PGx panel positions as a sites VCF (the demo config's `sites.files`); truth: the planted variants.
+    pgx_sites: the PGx panel positions as a sites VCF (the demo config's `sites.files`); truth: the planted variants;
+    pgs_score: a synthetic scoring file in the PGS Catalog format (the demo config's `pgs.scoring_files`).
     """
     files = {
         "reference": f"{DEMO_DIR}/reference.fa.gz",
         "regions": f"{DEMO_DIR}/regions.bed",
         "pgx_sites": f"{DEMO_DIR}/pgx_sites.vcf",
         "truth": f"{DEMO_DIR}/truth.vcf.gz",
+        "pgs_score": f"{DEMO_DIR}/demo_score.txt",
     }
     for sample in DEMO_SAMPLES:
         ext = "cram" if sample in CRAM_SAMPLES else "bam"

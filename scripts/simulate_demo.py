@@ -17,6 +17,8 @@ Everything follows from one seed, so every run writes byte-identical files:
 - truth.vcf.gz: the planted panel variants (PLANTED: a spread of star alleles and carrier findings) and random SNVs
   and short indels (left-aligned, not shiftable; inside windows, away from panel sites), genotypes for every
   sample, the random ones with allele frequencies that differ between popA and popB;
+- demo_score.txt: a synthetic polygenic score in the PGS Catalog format over the random variants (random weights;
+  not a published score), the demo config's `pgs.scoring_files`;
 - one alignment per sample: 2x100 bp pairs from the sample's two haplotypes, with sequencing errors and PCR
   duplicates, as BAM (CRAM for demo06). One window gets no reads in one sample (DROPOUT), so the reports show a
   panel position that is not covered (a no-call, never reference). The read group's SM is deliberately not the
@@ -111,7 +113,7 @@ MARKOV = np.array(
     ]
 )
 # Independent random streams, so changing one part (say the depth) leaves the others unchanged.
-STREAM_GENOME, STREAM_VARIANTS, STREAM_GENOTYPES, STREAM_READS = 1, 2, 3, 100
+STREAM_GENOME, STREAM_VARIANTS, STREAM_GENOTYPES, STREAM_SCORE, STREAM_READS = 1, 2, 3, 4, 100
 
 
 @dataclasses.dataclass(frozen=True)
@@ -513,6 +515,39 @@ def merge_truth(planted, planted_alleles, random, random_alleles):
     return [variants[i] for i in order], alleles[order]
 
 
+# ---------------------------------------------------------------- demo polygenic score
+
+DEMO_SCORE_HEADER = [
+    "###PGS CATALOG SCORING FILE format (synthetic: made by genorisk's demo simulator, not a published score)",
+    "#format_version=2.0",
+    "##POLYGENIC SCORE (PGS) INFORMATION",
+    "#pgs_id=genorisk_demo_score",
+    "#pgs_name=genorisk demo score",
+    "#trait_reported=none (synthetic demo score)",
+    "#weight_type=beta",
+    "#genome_build=GRCh38",
+    "##SOURCE INFORMATION",
+    "#citation=genorisk demo simulator (random weights, fixed seed); not a PGS Catalog score",
+]
+DEMO_SCORE_COLUMNS = ["chr_name", "chr_position", "effect_allele", "other_allele", "effect_weight"]
+
+
+def demo_score_text(seed, variants):
+    """A scoring file in the PGS Catalog format over the demo's random (unplanted) variants, so the demo reports show
+    a polygenic score section: weights ~ N(0, 0.2) rounded to 4 decimals, the effect allele REF or ALT at random
+    (matching then meets both orientations; A/T and C/G SNPs among them count as strand-ambiguous and are dropped).
+    A synthetic score, labelled so: a real PGS Catalog score spans every autosome, which this genome does not carry."""
+    rng = stream(seed, STREAM_SCORE)
+    chosen = [v for v in variants if v.id == "."]
+    weights = np.round(rng.normal(0.0, 0.2, size=len(chosen)), 4)
+    alt_effect = rng.random(len(chosen)) < 0.5
+    lines = [*DEMO_SCORE_HEADER, "\t".join(DEMO_SCORE_COLUMNS)]
+    for v, weight, on_alt in zip(chosen, weights.tolist(), alt_effect.tolist(), strict=True):
+        effect, other = (v.alt, v.ref) if on_alt else (v.ref, v.alt)
+        lines.append("\t".join([v.contig.removeprefix("chr"), str(v.pos), effect, other, f"{weight:.4f}"]))
+    return "\n".join(lines) + "\n"
+
+
 # ---------------------------------------------------------------- truth VCF
 
 
@@ -844,6 +879,7 @@ def simulate_demo(outputs, seed, pgx_dir, carrier_panel, threads=1):
         write_text(outputs["regions"], regions_bed_text(genome.windows))
         write_text(outputs["pgx_sites"], pgx_sites_vcf_text(genome.sites, genome.lengths))
         write_truth(truth_vcf_text(genome.variants, genome.alleles, genome.lengths), outputs["truth"], work)
+        write_text(outputs["pgs_score"], demo_score_text(seed, genome.variants))
         n_snv = sum(len(v.ref) == len(v.alt) == 1 for v in genome.variants)
         n_planted = sum(v.id != "." for v in genome.variants)
         log.info(

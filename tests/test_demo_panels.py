@@ -18,6 +18,8 @@ Expected values are written by hand from the shipped definitions (config/panels/
   APOE: rs429358 C = e4, rs7412 T = e2, neither = e3.
 """
 
+import csv
+import gzip
 import json
 
 import pytest
@@ -79,11 +81,16 @@ UNCOVERED = ("demo03", "NUDT15", "rs116855232", "chr13", 48045719)
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory):
+def demo_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("demo_panels")
     configfile = demo_batch(workdir)
     snakemake(workdir, "--cores", "2", configfile=configfile)
-    return {s: json.loads((workdir / f"results/report/{s}.json").read_text()) for s in SAMPLES}
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def reports(demo_run):
+    return {s: json.loads((demo_run / f"results/report/{s}.json").read_text()) for s in SAMPLES}
 
 
 @pytest.mark.parametrize("sample", SAMPLES)
@@ -141,3 +148,41 @@ def test_carrier_findings(reports, sample):
 
 def test_reports_name_the_build(reports):
     assert {r["build"] for r in reports.values()} == {"GRCh38"}
+
+
+def test_the_demo_polygenic_score_equals_the_sum_over_the_truth_genotypes(demo_run, reports):
+    """The synthetic demo score (resources/demo/demo_score.txt) against the simulated truth, by hand: SUM = sum of
+    weight x effect-allele count over the rows that are not strand-ambiguous (A/T, C/G SNPs are dropped); the
+    workflow calls every truth genotype, and 6 samples are too few to impute, so DENOM = 2 x matched."""
+    rows = [line.split("\t") for line in (demo_run / "resources/demo/demo_score.txt").read_text().splitlines()
+            if not line.startswith("#")][1:]  # fmt: skip
+    truth = {}
+    for line in gzip.open(demo_run / "resources/demo/truth.vcf.gz", "rt"):
+        if not line.startswith("#"):
+            fields = line.rstrip("\n").split("\t")
+            truth[(fields[0].removeprefix("chr"), fields[1])] = (fields[3], fields[4], fields[9:])
+    expected, n_matched, n_ambiguous = [0.0] * len(SAMPLES), 0, 0
+    for chrom, pos, effect, _other, weight in rows:
+        ref, alt, gts = truth[(chrom, pos)]
+        if {ref, alt} in ({"A", "T"}, {"C", "G"}):
+            n_ambiguous += 1
+            continue
+        n_matched += 1
+        for i, gt in enumerate(gts):
+            alt_count = gt.count("1")
+            expected[i] += float(weight) * (alt_count if effect == alt else 2 - alt_count)
+    assert n_matched + n_ambiguous == len(rows) == 50
+    with open(demo_run / "results/prs/scores.tsv") as fh:
+        table = {r["sample_id"]: r for r in csv.DictReader(fh, delimiter="\t")}
+    for sample, value in zip(SAMPLES, expected, strict=True):
+        row = table[sample]
+        assert float(row["sum"]) == pytest.approx(value, abs=1e-9), sample
+        assert (int(row["n_matched"]), int(row["n_ambiguous"]), row["denom"]) == (n_matched, n_ambiguous,
+                                                                                    str(2 * n_matched))  # fmt: skip
+        prs = reports[sample]["prs"]
+        assert [p["pgs_id"] for p in prs] == ["genorisk_demo_score"]
+        assert prs[0]["reference"] == {"name": "batch", "n_samples": 6}
+    # percentile within the batch by hand: rank of each sum among the 6 (no ties) x 100 / 6
+    order = sorted(expected)
+    for sample, value in zip(SAMPLES, expected, strict=True):
+        assert float(table[sample]["percentile"]) == pytest.approx(100 * (order.index(value) + 1) / 6, abs=1e-4)

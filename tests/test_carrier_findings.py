@@ -20,6 +20,8 @@ from conftest import REPO, TESTDATA
 from genotype_sites import collect_sites, genotype_sites
 from input_error import InputError
 from panel_to_sites import panel_to_sites
+from trio_data import TRIO as TRIO_NAME
+from trio_data import TRIO_BAMS, TRIO_TRUTH
 from workflow_runner import demo_batch, snakemake
 
 PANEL = REPO / "config" / "panels" / "carrier" / "carrier_panel.tsv"
@@ -256,16 +258,9 @@ def test_sites_vcf_is_read_by_genotype_sites(tmp_path):
 
 # ---------------------------------------------------------------- end to end on real reads (GRCh37 trio window)
 
-TRIO = TESTDATA / "giab_ceph_trio_hg002_chr20_grch37"
-TRUTH = TRIO / (
-    "truth/HG001_chr20_GRCh37_GIAB_highconf_CG-IllFB-IllGATKHC-Ion-10X-SOLID_CHROM1-X_v.3.3.2_highconf"
-    "_PGandRTGphasetransfer.vcf.gz"
-)
-BAMS = {
-    "HG001": "bam/HG001.chr20.10_10p1mb_sorted.bam",
-    "NA12891": "bam/NA12891.chr20.10_10p1mb_sorted.bam",
-    "NA12892": "bam/NA12892.chr20.10_10p1mb_sorted.bam",
-}
+TRIO = TESTDATA / TRIO_NAME
+TRUTH = TRIO / TRIO_TRUTH
+BAMS = {s: TRIO_BAMS[s] for s in ("HG001", "NA12891", "NA12892")}  # HG002 is reported as not genotyped
 # (pos, ref, alt): a het SNV, a hom SNV, a het deletion, a hom deletion, a hom-ref position (all inside the GIAB
 # confident BED and the reads), and one past the trio's reads (20:10,050,000).
 TRIO_SITES = [

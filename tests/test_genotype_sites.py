@@ -15,19 +15,10 @@ import yaml
 from config_loader import load_config
 from genotype_sites import alleles_lines, collect_sites, genotype_sites
 from input_error import InputError
+from trio_data import TRIO, TRIO_BAMS, TRIO_TRUTH
 from workflow_runner import demo_batch, query, snakemake
 
-TRIO = "giab_ceph_trio_hg002_chr20_grch37"
-TRUTH = (
-    "truth/HG001_chr20_GRCh37_GIAB_highconf_CG-IllFB-IllGATKHC-Ion-10X-SOLID_CHROM1-X_v.3.3.2_highconf"
-    "_PGandRTGphasetransfer.vcf.gz"
-)
-BAMS = {
-    "HG001": "bam/HG001.chr20.10_10p1mb_sorted.bam",
-    "NA12891": "bam/NA12891.chr20.10_10p1mb_sorted.bam",
-    "NA12892": "bam/NA12892.chr20.10_10p1mb_sorted.bam",
-    "HG002": "bam/HG002_NIST_150bp_downsampled_30x.chr20.10_10p1mb.bam",
-}
+BAMS, TRUTH = TRIO_BAMS, TRIO_TRUTH
 TRIO_SAMPLES = ["HG001", "NA12891", "NA12892"]  # reads up to 20:10,010,000; HG002's reach 20:10,100,000
 DEMO_SAMPLES = ["demo01", "demo02", "demo03", "demo04", "demo05", "demo06"]
 HEADER = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"

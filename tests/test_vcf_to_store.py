@@ -6,7 +6,6 @@ and AC/AN/AF_{POP}_unrel), and the bytes of the VCF block reader (`write_allele_
 against those counts, bcftools +fill-tags, bcftools stats and plink2 in tests/test_allele_frequencies.py.
 """
 
-import csv
 import gzip
 import random
 import shutil
@@ -19,12 +18,11 @@ import zarr
 
 from allele_frequencies import write_allele_frequencies, write_allele_frequencies_from_store
 from input_error import InputError
-from onekg_data import onekg_vcf_and_populations
+from onekg_data import assert_matches_nygc_info, onekg_vcf_and_populations
 from test_allele_frequencies import (
     HEADER,
     SAMPLE_HEADER,
     SAMPLES,
-    SUPER_POPS,
     TINY_POPULATIONS,
     TINY_RECORDS,
     VARIANT_HEADER,
@@ -269,16 +267,4 @@ def test_onekg_store_gives_the_block_readers_bytes(onekg_store):
 
 def test_onekg_store_matches_nygc_info_counts(onekg_store):
     """Overall AC/AN/AF = INFO AC/AN/AF; per superpopulation = INFO AC/AN/AF_{POP}_unrel, at all 903 sites."""
-    header, rows = read_tsv(onekg_store["out"] / "store_variants.tsv")
-    with open(onekg_store["folder"] / "expected" / "af_from_vcf_info.tsv") as handle:
-        expected = list(csv.DictReader(handle, delimiter="\t"))
-    assert len(rows) == len(expected) == 903
-    col = {name: i for i, name in enumerate(header)}
-    for row, want in zip(rows, expected, strict=True):
-        site = f"{want['CHROM']}:{want['POS']}"
-        assert row[:4] == [want[c] for c in ("CHROM", "POS", "REF", "ALT")], site
-        assert (row[col["AC"]], row[col["AN"]]) == (want["AC"], want["AN"]), site
-        assert float(row[col["AF"]]) == pytest.approx(float(want["AF"]), abs=1e-6), site
-        for pop in SUPER_POPS:
-            assert (row[col[f"AC_{pop}"]], row[col[f"AN_{pop}"]]) == (want[f"AC_{pop}_unrel"], want[f"AN_{pop}_unrel"])
-            assert float(row[col[f"AF_{pop}"]]) == pytest.approx(float(want[f"AF_{pop}_unrel"]), abs=1e-6), site
+    assert_matches_nygc_info(*read_tsv(onekg_store["out"] / "store_variants.tsv"))

@@ -11,22 +11,12 @@ import subprocess
 
 import pytest
 
-from trio_data import clipped_truth_bed
+from trio_data import TRIO, TRIO_BAMS, TRIO_TRUTH, clipped_truth_bed
 from workflow_runner import bcftools_env, query, snakemake
 
 pytestmark = pytest.mark.workflow
-TRIO = "giab_ceph_trio_hg002_chr20_grch37"
 PEDDY = "1000g_phase3_2504x23770_grch37_peddy"  # the ancestry panel (peddy's 1000 Genomes background)
-TRUTH = (
-    "truth/HG001_chr20_GRCh37_GIAB_highconf_CG-IllFB-IllGATKHC-Ion-10X-SOLID_CHROM1-X_v.3.3.2"
-    "_highconf_PGandRTGphasetransfer.vcf.gz"
-)
-SHEET = {
-    "HG001": "bam/HG001.chr20.10_10p1mb_sorted.bam",
-    "NA12891": "bam/NA12891.chr20.10_10p1mb_sorted.bam",
-    "NA12892": "bam/NA12892.chr20.10_10p1mb_sorted.bam",
-    "HG002": "bam/HG002_NIST_150bp_downsampled_30x.chr20.10_10p1mb.bam",
-}
+TRUTH, SHEET = TRIO_TRUTH, TRIO_BAMS
 
 
 def run_trio_batch(batch, data):

@@ -15,6 +15,10 @@ def clipped_truth_bed(data, folder):
 
 
 TRIO = "giab_ceph_trio_hg002_chr20_grch37"
+TRIO_TRUTH = (  # HG001's GIAB v3.3.2 calls, whole chr20, inside the set
+    "truth/HG001_chr20_GRCh37_GIAB_highconf_CG-IllFB-IllGATKHC-Ion-10X-SOLID_CHROM1-X_v.3.3.2_highconf"
+    "_PGandRTGphasetransfer.vcf.gz"
+)
 TRIO_BAMS = {  # sample_id -> BAM inside the set; HG001's parents NA12891 (father) and NA12892 (mother), HG002 unrelated
     "HG001": "bam/HG001.chr20.10_10p1mb_sorted.bam",
     "NA12891": "bam/NA12891.chr20.10_10p1mb_sorted.bam",

@@ -24,7 +24,6 @@ Default 100,000 x 500 (about a minute). The 1,000,000 x 1,000 run (a 4 GB VCF te
 
 import argparse
 import csv
-import glob
 import json
 import os
 import shutil
@@ -198,12 +197,9 @@ def measure(name, cmd, env=None):
 
 
 def bcftools_env():
-    env = dict(os.environ)
-    for folder in [env.get("BCFTOOLS_PLUGINS", ""), *glob.glob("/usr/lib/*/bcftools"), "/usr/lib/bcftools"]:
-        if folder and Path(folder, "fill-tags.so").exists():
-            env["BCFTOOLS_PLUGINS"] = folder
-            return env
-    sys.exit("bcftools plugin fill-tags.so not found (set BCFTOOLS_PLUGINS)")
+    from tool_run import bcftools_plugin_env
+
+    return bcftools_plugin_env() or sys.exit("bcftools plugin fill-tags.so not found (set BCFTOOLS_PLUGINS)")
 
 
 def check_against_plink2(variants_tsv, afreq):

@@ -1,8 +1,11 @@
 """Running the field's command-line tools from rule scripts, and reading their versions."""
 
+import glob
+import os
 import re
 import shlex
 import subprocess
+from pathlib import Path
 
 from rule_logging import get_logger
 
@@ -63,3 +66,18 @@ def pipeline(*cmds):
             failures.append(f"{cmd[0]} {cmd[1]} failed (exit {proc.returncode}): {err.strip()[-500:]}")
     if failures:
         raise ToolError(failures[0])
+
+
+def bcftools_plugin_env():
+    """os.environ with BCFTOOLS_PLUGINS set to the folder holding bcftools' plugins (fill-tags.so), or None.
+
+    Debian installs them in a multiarch folder (/usr/lib/x86_64-linux-gnu/bcftools) that the test oracles' calls of
+    `bcftools +fill-tags` / `+mendelian` need named; an already set BCFTOOLS_PLUGINS is tried first."""
+    env = dict(os.environ)
+    candidates = [env.get("BCFTOOLS_PLUGINS", ""), *glob.glob("/usr/lib/*/bcftools"), "/usr/lib/bcftools",
+                  "/usr/libexec/bcftools"]  # fmt: skip
+    for folder in candidates:
+        if folder and Path(folder, "fill-tags.so").exists():
+            env["BCFTOOLS_PLUGINS"] = folder
+            return env
+    return None

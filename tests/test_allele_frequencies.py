@@ -5,8 +5,6 @@ Expected values come from outside the code: a hand-worked table on a tiny VCF, t
 """
 
 import csv
-import glob
-import os
 import shutil
 import subprocess
 import time
@@ -18,6 +16,7 @@ import pytest
 from allele_frequencies import write_allele_frequencies
 from input_error import InputError
 from onekg_data import SUPER_POPS, assert_matches_nygc_info, onekg_vcf_and_populations
+from tool_run import bcftools_plugin_env
 
 NA = "NA"
 HEADER = """##fileformat=VCFv4.2
@@ -91,19 +90,12 @@ def require_tool(name):
 
 
 def bcftools_env():
-    """Environment with BCFTOOLS_PLUGINS pointing at the folder holding fill-tags.so (Debian: a multiarch lib dir)."""
+    """Environment with BCFTOOLS_PLUGINS set (tool_run.bcftools_plugin_env); skips when the plugin is absent."""
     require_tool("bcftools")
-    env = dict(os.environ)
-    candidates = (
-        [env.get("BCFTOOLS_PLUGINS", "")]
-        + glob.glob("/usr/lib/*/bcftools")
-        + ["/usr/lib/bcftools", "/usr/libexec/bcftools"]
-    )
-    for folder in candidates:
-        if folder and Path(folder, "fill-tags.so").exists():
-            env["BCFTOOLS_PLUGINS"] = folder
-            return env
-    pytest.skip("bcftools plugin fill-tags.so not found (set BCFTOOLS_PLUGINS)")
+    env = bcftools_plugin_env()
+    if env is None:
+        pytest.skip("bcftools plugin fill-tags.so not found (set BCFTOOLS_PLUGINS)")
+    return env
 
 
 def fill_tags(vcf, folder, groups=None):

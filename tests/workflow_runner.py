@@ -1,11 +1,11 @@
 """Run the workflow as a user would (snakemake on the command line) in a scratch batch folder."""
 
-import glob
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from tool_run import bcftools_plugin_env
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -38,10 +38,8 @@ def query(vcf, fmt, *args):
 
 
 def bcftools_env():
-    """The environment with BCFTOOLS_PLUGINS set to the folder holding bcftools' plugins (Debian: a multiarch dir)."""
-    env = dict(os.environ)
-    for folder in [env.get("BCFTOOLS_PLUGINS", ""), *glob.glob("/usr/lib/*/bcftools"), "/usr/lib/bcftools"]:
-        if folder and Path(folder, "fill-tags.so").exists():
-            env["BCFTOOLS_PLUGINS"] = folder
-            return env
-    raise AssertionError("bcftools plugins not found (set BCFTOOLS_PLUGINS)")
+    """The environment with BCFTOOLS_PLUGINS set (tool_run.bcftools_plugin_env); fails when the plugins are absent."""
+    env = bcftools_plugin_env()
+    if env is None:
+        raise AssertionError("bcftools plugins not found (set BCFTOOLS_PLUGINS)")
+    return env

@@ -14,9 +14,10 @@ incremental mode) uses too:
 - `bcftools merge` WITHOUT -0: a sample without a record at a position gets the no-call ./., never 0/0;
   with gVCF inputs `merge --gvcf` fills a sample's genotype inside its reference blocks with 0/0 and the
   block's (minimum) depth, so a block counts as covered;
-- records without an ALT allele (gVCF blocks, sites no input varies at) are dropped, then the same
-  normalisation, then only records where some genotype carries the ALT are kept (`view -c 1`: a split
-  record's other alleles, a site where only an imported VCF says 0/0);
+- records without an ALT allele (gVCF blocks, ALT '.' reference records no input varies at) are dropped,
+  then the same normalisation. Every other record stays, whoever carries its ALT: a record an imported VCF
+  has is data, hom-ref included (a site where the VCF rows' samples are all 0/0 has AC 0, a result; a
+  polygenic score or a panel reads those 0/0 as "reference here", not as missing);
 - the samples are put in sample-sheet order;
 - more than MERGE_GROUP files are merged in groups first (the open-file limit).
 Without imported samples, joint calls take exactly the path they always took.
@@ -119,7 +120,6 @@ def merge_stages(inputs, fasta, gvcf):
     if gvcf:
         stages.append(["bcftools", "annotate", "--no-version", "-x", "INFO/END,INFO/MinDP", "-Ou"])
     stages.append(normalise_command(fasta))
-    stages.append(["bcftools", "view", "--no-version", "--min-ac", "1", "-Ou"])
     return stages
 
 

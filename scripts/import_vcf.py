@@ -1,25 +1,40 @@
 """Import the sheet rows of one VCF file that arrive already called (rule import_vcf, one job per distinct file).
 
+VCFs are taken as other tools write them: without ##contig lines (PharmCAT's test VCFs, array and vendor exports),
+contigs named with or without 'chr' whatever the reference does, records in any order, plain text, bgzip or plain
+gzip without an index, phased or unphased, half-calls, haploid genotypes (1000 Genomes writes males' chrX as `0`/`1`),
+ALT '.' at reference sites.
+
 One pass over the file however many rows use it (2,504 columns of the 1000 Genomes panel: about a second).
 One bcftools stream:
-1. `view -S columns -T target`: only the rows' columns, in sheet order; only records in the calling target
+1. VCF text only: `reheader -h` declares every reference contig as the file names it (its ##contig lines, else
+   the CHROM of its first records, decide 'chr20' or '20'), so a file without ##contig lines can be filtered
+   by region and written as BCF (plain gzip, which reheader cannot read, is decompressed first).
+2. `view -S columns -T target`: only the rows' columns, in sheet order; only records in the calling target
    (the regions BED, else every reference contig); a gVCF block overlapping the target is kept.
-2. `annotate -x QUAL,INFO,FORMAT/FT` (a gVCF keeps INFO/END): the provider's QUAL is on its caller's scale
-   (the 1000 Genomes panel writes 0, which our LowQual filter would flag everywhere) and its INFO (AC, AF of its
-   own cohort) does not describe ours; FT is set again by our filters. FILTER and the other FORMAT fields stay.
-3. `reheader -h`: a clean header: the reference's contigs with their lengths, the FORMAT/FILTER/ALT lines, the
+3. `annotate -x QUAL,INFO,FORMAT/FT` (a gVCF keeps INFO/END), `--rename-chrs` to the reference's names: the
+   provider's QUAL is on its caller's scale (the 1000 Genomes panel writes 0, which our LowQual filter would
+   flag everywhere) and its INFO (AC, AF of its own cohort) does not describe ours; FT is set again by our
+   filters. FILTER and the other FORMAT fields stay.
+4. `reheader -h`: a clean header: the reference's contigs with their lengths, the FORMAT/FILTER/ALT lines, the
    columns renamed to sample_ids. The provider's command lines and paths are not carried into our results.
-4. gVCF only: `view --trim-alt-alleles` drops the symbolic <*>/<NON_REF> allele no genotype uses, so GATK
+5. `sort` (records in any order), then `+fixploidy -f 2`: a haploid genotype becomes the homozygous diploid one
+   (`1` -> `1/1`, `.` -> `./.`), as a diploid caller writes a male's chrX and as the called samples of the
+   cohort are coded; half-calls (`1/.`) stay as they are.
+6. gVCF only: `view --trim-alt-alleles` drops the symbolic <*>/<NON_REF> allele no genotype uses, so GATK
    blocks look like bcftools' (ALT '.') and variant records keep their called alleles.
-5. `norm -f reference -c wx`, then the cohort's normalisation (atomise, split, left-align; gather_calls):
+7. `norm -f reference -c wx`, then the cohort's normalisation (atomise, split, left-align; gather_calls):
    a record whose REF differs from the reference is left out and listed (norm's REF_MISMATCH lines).
 When more than half of the records in the target disagree, the job stops: the VCF is of another build.
 A ##contig length that differs from the reference's is a warning only: the REF check decides.
 
 Outputs: the samples as BCF (+ CSI index), a summary table (one row per sample), the left-out records.
-Nothing here makes a genotype: a position the file lacks stays absent (a no-call once merged, never 0/0).
+Every record of the file in the target is kept with its genotypes, hom-ref and ALT '.' records included (they
+say "reference here"; the cohort merge decides what it keeps). Nothing here makes a genotype: a position the
+file lacks stays absent (a no-call once merged, never 0/0).
 """
 
+import gzip
 import os
 import re
 import subprocess
@@ -27,6 +42,7 @@ import tempfile
 from pathlib import Path
 
 from atomic import atomic_path, write_text
+from contig_names import reference_names_for
 from gather_calls import header_samples, is_gvcf_header, normalise_command, vcf_header
 from genomic_chunks import read_fai, target_intervals, write_bed
 from input_error import InputError
@@ -47,6 +63,8 @@ SUMMARY_COLUMNS = (
 MISMATCH_COLUMNS = ("chrom", "pos", "vcf_ref", "reference_ref")
 # Header lines kept from the provider's VCF (the contigs come from the reference, INFO only END for a gVCF).
 KEPT_HEADER = ("##fileformat=", "##FILTER=", "##FORMAT=", "##ALT=")
+# Records read for their CHROM when a VCF declares no contig (its naming: 'chr20' or '20').
+NAMING_RECORDS = 10_000
 # More than this fraction of the records in the target with another REF: the VCF is of another build.
 MAX_MISMATCH_FRACTION = 0.5
 WARNING_SEPARATOR = "; "
@@ -72,6 +90,50 @@ def contig_length_warnings(vcf_contigs, reference_lengths):
         for name, length in vcf_contigs.items()
         if length is not None and name in reference_lengths and reference_lengths[name] != length
     ]
+
+
+def is_plain_gzip(path):
+    """True for gzip that is not BGZF (no extra field): bcftools reads it, reheader and htslib seeking cannot."""
+    with open(path, "rb") as fh:
+        start = fh.read(4)
+    return start[:2] == b"\x1f\x8b" and not start[3] & 0x04
+
+
+def first_record_contigs(path, limit=NAMING_RECORDS):
+    """Distinct CHROM values of the first `limit` records of a VCF text file (plain or gzip), in file order."""
+    with open(path, "rb") as fh:
+        compressed = fh.read(2) == b"\x1f\x8b"
+    seen = {}
+    with gzip.open(path, "rt") if compressed else open(path) as fh:
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            seen.setdefault(line.split("\t", 1)[0], None)
+            limit -= 1
+            if limit <= 0:
+                break
+    return list(seen)
+
+
+def contig_naming(vcf_name, observed, fai_contigs):
+    """{reference contig: name in the VCF} from the names the VCF was seen to use; InputError when none is a
+    reference contig under either convention (the file is of another genome, or its contigs are unusual)."""
+    names = reference_names_for(observed, [name for name, _ in fai_contigs])
+    if observed and not set(observed) & set(names.values()):
+        shown = ", ".join(repr(c) for c in observed[:3]) + (", ..." if len(observed) > 3 else "")
+        raise InputError(
+            f"{vcf_name}: none of its contigs ({shown}) is a contig of the reference, with or without 'chr': "
+            "it was made on another reference"
+        )
+    return names
+
+
+def input_header(text, fai_contigs, naming):
+    """The provider's header with its ##contig lines replaced by the reference's contigs as the file names them."""
+    lines = [line for line in text.splitlines() if not line.startswith(("##contig=", "#CHROM"))]
+    lines += [f"##contig=<ID={naming[name]},length={length}>" for name, length in fai_contigs]
+    lines += [line for line in text.splitlines() if line.startswith("#CHROM")]
+    return "\n".join(lines) + "\n"
 
 
 def columns_to_import(rows, vcf_samples, vcf_name):
@@ -109,15 +171,29 @@ def clean_header(text, fai_contigs, sample_ids, gvcf):
 # ---------------------------------------------------------------- the stream
 
 
-def import_commands(vcf, fasta, columns_file, targets_bed, header_file, gvcf, out_bcf):
-    """The bcftools stages of the import (module docstring), the last writing `out_bcf`."""
+def import_commands(vcf, fasta, files, gvcf, out_bcf, text_input=True):
+    """The bcftools stages of the import (module docstring), the last writing `out_bcf`.
+
+    `files`: the job's work files {columns, targets, input_header, rename, header, sort_dir}; `rename` may be None.
+    """
     overlap = ["--targets-overlap", "1"] if gvcf else []
     remove = "QUAL,^INFO/END,FORMAT/FT" if gvcf else "QUAL,INFO,FORMAT/FT"
-    stages = [
-        ["bcftools", "view", "--no-version", "-S", columns_file, "-T", targets_bed, *overlap, "-I", "-Ou", vcf],
-        ["bcftools", "annotate", "--no-version", "-x", remove, "-Ov"],
-        ["bcftools", "reheader", "-h", header_file, "-"],
-    ]
+    rename = ["--rename-chrs", files["rename"]] if files["rename"] else []
+    stages, source = [], vcf
+    if text_input:
+        if is_plain_gzip(vcf):
+            stages.append(["gzip", "-dc", vcf])
+            source = "-"
+        stages.append(["bcftools", "reheader", "-h", files["input_header"], source])
+        source = "-"
+    stages += [
+        ["bcftools", "view", "--no-version", "-S", files["columns"], "-T", files["targets"], *overlap, "-I", "-Ou",
+         source],
+        ["bcftools", "annotate", "--no-version", "-x", remove, *rename, "-Ov"],
+        ["bcftools", "reheader", "-h", files["header"], "-"],
+        ["bcftools", "sort", "-T", files["sort_dir"], "-Ou", "-"],
+        ["bcftools", "+fixploidy", "--no-version", "-Ou", "-", "--", "-f", "2"],
+    ]  # fmt: skip
     if gvcf:
         stages.append(["bcftools", "view", "--no-version", "--trim-alt-alleles", "-Ou"])
     stages.append(["bcftools", "norm", "--no-version", "-f", fasta, "-c", "wx", "-Ou"])
@@ -207,7 +283,14 @@ def import_vcf(vcf, rows, fasta, fai, regions, out_bcf, out_csi, summary_tsv, mi
     gvcf = is_gvcf_header(text)
     columns = columns_to_import(rows, header_samples(text), vcf_name)
     fai_contigs = read_fai(fai)
-    warnings = contig_length_warnings(header_contigs(text), dict(fai_contigs))
+    declared = header_contigs(text)
+    text_input = not str(vcf).endswith(".bcf")
+    observed = list(declared) or (first_record_contigs(vcf) if text_input else [])
+    naming = contig_naming(vcf_name, observed, fai_contigs)
+    renames = {written: name for name, written in naming.items() if written != name}
+    if renames:
+        log.info("%s: contigs renamed to the reference's names (e.g. %s -> %s)", vcf_name, *next(iter(renames.items())))
+    warnings = contig_length_warnings({renames.get(c, c): n for c, n in declared.items()}, dict(fai_contigs))
     for warning in warnings:
         log.warning("%s: %s", vcf_name, warning)
     log.info("%s: %s with %d columns to import", vcf_name, "gVCF" if gvcf else "VCF", len(columns))
@@ -216,11 +299,19 @@ def import_vcf(vcf, rows, fasta, fai, regions, out_bcf, out_csi, summary_tsv, mi
         atomic_path(out_bcf, suffix=".bcf") as tmp_bcf,
         atomic_path(out_csi, suffix=".csi") as tmp_csi,
     ):
-        columns_file, targets, header_file = (Path(work) / n for n in ("columns.txt", "target.bed", "header.vcf"))
-        columns_file.write_text("".join(f"{column}\n" for column, _ in columns))
-        write_bed(target_intervals(fai, regions), targets)
-        header_file.write_text(clean_header(text, fai_contigs, [s for _, s in columns], gvcf))
-        stderr = run_stream(import_commands(vcf, fasta, columns_file, targets, header_file, gvcf, tmp_bcf), work)
+        names = ("columns.txt", "target.bed", "input_header.vcf", "rename.txt", "header.vcf", "sort")
+        files = dict(zip(("columns", "targets", "input_header", "rename", "header", "sort_dir"),
+                         (Path(work) / n for n in names)))  # fmt: skip
+        files["columns"].write_text("".join(f"{column}\n" for column, _ in columns))
+        write_bed([(naming[c], s, e) for c, s, e in target_intervals(fai, regions)], files["targets"])
+        files["input_header"].write_text(input_header(text, fai_contigs, naming))
+        files["header"].write_text(clean_header(text, fai_contigs, [s for _, s in columns], gvcf))
+        files["sort_dir"].mkdir()
+        if renames:
+            files["rename"].write_text("".join(f"{old}\t{new}\n" for old, new in renames.items()))
+        else:
+            files["rename"] = None
+        stderr = run_stream(import_commands(vcf, fasta, files, gvcf, tmp_bcf, text_input), work)
         norm_err = stderr[-2]
         mismatches, checked = parse_mismatches(norm_err), parse_norm_total(norm_err)
         log.info("%s: %d records in the target, %d with another REF left out", vcf_name, checked, len(mismatches))

@@ -57,6 +57,7 @@ from pathlib import Path
 import pysam
 
 from alignment_index import existing_index
+from contig_names import renamed
 from gather_calls import header_samples, is_gvcf_header, vcf_header
 from import_vcf import contig_length_warnings, header_contigs
 from index_alignment import alignment_format, has_bgzf_eof
@@ -309,15 +310,6 @@ def check_sorted(name, header, has_index):
         )
 
 
-def _renamed(contig, names):
-    """The same contig under the other naming convention ('20' <-> 'chr20', 'MT' <-> 'chrM'), if present."""
-    special = {"MT": "chrM", "chrM": "MT"}
-    for candidate in (special.get(contig), contig[3:] if contig.startswith("chr") else f"chr{contig}"):
-        if candidate and candidate in names:
-            return candidate
-    return None
-
-
 def check_contigs(name, needed, header_contigs, reference_name):
     """InputError unless every contig of `needed` ({name: length}) is in the header with the same length."""
     missing = [c for c in needed if c not in header_contigs]
@@ -326,7 +318,7 @@ def check_contigs(name, needed, header_contigs, reference_name):
         if not header_contigs:
             raise InputError(f"{name} has no @SQ lines in its header: it is not aligned to a reference")
         shown = ", ".join(repr(c) for c in list(header_contigs)[:3]) + (", ..." if len(header_contigs) > 3 else "")
-        alt = _renamed(contig, header_contigs)
+        alt = renamed(contig, header_contigs)
         hint = (
             f": the alignment names it {alt!r} and the reference {reference_name} names it {contig!r} "
             "('chr' prefix vs none); use the reference the alignments were made with"
@@ -419,20 +411,25 @@ def check_vcf_row(name, columns, vcf_sample):
 
 
 def check_vcf_contigs(name, contigs, reference):
-    """InputError when none of the VCF's ##contig names is a reference contig; return length warnings."""
+    """Warnings for a VCF's ##contig lines: lengths that differ from the reference's, names read under the other
+    convention ('chr20' for '20'); InputError when none of them is a reference contig under either name."""
     if reference is None or reference.lengths is None or not contigs:
         return []
-    if not any(c in reference.lengths for c in contigs):
+    if any(c in reference.lengths for c in contigs):
+        return contig_length_warnings(contigs, reference.lengths)
+    renames = {c: renamed(c, reference.lengths) for c in contigs}
+    renames = {c: r for c, r in renames.items() if r}
+    if not renames:
         first = next(iter(contigs))
-        alt = _renamed(first, reference.lengths)
-        hint = (
-            f": it names {first!r} what the reference {Path(reference.path).name} names {alt!r} ('chr' prefix vs "
-            "none); rename the VCF's contigs (bcftools annotate --rename-chrs)"
-            if alt
-            else f" (it has {first!r}, ...): it was called on another reference than {Path(reference.path).name}"
+        raise InputError(
+            f"{name}: none of its ##contig names is a reference contig (it has {first!r}, ...): it was called on "
+            f"another reference than {Path(reference.path).name}"
         )
-        raise InputError(f"{name}: none of its ##contig names is a reference contig{hint}")
-    return contig_length_warnings(contigs, reference.lengths)
+    first = next(iter(renames.items()))
+    return [
+        f"its contigs are read under the reference's names ({first[0]!r} as {first[1]!r})",
+        *contig_length_warnings({renames.get(c, c): n for c, n in contigs.items()}, reference.lengths),
+    ]
 
 
 def check_vcf_files(vcf_rows, reference, sheet):
@@ -450,7 +447,10 @@ def check_vcf_files(vcf_rows, reference, sheet):
             problems += [f"{_row_label(sheet, sample, row)}: {error}" for sample, row in rows[:1]]
             continue
         n_gvcf += is_gvcf_header(text)
-        notes += [f"WARNING {name}: {w}; the REF check of its import decides" for w in warnings]
+        notes += [
+            f"{name}: {w}" if w.startswith("its contigs") else f"WARNING {name}: {w}; the REF check of its import says"
+            for w in warnings
+        ]
         for sample, row in rows:
             try:
                 check_vcf_row(name, columns, row.get("vcf_sample"))

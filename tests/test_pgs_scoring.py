@@ -362,12 +362,17 @@ def run_plink2(vcf, match, prefix, *modifiers):
     }
 
 
-@pytest.fixture(scope="module")
-def cineca(tmp_path_factory):
+def require_cineca_and_plink2():
+    """Skip (with the reason) unless the CINECA target, PGS001229_22 and plink2 are here."""
     if not (CINECA.exists() and PGS001229.exists()):
         pytest.skip(f"real test data {EXAMPLES} is absent")
     if shutil.which("plink2") is None:
         pytest.skip("plink2 is not installed (apt-packages.txt)")
+
+
+@pytest.fixture(scope="module")
+def cineca(tmp_path_factory):
+    require_cineca_and_plink2()
     folder = tmp_path_factory.mktemp("cineca")
     start = time.perf_counter()
     imputed = score_cohort(CINECA, [PGS001229], "GRCh37")

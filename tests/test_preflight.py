@@ -391,10 +391,18 @@ def test_vcf_row_without_its_column_is_refused(tmp_path, reference, samples, col
         check_inputs(vcf_rows((vcf, column)), str(fasta), "samples.tsv")
 
 
-def test_vcf_of_chr_named_contigs_is_refused_with_a_hint(tmp_path, reference):
+def test_vcf_of_chr_named_contigs_is_read_under_the_reference_names(tmp_path, reference):
+    fasta, _ = reference  # its contigs are '20' and '21'
+    vcf = write_vcf(tmp_path / "v.vcf", ["X"], contigs={"chr20": 3000, "chr21": 2500})
+    notes = check_inputs(vcf_rows((vcf, None)), str(fasta), "samples.tsv")
+    assert "v.vcf: its contigs are read under the reference's names ('chr20' as '20')" in notes
+    assert any("##contig 21 has length 2500 in the VCF header but 2000 in the reference" in n for n in notes)
+
+
+def test_vcf_of_contigs_the_reference_lacks_under_either_name_is_refused(tmp_path, reference):
     fasta, _ = reference
-    vcf = write_vcf(tmp_path / "v.vcf", ["X"], contigs={"chr20": 3000, "chr21": 2000})
-    with pytest.raises(InputError, match=r"v\.vcf: none of its ##contig names is a reference contig: it names 'chr20'"):
+    vcf = write_vcf(tmp_path / "v.vcf", ["X"], contigs={"scaffold_1": 3000})
+    with pytest.raises(InputError, match=r"v\.vcf: none of its ##contig names is a reference contig \(it has 'scaff"):
         check_inputs(vcf_rows((vcf, None)), str(fasta), "samples.tsv")
 
 

@@ -152,3 +152,54 @@ def test_vcf_of_another_build_stops_the_run_with_one_message(tmp_path, testdata_
         r"shifted\.vcf\.gz: the REF allele differs from the reference genome\.fasta at \d+ of \d+ records "
         r".*another genome build", next(iter(errors)))  # fmt: skip
     assert not (tmp_path / COHORT).exists() and not list((tmp_path / "results/calls").rglob("*.bcf"))
+
+
+@pytest.fixture(scope="module")
+def bare_run(tmp_path_factory, testdata_dir):
+    """HG001 called by bare bcftools (mpileup -a AD,DP | call -mv), written as other tools may hand it over (no
+    ##contig lines, 'chr20' for the reference's '20', plain text without an index), beside three BAMs."""
+    data = testdata_dir / TRIO
+    batch = tmp_path_factory.mktemp("bare")
+    (batch / "window.bed").write_text("20\t9999999\t10010000\n")
+    ref = batch / "ref.fa"
+    with open(ref, "w") as fh:
+        subprocess.run(["bgzip", "-dc", str(data / "reference/hs37d5.chr20.fa.gz")], stdout=fh, check=True)
+    subprocess.run(["samtools", "faidx", str(ref)], check=True)
+    bam = data / "bam/HG001.chr20.10_10p1mb_sorted.bam"
+    bare = f"bcftools mpileup -f {ref} -r 20:10000000-10010000 -a AD,DP {bam} -Ou | bcftools call -mv"
+    called = subprocess.run(bare, shell=True, check=True, capture_output=True, text=True).stdout
+    (batch / "hg001.bare.vcf").write_text(called)  # as bcftools wrote it, for the oracle
+    lines = [line if line.startswith("#") else "chr" + line for line in called.splitlines()
+             if not line.startswith("##contig")]  # fmt: skip
+    (batch / "hg001.vcf").write_text("\n".join(lines) + "\n")
+    bams = {s: data / f"bam/{s}.chr20.10_10p1mb_sorted.bam" for s in ("NA12891", "NA12892")}
+    bams["HG002"] = data / "bam/HG002_NIST_150bp_downsampled_30x.chr20.10_10p1mb.bam"
+    sheet = "sample_id\talignment\tvcf\n" + "".join(f"{s}\t{p}\t\n" for s, p in bams.items()) + "HG001\t\thg001.vcf\n"
+    (batch / "samples.tsv").write_text(sheet)
+    (batch / "config.yaml").write_text(
+        f"samples: samples.tsv\nreference: {data / 'reference/hs37d5.chr20.fa.gz'}\nbuild: GRCh37\n"
+        "regions: window.bed\ncalling: {chunks: 2}\n"
+    )
+    snakemake(batch, "--cores", "2", COHORT, configfile=batch / "config.yaml")
+    return batch, ref
+
+
+def test_every_variant_of_a_bare_bcftools_vcf_row_is_in_the_cohort(bare_run):
+    """The oracle: the same VCF normalised by bare bcftools norm as the cohort is (atomise, split, left-align)."""
+    batch, ref = bare_run
+    normalised = subprocess.run(
+        f"bcftools norm -f {ref} -a --atom-overlaps . -m -any {batch / 'hg001.bare.vcf'}",
+        shell=True, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    expected = {}
+    for line in normalised.splitlines():
+        if not line.startswith("#"):
+            f = line.split("\t")
+            expected[(int(f[1]), f[3], f[4])] = f[9].split(":")[0]
+    cohort = {}
+    for line in query(batch / COHORT, "%CHROM\t%POS\t%REF\t%ALT\t[%GT]\n", "-s", "HG001"):
+        chrom, pos, ref_allele, alt, gt = line.split("\t")
+        assert chrom == "20"
+        cohort[(int(pos), ref_allele, alt)] = gt
+    assert len(expected) >= 40
+    assert {k: cohort.get(k) for k in expected} == expected

@@ -63,8 +63,9 @@ SUMMARY_COLUMNS = (
 MISMATCH_COLUMNS = ("chrom", "pos", "vcf_ref", "reference_ref")
 # Header lines kept from the provider's VCF (the contigs come from the reference, INFO only END for a gVCF).
 KEPT_HEADER = ("##fileformat=", "##FILTER=", "##FORMAT=", "##ALT=")
-# Records read for their CHROM when a VCF declares no contig (its naming: 'chr20' or '20').
-NAMING_RECORDS = 10_000
+# Records of a VCF text file read for what they use (contig naming when no ##contig line says, tags its header
+# does not declare).
+SCAN_RECORDS = 10_000
 # More than this fraction of the records in the target with another REF: the VCF is of another build.
 MAX_MISMATCH_FRACTION = 0.5
 WARNING_SEPARATOR = "; "
@@ -99,20 +100,49 @@ def is_plain_gzip(path):
     return start[:2] == b"\x1f\x8b" and not start[3] & 0x04
 
 
-def first_record_contigs(path, limit=NAMING_RECORDS):
-    """Distinct CHROM values of the first `limit` records of a VCF text file (plain or gzip), in file order."""
+def scan_records(path, limit=SCAN_RECORDS):
+    """What the first `limit` records of a VCF text file (plain or gzip) use: {"contigs": [CHROM in file order],
+    "info": {key: has a value}, "filter": {names}, "format": {keys}}."""
     with open(path, "rb") as fh:
         compressed = fh.read(2) == b"\x1f\x8b"
-    seen = {}
+    seen = {"contigs": {}, "info": {}, "filter": set(), "format": set()}
     with gzip.open(path, "rt") if compressed else open(path) as fh:
         for line in fh:
             if line.startswith("#"):
                 continue
-            seen.setdefault(line.split("\t", 1)[0], None)
+            fields = line.rstrip("\n").split("\t", 9)
+            seen["contigs"].setdefault(fields[0], None)
+            if len(fields) > 7 and fields[7] != ".":
+                for item in fields[7].split(";"):
+                    key, has_value = item.partition("=")[::2]
+                    seen["info"][key] = seen["info"].get(key, False) or bool(has_value)
+            if len(fields) > 6:
+                seen["filter"].update(f for f in fields[6].split(";") if f not in (".", "PASS"))
+            if len(fields) > 8:
+                seen["format"].update(fields[8].split(":"))
             limit -= 1
             if limit <= 0:
                 break
-    return list(seen)
+    seen["contigs"] = list(seen["contigs"])
+    return seen
+
+
+def undeclared_lines(text, seen):
+    """Header lines declaring the INFO, FILTER and FORMAT tags the records use but the header does not declare
+    (PharmCAT's test VCFs write INFO flags such as `star-2`): bcftools refuses to subset samples otherwise."""
+    declared = {kind: set(re.findall(rf"^##{kind}=<ID=([^,>]+)", text, flags=re.MULTILINE))
+                for kind in ("INFO", "FILTER", "FORMAT")}  # fmt: skip
+    note = 'Description="used by the records, not declared by the file"'
+    lines = [
+        f"##INFO=<ID={key},Number=.,Type=String,{note}>"
+        if has_value
+        else f"##INFO=<ID={key},Number=0,Type=Flag,{note}>"
+        for key, has_value in sorted(seen["info"].items())
+        if key not in declared["INFO"]
+    ]
+    lines += [f"##FILTER=<ID={name},{note}>" for name in sorted(seen["filter"] - declared["FILTER"])]
+    lines += [f"##FORMAT=<ID={key},Number=.,Type=String,{note}>" for key in sorted(seen["format"] - declared["FORMAT"])]
+    return lines
 
 
 def contig_naming(vcf_name, observed, fai_contigs):
@@ -128,9 +158,11 @@ def contig_naming(vcf_name, observed, fai_contigs):
     return names
 
 
-def input_header(text, fai_contigs, naming):
-    """The provider's header with its ##contig lines replaced by the reference's contigs as the file names them."""
+def input_header(text, fai_contigs, naming, seen):
+    """The provider's header with its ##contig lines replaced by the reference's contigs as the file names them, and
+    the tags its records use undeclared declared."""
     lines = [line for line in text.splitlines() if not line.startswith(("##contig=", "#CHROM"))]
+    lines += undeclared_lines(text, seen)
     lines += [f"##contig=<ID={naming[name]},length={length}>" for name, length in fai_contigs]
     lines += [line for line in text.splitlines() if line.startswith("#CHROM")]
     return "\n".join(lines) + "\n"
@@ -285,7 +317,8 @@ def import_vcf(vcf, rows, fasta, fai, regions, out_bcf, out_csi, summary_tsv, mi
     fai_contigs = read_fai(fai)
     declared = header_contigs(text)
     text_input = not str(vcf).endswith(".bcf")
-    observed = list(declared) or (first_record_contigs(vcf) if text_input else [])
+    seen = scan_records(vcf) if text_input else {"contigs": []}
+    observed = list(declared) or seen["contigs"]
     naming = contig_naming(vcf_name, observed, fai_contigs)
     renames = {written: name for name, written in naming.items() if written != name}
     if renames:
@@ -304,8 +337,9 @@ def import_vcf(vcf, rows, fasta, fai, regions, out_bcf, out_csi, summary_tsv, mi
                          (Path(work) / n for n in names)))  # fmt: skip
         files["columns"].write_text("".join(f"{column}\n" for column, _ in columns))
         write_bed([(naming[c], s, e) for c, s, e in target_intervals(fai, regions)], files["targets"])
-        files["input_header"].write_text(input_header(text, fai_contigs, naming))
-        files["header"].write_text(clean_header(text, fai_contigs, [s for _, s in columns], gvcf))
+        declared_text = input_header(text, fai_contigs, naming, seen) if text_input else text
+        files["input_header"].write_text(declared_text)
+        files["header"].write_text(clean_header(declared_text, fai_contigs, [s for _, s in columns], gvcf))
         files["sort_dir"].mkdir()
         if renames:
             files["rename"].write_text("".join(f"{old}\t{new}\n" for old, new in renames.items()))

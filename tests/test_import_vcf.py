@@ -264,3 +264,20 @@ def test_a_vcf_whose_contigs_the_reference_lacks_under_either_name_is_refused(da
     other = rewritten_vcf(vcf, tmp_path / "other.vcf", "NA12878", rename)
     with pytest.raises(InputError, match=r"other\.vcf: none of its contigs \('scaffold_7'\) is a contig of the refer"):
         run_import(other, [("N1", None)], fasta, tmp_path)
+
+
+def test_tags_the_header_does_not_declare_are_declared_for_the_import(data, tmp_path):
+    """PharmCAT's test VCFs write undeclared INFO flags (`star-2`, `assume-default`); others undeclared FILTERs and
+    FORMAT keys. bcftools refuses to subset samples from such a file ('Undefined tags in the header')."""
+    vcf, fasta, _ = data
+    source = query(vcf, "%POS %REF %ALT [%GT]\n", "-s", "NA12878")
+
+    def undeclared(fields):
+        fields[6], fields[7] = "LowQ", "assume-default;star-2;PX=CYP2C19:x"
+        fields[8], fields[9] = "GT:XY", fields[9].split(":")[0] + ":7"
+
+    odd = rewritten_vcf(vcf, tmp_path / "odd.vcf", "NA12878", undeclared)
+    summary, out = run_import(odd, [("N1", None)], fasta, tmp_path)
+    assert query(out["bcf"], "%POS %REF %ALT [%GT]\n") == source
+    assert set(query(out["bcf"], "%FILTER [%XY]\n")) == {"LowQ 7"}  # FILTER and other FORMAT fields are kept
+    assert summary[0]["records_imported"] == 903

@@ -15,7 +15,9 @@ Scoring files (`read_scoring_file`)
 - Refused, naming the file (and the line for a row): a missing column, an empty effect allele, a weight that is not
   a finite number, a non-integer position, and TRUE in is_dominant / is_recessive / is_haplotype / is_diplotype /
   is_interaction (non-additive or complex effects are not implemented). A row with an empty position (failed
-  harmonisation) is kept and counts unmatched. Two files with the same pgs_id in one run are refused.
+  harmonisation) is kept and counts unmatched. Of two files with the same pgs_id in one run the later is refused.
+- A refused file is refused alone (`score_cohort`): the other files are still matched and scored, and the refused
+  one's result carries `refused: <file name>: <problem>` (no folder: result files hold no paths) and no variants.
 - Target: the VCF needs sample columns and FORMAT/GT; the config `build` must be GRCh37 or GRCh38.
 
 Matching (`match_score`), one scoring-file row at a time
@@ -49,6 +51,7 @@ Reference distribution (`percentile_rank`, `z_scores`)
 """
 
 import gzip
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +85,8 @@ MAX_ALTS = 8  # ALT alleles compared per record; a site with more is multi-allel
 GENOTYPES_PER_BLOCK = 8_000_000
 MIN_BLOCK, MAX_BLOCK = 64, 65_536
 DEFAULT_IMPUTE_MIN_SAMPLES = 50
+# What reading a file that is not a scoring file (binary, broken gzip, unreadable) raises besides InputError.
+UNREADABLE = (OSError, EOFError, UnicodeDecodeError, zlib.error)
 
 
 @dataclass
@@ -170,6 +175,7 @@ class ScoreResult:
     scoring: ScoringFile
     match: MatchResult
     refused: str = ""  # the reason, empty when scored
+    file_refused: bool = False  # refused for the scoring file itself (header, format, pgs_id): nothing was matched
     total: np.ndarray | None = None  # SUM, (n_samples,) float64
     denom: np.ndarray | None = None  # DENOM, (n_samples,) int64
     n_missing: int = 0
@@ -243,13 +249,18 @@ def _read_header_and_columns(fh, path):
     raise InputError(f"{path}: no column header row (a tab-separated line after the #key=value header lines)")
 
 
-def positions_source(header, columns, target_build, path):
-    """'harmonised' or 'author': which position columns match `target_build`. Raise InputError otherwise."""
+def check_target_build(target_build, path):
+    """InputError naming `path` unless the target build is one scoring-file positions can be on."""
     if target_build not in TARGET_BUILDS:
         raise InputError(
             f"{path}: polygenic scores need the config key `build` to be GRCh37 or GRCh38 (it is {target_build!r}); "
             "scoring-file positions are on one of these builds"
         )
+
+
+def positions_source(header, columns, target_build, path):
+    """'harmonised' or 'author': which position columns match `target_build`. Raise InputError otherwise."""
+    check_target_build(target_build, path)
     hm_build = normalise_build(header.get("HmPOS_build"))
     author_build = normalise_build(header.get("genome_build"))
     if hm_build == target_build:
@@ -591,31 +602,100 @@ def _check_sites(block, rows, offset, expected_sites, vcf_path):
 # ---------------------------------------------------------------- the whole cohort
 
 
+def file_refusal(path, problem):
+    """`refused: <file name>: <problem>` from an error about `path`, with the path (any folder) cut to the name."""
+    name = Path(path).name
+    text = " ".join(str(problem).replace(str(path), name).split())  # one line: it goes into a TSV field
+    return f"refused: {text}" if text.startswith(f"{name}:") else f"refused: {name}: {text}"
+
+
+def _readable_header(path):
+    """The #key=value header of a refused file as far as it can be read ({} when it cannot)."""
+    try:
+        with _open_text(path) as fh:
+            return _read_header_and_columns(fh, path)[0]
+    except (InputError, *UNREADABLE):
+        return {}
+
+
+def refused_file(path, reason):
+    """The ScoreResult of a scoring file refused before matching: no rows, zero counts, `reason` as its status."""
+    scoring = ScoringFile(
+        path=str(path), header=_readable_header(path), positions=None, chrom=[], pos=np.zeros(0, dtype=np.int64),
+        effect=[], other=[], weight=np.zeros(0), line=np.zeros(0, dtype=np.int64),
+    )  # fmt: skip
+    empty = np.zeros(0, dtype=np.int64)
+    match = MatchResult(scoring.pgs_id, 0, {key: 0 for key in COUNT_KEYS}, {}, empty, empty, np.zeros(0), [], [])
+    return ScoreResult(scoring, match, refused=reason, file_refused=True)
+
+
+def _free_key(result, taken):
+    """An output key for a refused file: its pgs_id unless a scored file has it, else its file name (numbered)."""
+    key, name, n = result.match.pgs_id, result.scoring.name, 1
+    if key not in taken:
+        return key
+    key = name
+    while key in taken:
+        n += 1
+        key = f"{name}#{n}"
+    return key
+
+
+def read_scoring_files(paths, target_build):
+    """[ScoringFile or ScoreResult of a refused file] in the order of `paths`; each refusal concerns its file only.
+
+    A file that cannot be read (wrong build, bad format, non-additive rows, not text) or repeats an earlier readable
+    file's pgs_id is refused with the reason. Readable files claim their pgs_id first; a refused file whose pgs_id is
+    taken is keyed by its file name, so every result keeps a distinct key (the outputs are keyed by pgs_id).
+    """
+    log = get_logger()
+    items, owner = [], {}
+    for path in paths:
+        try:
+            scoring = read_scoring_file(path, target_build)
+            if scoring.pgs_id in owner:
+                raise InputError(
+                    f"{path}: pgs_id {scoring.pgs_id} is also the pgs_id of {Path(owner[scoring.pgs_id]).name}; "
+                    "each scoring file must have its own"
+                )
+            owner[scoring.pgs_id] = str(path)
+            log.info("%s: %d variants, %s positions", scoring.pgs_id, scoring.n_variants, scoring.positions)
+            items.append(scoring)
+        except InputError as error:
+            items.append(refused_file(path, file_refusal(path, error)))
+        except UNREADABLE as error:
+            problem = f"cannot be read as a plain or gzipped text table ({type(error).__name__}: {error})"
+            items.append(refused_file(path, file_refusal(path, problem)))
+    taken = set(owner)
+    for item in items:
+        if isinstance(item, ScoreResult):
+            item.match.pgs_id = _free_key(item, taken)
+            taken.add(item.match.pgs_id)
+            log.warning("%s: %s", item.match.pgs_id, item.refused)
+    return items
+
+
 def score_cohort(vcf_path, scoring_paths, target_build, min_overlap=0.75, drop_ambiguous=True,
                  impute_min_samples=DEFAULT_IMPUTE_MIN_SAMPLES, chunk_length=None):  # fmt: skip
     """Read, match and score every scoring file against the cohort VCF.
 
-    Returns a CohortScores whose results follow the order of scoring_paths. A refused score has `refused` set and
-    no sums. Two files with the same pgs_id are refused (the outputs are keyed by it).
+    Returns a CohortScores whose results follow the order of scoring_paths. A refused score (its file refused by
+    read_scoring_files, or below min_overlap) has `refused` set and no sums; the others are scored all the same.
     """
     log = get_logger()
-    scorings = [read_scoring_file(p, target_build) for p in scoring_paths]
-    seen = {}
-    for scoring in scorings:
-        if scoring.pgs_id in seen:
-            raise InputError(
-                f"{scoring.path}: pgs_id {scoring.pgs_id} is also the pgs_id of {seen[scoring.pgs_id]}; "
-                "each scoring file must have its own"
-            )
-        seen[scoring.pgs_id] = scoring.path
-        log.info("%s: %d variants, %s positions", scoring.pgs_id, scoring.n_variants, scoring.positions)
+    check_target_build(target_build, "config")
+    items = read_scoring_files(scoring_paths, target_build)
+    scorings = [item for item in items if isinstance(item, ScoringFile)]
     sites = read_target_sites(vcf_path, wanted_positions(scorings), chunk_length)
     impute = len(sites.samples) >= impute_min_samples
     results = []
-    for scoring in scorings:
-        match = match_score(scoring, sites, drop_ambiguous)
-        results.append(ScoreResult(scoring, match, refused=refusal(match, min_overlap)))
-        log.info("%s: %s; %s", scoring.pgs_id, match.counts, results[-1].refused or "scored")
+    for item in items:
+        if not isinstance(item, ScoringFile):
+            results.append(item)
+            continue
+        match = match_score(item, sites, drop_ambiguous)
+        results.append(ScoreResult(item, match, refused=refusal(match, min_overlap)))
+        log.info("%s: %s; %s", item.pgs_id, match.counts, results[-1].refused or "scored")
     scored = [r for r in results if not r.refused]
     expected = {s.index: (s.chrom, s.pos) for group in sites.records.values() for s in group}
     sums = score_genotypes(vcf_path, [r.match for r in scored], len(sites.samples), impute, expected, chunk_length)

@@ -8,11 +8,15 @@ scores.tsv: one row per (score, sample), scores in config order, samples in VCF 
     all samples of this VCF for this score; a panel VCF is the planned alternative, see REFERENCE_OPTIONS).
   - imputation: `mean_2xAF` (missing genotypes filled with 2 x the effect allele's frequency in the cohort) or
     `none` (cohort below impute_min_samples samples: missing genotypes add nothing and shrink denom).
-  - status: `ok`, or `refused: <why>` with sum/denom/avg/percentile/z written NA.
+  - status: `ok`, or `refused: <why>` with sum/denom/avg/percentile/z written NA. A scoring file refused for
+    itself (`refused: <file name>: <problem>`: wrong build, unreadable, non-additive rows, a repeated pgs_id) gets
+    these rows too, with zero counts; the other files are scored all the same.
   Numbers print with 8 significant digits (percentile and z with 6); NA where undefined (z of a batch whose sums
   are all equal).
 scores.json: per score its header metadata (pgs_id, pgs_name, trait, citation, builds), the scoring file's name (no
-  folder), the counts of every match category, match fraction and types, status, and the rules applied; plus the
+  folder), the counts of every match category, match fraction and types, status (`scored` or `refused`), `reason`
+  (the refused score's status text as in scores.tsv, else null), `refused_file` (true when the scoring file itself
+  was refused: n_variants and match_fraction are then null), and the rules applied; plus the
   run's settings, target build, sample count, imputation and reference. Keys sorted; no paths, no timestamps.
 """
 
@@ -73,6 +77,8 @@ def score_rows(cohort, reference="batch"):
 def rules_applied(result, cohort, settings):
     """Plain-language list of the rules used for one score."""
     scoring = result.scoring
+    if result.file_refused:
+        return ["the scoring file was refused before matching (see reason): no variant of it was matched or scored"]
     source = POSITION_COLUMNS[scoring.positions]
     build = settings["build"]
     n = len(cohort.samples)
@@ -108,14 +114,15 @@ def score_metadata(result, cohort, settings):
     entry.update(
         pgs_id=match.pgs_id,
         scoring_file=scoring.name,
-        positions_used=POSITION_COLUMNS[scoring.positions],
+        positions_used=POSITION_COLUMNS.get(scoring.positions),
         target_build=settings["build"],
-        n_variants=match.n_variants,
+        n_variants=None if result.file_refused else match.n_variants,
         counts={key: match.counts[key] for key in COUNT_KEYS},
-        match_fraction=round(match.fraction, 6),
+        match_fraction=None if result.file_refused else round(match.fraction, 6),
         match_types=match.match_types,
         status="refused" if result.refused else "scored",
         reason=result.refused or None,
+        refused_file=result.file_refused,
         n_missing_genotypes=None if result.refused else result.n_missing,
         rules=rules_applied(result, cohort, settings),
     )

@@ -7,6 +7,12 @@ panels; each distinct file hashed once, progress logged per GiB), the pins of th
 tool versions (samtools, bcftools, tabix), the installed versions of the Python packages of requirements.txt, and
 the platform (Python version, OS name). Nothing machine- or person-specific: no hostname, user, date or absolute
 path. Deterministic JSON (sorted keys), so two runs of the same inputs give the same bytes.
+
+The sheet's per-sample files (alignments, truth files) are hashed once, by rule input_checksums (one job per sample,
+`resources/checksums/{sample}.json`: each file's path as given, size, mtime and sha256), so adding a sample to a
+finished project hashes only that sample's files. The provenance job takes a recorded sum only while the file still
+has the recorded path, size and mtime; a file changed since (even to an older mtime, which Snakemake would not notice)
+is hashed again.
 """
 
 import copy
@@ -126,28 +132,83 @@ def input_files(config, config_dir, config_files, sample_files):
     return files
 
 
-def hash_inputs(files, config_dir, log=None):
+def file_checksum(path, log=None, label=None):
+    """{"path" (as given), "bytes", "mtime_ns", "sha256"} of one file; progress lines name `label`, not the path."""
+    log = log or get_logger()
+    before = os.stat(path)
+    label = label or "file"
+
+    def progress(done, size):
+        log.info("%s: %.1f GiB hashed", label, done / 2**30)
+
+    digest = sha256_file(path, progress)
+    log.info("%s: done (%.2f GiB)", label, before.st_size / 2**30)
+    return {"path": str(path), "bytes": before.st_size, "mtime_ns": before.st_mtime_ns, "sha256": digest}
+
+
+def sample_checksums(sample, files, log=None):
+    """{"sample_id", "files": [{"role", "path", "bytes", "mtime_ns", "sha256"}]} of one sample's sheet files
+    ({column: path}, in column order); a file named twice is read once."""
+    seen, records = {}, []
+    for role, path in files.items():
+        real = os.path.realpath(path)
+        if real not in seen:
+            seen[real] = file_checksum(path, log, f"{sample} {role}")
+        records.append({**seen[real], "role": role, "path": str(path)})
+    return {"sample_id": sample, "files": records}
+
+
+def write_sample_checksums(sample, files, out_json, log=None):
+    with atomic_path(out_json) as tmp:
+        Path(tmp).write_text(json.dumps(sample_checksums(sample, files, log), sort_keys=True, indent=2) + "\n")
+
+
+def read_checksums(paths):
+    """{path as given: record} from input_checksums' JSON files."""
+    known = {}
+    for path in paths:
+        for record in json.loads(Path(path).read_text())["files"]:
+            known[record["path"]] = record
+    return known
+
+
+def still_current(record, path):
+    """True when `path` has the recorded size and mtime (the recorded sum then still describes it)."""
+    try:
+        now = os.stat(path)
+    except OSError:
+        return False
+    return (now.st_size, now.st_mtime_ns) == (record["bytes"], record["mtime_ns"])
+
+
+def hash_inputs(files, config_dir, log=None, known=None):
     """Add "sha256" and "bytes" to each entry and make its path relative to the config folder.
 
-    Each distinct file (by real path) is read once; progress lines name the role and a counter, not the path.
+    `known`: {path as given: input_checksums record}; a current record is used instead of reading the file. Each
+    distinct file (by real path) is read at most once; progress lines name the role and a counter, not the path.
     """
     log = log or get_logger()
+    known = known or {}
     seen = {}
     total = sum(os.path.getsize(f["path"]) for f in files)
-    log.info("hashing %d input files (%.2f GiB)", len(files), total / 2**30)
+    log.info("recording %d input files (%.2f GiB)", len(files), total / 2**30)
+    n_known = 0
     records = []
     for i, entry in enumerate(files, start=1):
         real = os.path.realpath(entry["path"])
-        if real not in seen:
+        record = known.get(str(entry["path"]))
+        if real not in seen and record and still_current(record, entry["path"]):
+            seen[real] = {"sha256": record["sha256"], "bytes": record["bytes"]}
+            n_known += 1
+        elif real not in seen:
+            if record:
+                log.warning("input %d/%d (%s) changed since its checksum job: hashed again", i, len(files),
+                            entry["role"])  # fmt: skip
             size = os.path.getsize(real)
-            label = f"input {i}/{len(files)} ({entry['role']}, {size / 2**30:.2f} GiB)"
-
-            def progress(done, size, label=label):
-                log.info("%s: %.1f GiB hashed", label, done / 2**30)
-
-            seen[real] = {"sha256": sha256_file(real, progress), "bytes": size}
-            log.info("%s: done", label)
+            done = file_checksum(real, log, f"input {i}/{len(files)} ({entry['role']}, {size / 2**30:.2f} GiB)")
+            seen[real] = {"sha256": done["sha256"], "bytes": done["bytes"]}
         records.append({**entry, "path": relative_to(entry["path"], config_dir), **seen[real]})
+    log.info("%d input file(s) taken from their checksum jobs, %d hashed here", n_known, len(seen) - n_known)
     return records
 
 
@@ -198,8 +259,10 @@ def platform_record():
     }
 
 
-def build_provenance(config, config_dir, config_files, sample_files, workflow_dir, git, tools, log=None):
-    """The provenance record (a dict of plain JSON values). `git`: git_state() of the workflow checkout."""
+def build_provenance(config, config_dir, config_files, sample_files, workflow_dir, git, tools, log=None,
+                     known=None):  # fmt: skip
+    """The provenance record (a dict of plain JSON values). `git`: git_state() of the workflow checkout; `known`:
+    read_checksums() of the per-sample checksum jobs."""
     workflow_dir = Path(workflow_dir)
     files = input_files(config, config_dir, config_files, sample_files)
     return {
@@ -211,7 +274,7 @@ def build_provenance(config, config_dir, config_files, sample_files, workflow_di
             "pins": pin_hashes(workflow_dir),
         },
         "config": config_for_record(config, config_dir),
-        "inputs": hash_inputs(files, config_dir, log),
+        "inputs": hash_inputs(files, config_dir, log, known),
         "tools": tool_versions(tools),
         "python_packages": package_versions(requirement_names(workflow_dir / "requirements.txt")),
         "platform": platform_record(),
@@ -243,6 +306,7 @@ def main(smk):
         dict(smk.params.git),
         list(smk.params.tools),
         log,
+        read_checksums(smk.input.checksums),
     )
     write_provenance(smk.output.json, record)
     log.info("wrote the provenance record (%d input files)", len(record["inputs"]))

@@ -48,7 +48,7 @@ import numcodecs
 import numpy as np
 import zarr
 
-from atomic import FILE_MODE_ENV
+from atomic import FILE_MODE_ENV, remove_stale_temporaries
 from input_error import InputError
 from rule_logging import get_logger, setup_logging
 
@@ -273,6 +273,7 @@ def atomic_directory(target):
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(target)  # a killed earlier attempt's folder
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         yield tmp

@@ -1,13 +1,18 @@
 """Calling mode `incremental` on the real 4-sample GIAB/CEPH batch: a gVCF per sample, the cohort is their merge,
-and adding a sample to the finished project reruns only that sample's jobs and the merge (Snakemake's plan).
+and adding a sample to the finished project reruns only that sample's jobs, the merge and the provenance record, and
+no planned job has an old sample's alignment among its inputs (Snakemake's plan).
 
 Oracles: the GIAB v3.3.2 truth of HG001 (44 SNVs inside the clipped confident BED, as joint calling gets them);
 each sample's gVCF as bcftools call -g wrote it (a 0/0 in the cohort must sit in one of its reference blocks,
-at that block's depth); and a sample added under a second ID for the same BAM must get the same genotypes.
+at that block's depth); a sample added under a second ID for the same BAM must get the same genotypes; `sha256sum`
+for the provenance record's sums.
 """
 
 import csv
+import json
+import os
 import re
+import subprocess
 
 import pytest
 
@@ -24,7 +29,7 @@ SHEET = {
     "NA12892": ("bam/NA12892.chr20.10_10p1mb_sorted.bam", "", ""),
     "HG002": ("bam/HG002_NIST_150bp_downsampled_30x.chr20.10_10p1mb.bam", "", ""),
 }
-TARGETS = ("results/calls/bcftools/cohort.vcf.gz", "results/qc/mendel.tsv")
+TARGETS = ("results/calls/bcftools/cohort.vcf.gz", "results/qc/mendel.tsv", "results/provenance.json")
 COHORT = "results/calls/bcftools/cohort.vcf.gz"
 ADDED = "NA12891_again"
 
@@ -48,10 +53,19 @@ def project(tmp_path_factory):
     return batch, data
 
 
+def sha256sum(path):
+    return subprocess.run(["sha256sum", str(path)], capture_output=True, text=True, check=True).stdout.split()[0]
+
+
 def job_counts(output):
     """{rule: jobs} from the 'Job stats' table Snakemake prints for a run or a dry run."""
     table = output.split("Job stats:", 1)[1].split("total", 1)[0]
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, flags=re.MULTILINE)}
+
+
+def planned_inputs(output):
+    """[[input path, ...] per job] from the `input:` line of each job a dry run prints."""
+    return [line.split(":", 1)[1].strip().split(", ") for line in output.splitlines() if line.startswith("    input: ")]
 
 
 def gvcf_coverage(gvcf):
@@ -113,13 +127,28 @@ def test_adding_a_sample_reruns_only_its_jobs_and_the_merge(project):
     (batch / "again.bam.bai").symlink_to(data / f"{SHEET['NA12891'][0]}.bai")
     with open(batch / "samples.tsv", "a") as fh:
         fh.write(f"{ADDED}\tagain.bam\t\t\n")
+    checksums = {s: batch / f"resources/checksums/{s}.json" for s in SHEET}
+    checksums_before = {s: p.stat().st_mtime_ns for s, p in checksums.items()}
     plan = snakemake(batch, "-n", *TARGETS, configfile=batch / "config.yaml")
     shown = plan.stdout + plan.stderr
-    assert job_counts(shown) == {"qc_sample": 1, "call_gvcf_bcftools": 1, "batch_qc": 1, "merge_gvcfs": 1,
-                                 "mendel": 1}  # fmt: skip
+    counts = job_counts(shown)
+    assert counts == {"qc_sample": 1, "call_gvcf_bcftools": 1, "batch_qc": 1, "merge_gvcfs": 1, "mendel": 1,
+                      "input_checksums": 1, "provenance": 1}  # fmt: skip
     assert set(re.findall(r"wildcards: sample=(\S+)", shown)) == {ADDED}
+    # Paths as absolute names (symlinks not followed: the added sample's file is a link to an old one's)
+    inputs = [{os.path.normpath(batch / path) for path in job} for job in planned_inputs(shown)]
+    assert len(inputs) == sum(counts.values())  # every planned job's inputs were read off the plan
+    old_alignments = {str(data / path) for path, _, _ in SHEET.values()}
+    assert [job for job in inputs if old_alignments & job] == []  # no job reads an old sample's alignment
+    assert sum(str(batch / "again.bam") in job for job in inputs) == 3  # the new one: its QC, gVCF, checksum jobs
     snakemake(batch, "--cores", "2", *TARGETS, configfile=batch / "config.yaml")
     assert {s: p.stat().st_mtime_ns for s, p in gvcfs.items()} == before  # the others' gVCFs were not redone
+    assert {s: p.stat().st_mtime_ns for s, p in checksums.items()} == checksums_before  # nor their checksums
+    record = json.loads((batch / "results/provenance.json").read_text())
+    sums = {e["sample_id"]: e["sha256"] for e in record["inputs"] if e["role"] == "alignment"}
+    files = {**{s: data / path for s, (path, _, _) in SHEET.items()}, ADDED: batch / "again.bam"}
+    assert list(sums) == [*SHEET, ADDED]
+    assert sums == {s: sha256sum(path) for s, path in files.items()}
     genotypes = query(batch / COHORT, "[%GT\t]\n", "-s", f"NA12891,{ADDED}")
     pairs = [line.rstrip("\t").split("\t") for line in genotypes]
     assert len(pairs) > 80 and all(a == b for a, b in pairs)  # same reads, same genotypes

@@ -315,11 +315,49 @@ def test_gzipped_and_plain_scoring_files_read_the_same(tmp_path):
     assert a.line.tolist() == [6, 7, 8, 9]
 
 
-def test_two_scoring_files_with_one_pgs_id_are_refused(tmp_path):
+def test_of_two_scoring_files_with_one_pgs_id_the_later_is_refused_alone(tmp_path):
     vcf = write_vcf(tmp_path / "t.vcf", HAND_VCF)
     a, b = write_score(tmp_path / "a.txt", HAND_SCORE), write_score(tmp_path / "b.txt", HAND_SCORE)
-    with pytest.raises(InputError, match=r"b\.txt: pgs_id PGS_HAND is also the pgs_id of .*a\.txt"):
-        score_cohort(vcf, [a, b], "GRCh37")
+    first, second = score_cohort(vcf, [a, b], "GRCh37", min_overlap=0.5).results
+    assert first.match.pgs_id == "PGS_HAND" and first.refused == ""
+    np.testing.assert_allclose(first.total, HAND_SUM, rtol=0, atol=1e-12)
+    assert second.match.pgs_id == "b.txt"  # keyed by its file name: the outputs are keyed by pgs_id
+    assert (
+        second.refused
+        == "refused: b.txt: pgs_id PGS_HAND is also the pgs_id of a.txt; each scoring file must have its own"
+    )
+    assert second.file_refused and second.total is None and second.match.n_matched == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (HAND_SCORE.replace("GRCh37", "GRCh38"), "the scoring file's positions are not on the target build GRCh37 "
+         "(genome_build=GRCh38; the config `build` is GRCh37)"),
+        (b"\x1f\x8b\x08\x00 not really gzip", "cannot be read as a plain or gzipped text table (error: Error -3"),
+        (bytes([0xFF, 0xFE, 0x00, 0x80]) * 4, "cannot be read as a plain or gzipped text table (UnicodeDecodeError"),
+        ("#genome_build=GRCh37\nchr_name\tchr_position\teffect_weight\n1\t100\t1\n", "column effect_allele is missing"),
+    ],
+    ids=["wrong-build", "broken-gzip", "not-text", "no-effect-allele"],
+)  # fmt: skip
+def test_a_refused_scoring_file_is_refused_alone_with_its_name_and_problem(tmp_path, content, problem):
+    vcf = write_vcf(tmp_path / "t.vcf", HAND_VCF)
+    bad = tmp_path / "folder" / "bad.txt"
+    bad.parent.mkdir()
+    bad.write_bytes(content if isinstance(content, bytes) else content.encode())
+    good = write_score(tmp_path / "good.txt", HAND_SCORE)
+    refused, scored = score_cohort(vcf, [bad, good], "GRCh37", min_overlap=0.5).results
+    assert refused.refused.startswith("refused: bad.txt: ") and problem in refused.refused
+    assert str(tmp_path) not in refused.refused and "\n" not in refused.refused and "\t" not in refused.refused
+    assert refused.file_refused and refused.total is None
+    assert scored.refused == "" and scored.match.pgs_id == "PGS_HAND"
+    np.testing.assert_allclose(scored.total, HAND_SUM, rtol=0, atol=1e-12)  # the valid score, by hand as above
+
+
+def test_a_target_build_the_scores_cannot_have_still_stops_the_run(tmp_path):
+    vcf = write_vcf(tmp_path / "t.vcf", HAND_VCF)
+    with pytest.raises(InputError, match=r"`build` to be GRCh37 or GRCh38 \(it is 'other'\)"):
+        score_cohort(vcf, [write_score(tmp_path / "s.txt", HAND_SCORE)], "other")
 
 
 # ---------------------------------------------------------------- reference distribution

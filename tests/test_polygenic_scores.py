@@ -15,7 +15,17 @@ import yaml
 
 from input_error import InputError
 from polygenic_scores import TSV_COLUMNS, write_polygenic_scores
-from test_pgs_scoring import CINECA, HAND_SCORE, HAND_VCF, PGS001229, write_score, write_vcf
+from test_pgs_scoring import (
+    CINECA,
+    DOM_REC,
+    EXAMPLES,
+    HAND_SCORE,
+    HAND_VCF,
+    PGS000001,
+    PGS001229,
+    write_score,
+    write_vcf,
+)
 from workflow_runner import demo_batch, snakemake
 
 # Hand rows for PGS_HAND (not imputed: 3 samples < 50). Sums 0.5, 1.0, -1.0 (see test_pgs_scoring.py).
@@ -90,6 +100,49 @@ def test_reference_panel_is_not_implemented(tmp_path):
     assert not (tmp_path / "s.tsv").exists()
 
 
+# Real PGS Catalog files against the GRCh37 cineca genomes: only PGS001229_22 (GRCh37) is on the target build.
+CUSTOM_GRCH38 = EXAMPLES / "customgrch38.txt"
+REFUSED_REASONS = {  # pgs_id (or file stem) -> the start of its reason, read off each file's header by hand
+    "custom": "refused: customgrch38.txt: the scoring file's positions are not on the target build GRCh37 "
+    "(genome_build=GRCh38; the config `build` is GRCh37)",
+    "PGS000001": "refused: PGS000001_hmPOS_GRCh38.txt.gz: the scoring file's positions are not on the target build "
+    "GRCh37 (genome_build=NR, HmPOS_build=GRCh38; the config `build` is GRCh37)",
+    "scorefile_dominant_and_recessive": "refused: scorefile_dominant_and_recessive.txt: line 4: is_dominant is TRUE",
+}
+
+
+def test_refused_scoring_files_are_refused_alone_and_the_valid_score_is_written(tmp_path):
+    if not EXAMPLES.is_dir():
+        pytest.skip(f"real test data {EXAMPLES} is absent")
+    tsv, out_json = tmp_path / "scores.tsv", tmp_path / "scores.json"
+    write_polygenic_scores(CINECA, [CUSTOM_GRCH38, PGS001229, PGS000001, DOM_REC], "GRCh37", tsv, out_json)
+    header, rows = read_tsv(tsv)
+    by_score = {}
+    for row in rows:
+        by_score.setdefault(row[1], []).append(dict(zip(header, row)))
+    assert list(by_score) == ["custom", "PGS001229", "PGS000001", "scorefile_dominant_and_recessive"]
+    assert all(len(score_rows) == 2504 for score_rows in by_score.values())
+    first = by_score["PGS001229"][0]  # as plink2 printed it for the same match (the workflow test below)
+    assert (first["sample_id"], first["status"], first["denom"]) == ("HG00096_HG00096", "ok", "1564")
+    assert float(first["sum"]) == pytest.approx(0.54502, abs=5e-6)
+    assert (first["n_matched"], first["n_ambiguous"], first["n_unmatched"]) == ("782", "47", "6")  # PROVENANCE.md
+    meta = {score["pgs_id"]: score for score in json.loads(out_json.read_text())["scores"]}
+    for pgs_id, reason in REFUSED_REASONS.items():
+        statuses = {row["status"] for row in by_score[pgs_id]}
+        assert len(statuses) == 1 and statuses.pop().startswith(reason)
+        assert {(row["sum"], row["avg"], row["percentile"], row["n_matched"]) for row in by_score[pgs_id]} == {
+            ("NA", "NA", "NA", "0")}  # fmt: skip
+        entry = meta[pgs_id]
+        assert entry["status"] == "refused" and entry["refused_file"] is True
+        assert entry["reason"] == by_score[pgs_id][0]["status"]  # the same words in both files
+        assert entry["n_variants"] is None and entry["match_fraction"] is None
+    assert meta["PGS000001"]["trait_reported"] == "Breast cancer"  # the readable header is kept
+    assert meta["PGS001229"]["status"] == "scored" and meta["PGS001229"]["reason"] is None
+    assert meta["PGS001229"]["refused_file"] is False
+    for text in (tsv.read_text(), out_json.read_text()):
+        assert str(EXAMPLES) not in text and str(tmp_path) not in text
+
+
 # ---------------------------------------------------------------- the rule in the workflow
 
 
@@ -111,7 +164,7 @@ def workflow_run(tmp_path_factory):
     if not (CINECA.exists() and PGS001229.exists()):
         pytest.skip(f"real test data {CINECA.parent} is absent")
     batch = tmp_path_factory.mktemp("prs_batch")
-    config = batch_with_scores(batch, [PGS001229])
+    config = batch_with_scores(batch, [PGS001229, CUSTOM_GRCH38])  # the second is refused alone
     # Only this rule may run: the cohort VCF is given, not called from the demo alignments.
     args = ("results/prs/scores.tsv", "--cores", "1", "--allowed-rules", "polygenic_scores")
     snakemake(batch, *args, configfile=config)
@@ -123,14 +176,17 @@ def workflow_run(tmp_path_factory):
 def test_rule_writes_scores_for_the_cineca_batch(workflow_run):
     batch, _, _ = workflow_run
     header, rows = read_tsv(batch / "results/prs/scores.tsv")
-    assert len(rows) == 2504
+    assert len(rows) == 2 * 2504
+    refused = {tuple(row[1:2] + row[-1:]) for row in rows[2504:]}
+    assert len(refused) == 1 and next(iter(refused))[1].startswith(REFUSED_REASONS["custom"])
     row = dict(zip(header, rows[0]))
     assert row["sample_id"] == "HG00096_HG00096"
     assert float(row["sum"]) == pytest.approx(0.54502, abs=5e-6) and row["denom"] == "1564"
     assert (row["n_matched"], row["n_ambiguous"], row["n_unmatched"]) == ("782", "47", "6")
     assert (row["reference"], row["imputation"], row["status"]) == ("batch", "mean_2xAF", "ok")
     meta = json.loads((batch / "results/prs/scores.json").read_text())
-    (score,) = meta["scores"]
+    score, wrong_build = meta["scores"]
+    assert (wrong_build["pgs_id"], wrong_build["status"]) == ("custom", "refused")
     assert score["pgs_id"] == "PGS001229" and score["trait_reported"] == "Standing height"
     assert score["citation"].startswith("Tanigawa Y et al.")
     assert (batch / "logs/prs/polygenic_scores.log").exists()

@@ -24,9 +24,11 @@ from provenance import (
     git_state,
     package_versions,
     provenance_json,
+    read_checksums,
     requirement_names,
     tool_versions,
     write_provenance,
+    write_sample_checksums,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -84,10 +86,10 @@ def batch(tmp_path, monkeypatch):
             "sample_files": sample_files, "workflow": workflow, "data": data, "root": tmp_path}  # fmt: skip
 
 
-def record_of(batch, git=None):
+def record_of(batch, git=None, tools=("samtools", "bcftools"), known=None):
     return build_provenance(
         batch["config"], batch["config_dir"], batch["config_files"], batch["sample_files"], batch["workflow"],
-        git or {"commit": "unknown", "dirty": None}, ["samtools", "bcftools"],
+        git or {"commit": "unknown", "dirty": None}, list(tools), known=known,
     )  # fmt: skip
 
 
@@ -213,3 +215,56 @@ def test_git_state_never_fails_without_git(tmp_path, monkeypatch):
 def test_a_fresh_repository_without_commits_is_unknown(tmp_path):
     git(tmp_path, "init", "-q")
     assert git_state(tmp_path) == {"commit": "unknown", "dirty": None}
+
+
+# ---------------------------------------------------------------- per-sample checksums (rule input_checksums)
+
+
+def checksum_files(batch, folder):
+    """Each sample's checksum JSON as rule input_checksums writes it; returns the paths."""
+    paths = []
+    for sample, files in batch["sample_files"].items():
+        paths.append(folder / f"{sample}.json")
+        write_sample_checksums(sample, files, paths[-1])
+    return paths
+
+
+def counting_reads(monkeypatch):
+    import provenance
+
+    reads = []
+    real = provenance.sha256_file
+    monkeypatch.setattr(provenance, "sha256_file", lambda path, progress=None: reads.append(path) or real(path))
+    return reads
+
+
+def test_sample_checksums_match_sha256sum_and_record_size_and_mtime(batch, tmp_path):
+    (path,) = checksum_files({"sample_files": {"S1": batch["sample_files"]["S1"]}}, tmp_path)
+    record = json.loads(path.read_text())
+    bam = batch["data"] / "S1.bam"
+    assert record == {"sample_id": "S1", "files": [{
+        "role": "alignment", "path": str(bam), "bytes": 1004, "mtime_ns": bam.stat().st_mtime_ns,
+        "sha256": sha256sum(bam)}]}  # fmt: skip
+
+
+def test_the_record_is_the_same_whether_sums_come_from_checksum_jobs_or_not(batch, tmp_path, monkeypatch):
+    known = read_checksums(checksum_files(batch, tmp_path))
+    reads = counting_reads(monkeypatch)
+    with_jobs = record_of(batch, tools=(), known=known)
+    assert not any(os.path.basename(p) in ("S1.bam", "S2.cram") for p in reads)  # not read again
+    assert any(os.path.basename(p) == "ref.fa" for p in reads)  # the batch's own inputs are hashed here
+    without = record_of(batch, tools=())
+    assert provenance_json(with_jobs) == provenance_json(without)
+    assert "mtime" not in provenance_json(with_jobs)
+
+
+@pytest.mark.parametrize("mtime_shift_ns", [10**9, -(10**9)], ids=["newer", "older"])
+def test_a_file_changed_since_its_checksum_job_is_hashed_again(batch, tmp_path, mtime_shift_ns):
+    known = read_checksums(checksum_files(batch, tmp_path))
+    bam = batch["data"] / "S1.bam"
+    before = bam.stat()
+    bam.write_bytes(b"BAM\x01" + bytes(999) + b"\x07")  # same size, other bytes
+    os.utime(bam, ns=(before.st_atime_ns, before.st_mtime_ns + mtime_shift_ns))  # older: Snakemake would not rerun
+    inputs = record_of(batch, tools=(), known=known)["inputs"]
+    (entry,) = [e for e in inputs if e.get("sample_id") == "S1"]
+    assert entry["sha256"] == sha256sum(bam) != known[str(bam)]["sha256"]

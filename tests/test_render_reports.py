@@ -713,6 +713,30 @@ def test_pharmacogenomics_by_hand(full):
     assert "Rapid Metabolizer" in full_page_text(full, "S2") and "one of *1/*3A, *3B/*3C" in full_page_text(full, "S1")
 
 
+def test_a_refused_scoring_file_beside_a_scored_one_renders(tmp_path):
+    from polygenic_scores import write_polygenic_scores
+
+    job = make_batch(tmp_path)
+    stages = job["stage_inputs"] = write_stage_outputs(tmp_path / "stages")
+    folder = tmp_path / "stages"
+    (folder / "other_build.txt").write_text(PRS_SCORE.replace("PGS_TEST", "PGS_OTHER").replace("GRCh38", "GRCh37"))
+    write_polygenic_scores(folder / "prs_cohort.vcf", [folder / "score.txt", folder / "other_build.txt"], "GRCh38",
+                           stages["prs_tsv"], stages["prs_json"], min_overlap=0.5)  # fmt: skip
+    job["pdf_paths"] = [tmp_path / "out" / "S1.pdf" if s == "S1" else None for s in QC]
+    rr.render_reports(**job)
+    report = json.loads(job["json_paths"][list(QC).index("S1")].read_text())
+    rr.validate_report(report, json.loads(SCHEMA.read_text()))
+    scored, refused = report["prs"]
+    assert (scored["pgs_id"], scored["status"], scored["sum"]) == ("PGS_TEST", "ok", 0.5)  # by hand, as below
+    reason = ("refused: other_build.txt: the scoring file's positions are not on the target build GRCh38 "
+              "(genome_build=GRCh37; the config `build` is GRCh38)")  # fmt: skip
+    assert (refused["pgs_id"], refused["status"], refused["sum"]) == ("PGS_OTHER", "refused", None)
+    assert refused["reason"].startswith(reason)
+    words = " ".join("".join(parse(job["html_paths"][0].read_text(encoding="utf-8")).text).split())
+    assert f"Not computed: {reason}" in words and "PGS_OTHER: not computed" in words
+    assert (tmp_path / "out" / "S1.pdf").read_bytes().startswith(b"%PDF")
+
+
 def test_polygenic_scores_by_hand(full):
     expected = {"S1": (0.5, 66.6667), "S2": (1.0, 100.0), "S3": (-1.0, 33.3333)}
     for sample, (total, percentile) in expected.items():

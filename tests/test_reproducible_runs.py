@@ -8,6 +8,7 @@ Oracles: byte comparison between independent runs, `sha256sum -c`, `openssl dgst
 
 import base64
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -25,6 +26,11 @@ SECRET = "9c1f0e4d2b7a68355e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f"
 SAMPLES = [f"demo0{i}" for i in range(1, 7)]
 VERIFY = [sys.executable, str(REPO / "scripts" / "verify_manifest.py")]
 TIMEOUT = 600
+# Temporary names of unfinished writes, spelled out here: `.NAME.` + tempfile's 8 random characters [+ suffix], and
+# the `.import_` / `.merge_` / `.gather_` scratch folders of tempfile.TemporaryDirectory.
+LEFTOVER = re.compile(r"^\.(?:.+\.[a-z0-9_]{8}(?:\..+)?|(?:import|merge|gather)_[a-z0-9_]{8})$")
+# Planted after the kill, as a killed attempt at each of these outputs (written only late in a run) would leave them.
+PLANTED = ["results/.manifest.sha256.k1ll3d00.sha256", "results/report/.demo01.html.k1ll3d_9.html"]
 
 
 def seed_secret(folder):
@@ -70,6 +76,14 @@ def finished_files(folder):
     return {Path(p).relative_to(root).as_posix(): Path(p).read_bytes() for p in listed_files(root / "results")}
 
 
+def leftovers(folder):
+    """Paths (relative to the batch folder) of temporary files or folders under results/ (os.walk, hidden included)."""
+    found = []
+    for root, dirs, files in os.walk(Path(folder) / "results"):
+        found += [(Path(root) / n).relative_to(folder).as_posix() for n in dirs + files if LEFTOVER.match(n)]
+    return sorted(found)
+
+
 def run(folder, *args):
     return subprocess.run(command(folder, *args), capture_output=True, text=True, timeout=TIMEOUT)
 
@@ -93,6 +107,10 @@ def runs(tmp_path_factory):
         os.killpg(procs["run_kill"].pid, signal.SIGKILL)
         procs["run_kill"].wait(TIMEOUT)
         at_kill = finished_files(folders["run_kill"])
+        left_at_kill = leftovers(folders["run_kill"])
+        for name in PLANTED:
+            (folders["run_kill"] / name).parent.mkdir(parents=True, exist_ok=True)
+            (folders["run_kill"] / name).write_text("half written by a killed attempt\n")
         for name in ("run_a", "run_b"):
             assert procs[name].wait(TIMEOUT) == 0, (Path(logs[0].name).parent / f"{name}.log").read_text()[-3000:]
         after_kill = run(folders["run_kill"], "--rerun-incomplete")
@@ -105,8 +123,8 @@ def runs(tmp_path_factory):
                 proc.wait()
         for log in logs:
             log.close()
-    return {**folders, "intruder": intruder, "at_kill": at_kill, "after_kill": after_kill, "unlock": unlock,
-            "resumed": resumed}  # fmt: skip
+    return {**folders, "intruder": intruder, "at_kill": at_kill, "left_at_kill": left_at_kill,
+            "after_kill": after_kill, "unlock": unlock, "resumed": resumed}  # fmt: skip
 
 
 def test_two_clean_runs_give_byte_identical_results(runs):
@@ -141,6 +159,13 @@ def test_a_killed_run_needs_unlock_then_resumes_to_the_clean_runs_manifest(runs)
     check = subprocess.run(verify, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout[-3000:]
     assert check.stdout.splitlines()[-1].endswith("0 differ, 0 missing, 0 extra: all files match the manifest")
+
+
+def test_the_resumed_run_leaves_no_temporary_of_the_killed_jobs(runs):
+    assert runs["resumed"].returncode == 0
+    assert all(LEFTOVER.match(Path(name).name) for name in PLANTED)  # the planted names are leftovers to this test
+    assert leftovers(runs["run_kill"]) == [], f"left at the kill: {runs['left_at_kill']}"
+    assert leftovers(runs["run_a"]) == []
 
 
 def test_the_manifest_lists_every_result_and_sha256sum_accepts_it(runs):

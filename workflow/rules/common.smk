@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
 from config_loader import load_config
 from input_error import InputError
-from sample_sheet import read_sample_sheet
+from sample_sheet import INPUT_COLUMNS, read_sample_sheet
 import alignment_index
 import preflight
 import demo_layout
@@ -86,6 +86,19 @@ def alignment_index_of(sample):
 
 def sample_alignment_index(wildcards):
     return alignment_index_of(wildcards.sample)
+
+
+def sample_files_of(sample):
+    """The sheet's input files of one sample, {column: path}: its alignment or VCF, and any truth files."""
+    return {c: SAMPLES[sample][c] for c in INPUT_COLUMNS if c in SAMPLES[sample]}
+
+
+def sample_file_columns(wildcards):
+    return sample_files_of(wildcards.sample)
+
+
+def sample_file_paths(wildcards):
+    return list(sample_files_of(wildcards.sample).values())
 
 
 def regions_bed():

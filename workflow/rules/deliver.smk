@@ -3,7 +3,6 @@
 from atomic import apply_permission_mode
 from make_manifest import targets_except
 from provenance import git_state
-from sample_sheet import INPUT_COLUMNS
 
 PROVENANCE = "results/provenance.json"
 DELIVER_DIR = "results/deliver"
@@ -21,14 +20,36 @@ DELIVER_SECRET = config["deliver"]["secret_file"]
 RECIPIENTS = config["deliver"]["recipients"]
 # Per-sample input files of the sheet (alignment, truth files): hashed in the provenance, their names kept out
 # of the deliverables.
-SAMPLE_FILES = {
-    s: {c: SAMPLES[s][c] for c in INPUT_COLUMNS if c in SAMPLES[s]} for s in SAMPLE_IDS
-}
+SAMPLE_FILES = {s: sample_files_of(s) for s in SAMPLE_IDS}
 # The sheet's optional pseudonym column replaces the keyed-hash pseudonym of its row.
 PSEUDONYM_OVERRIDES = {
     s: SAMPLES[s]["pseudonym"] for s in SAMPLE_IDS if SAMPLES[s].get("pseudonym")
 }
 TOOLS = ["samtools", "bcftools", "tabix", *(c for c in CALLERS if c != "bcftools")]
+# One checksum job per sample: adding a sample hashes only its files (not a result: holds paths and mtimes).
+CHECKSUMS = "resources/checksums/{sample}.json"
+
+
+rule input_checksums:
+    input:
+        sample_file_paths,
+    output:
+        json=CHECKSUMS,
+    log:
+        "logs/deliver/input_checksums/{sample}.log",
+    benchmark:
+        "benchmarks/deliver/input_checksums/{sample}.tsv"
+    retries: 1
+    conda:
+        "../../envs/deliver.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(500),
+        runtime=by_attempt(240),
+    params:
+        files=sample_file_columns,
+    script:
+        "../../scripts/input_checksums.py"
 
 
 rule provenance:
@@ -36,7 +57,7 @@ rule provenance:
         sheet=config["samples"],
         reference=config["reference"],
         regions=regions_bed(),
-        sample_files=[p for files in SAMPLE_FILES.values() for p in files.values()],
+        checksums=expand(CHECKSUMS, sample=SAMPLE_IDS),
         version=Path(workflow.basedir) / "VERSION",
     output:
         json=PROVENANCE,

@@ -26,11 +26,10 @@ Without imported samples, joint calls take exactly the path they always took.
 import gzip
 import os
 import re
-import tempfile
 from pathlib import Path
 
 from apply_filters import filter_commands
-from atomic import atomic_path
+from atomic import atomic_path, work_folder
 from rule_logging import get_logger, setup_logging
 from tool_run import pipeline, run
 
@@ -159,7 +158,7 @@ def merge_into_cohort(inputs, fasta, out_vcf, out_tbi, filters=None, samples=Non
         gvcf = any(is_gvcf_header(h) for h in headers)
     names = [name for text in headers for name in header_samples(text)]
     log.info("merging %d files, %d samples%s", len(inputs), len(names), " (as gVCFs)" if gvcf else "")
-    with tempfile.TemporaryDirectory(prefix=".merge_", dir=Path(out_vcf).parent) as work:
+    with work_folder(out_vcf, "merge") as work:
         merged = merge_in_groups(list(inputs), fasta, gvcf, work, group_size)
         write_cohort(merge_stages(merged, fasta, gvcf), out_vcf, out_tbi, filters, cohort_order(names, samples), work)
 
@@ -172,7 +171,7 @@ def gather(chunks, fasta, out_vcf, out_tbi, filters=None, imported=(), samples=N
     """
     concat = ["bcftools", "concat", "--no-version", "-Ou", *chunks]
     if imported:
-        with tempfile.TemporaryDirectory(prefix=".gather_", dir=Path(out_vcf).parent) as work:
+        with work_folder(out_vcf, "gather") as work:
             called = []
             if chunks:
                 called = [str(Path(work) / "called.bcf")]

@@ -38,10 +38,9 @@ import gzip
 import os
 import re
 import subprocess
-import tempfile
 from pathlib import Path
 
-from atomic import atomic_path, write_text
+from atomic import atomic_path, work_folder, write_text
 from contig_names import reference_names_for
 from gather_calls import header_samples, is_gvcf_header, normalise_command, vcf_header
 from genomic_chunks import read_fai, target_intervals, write_bed
@@ -328,7 +327,7 @@ def import_vcf(vcf, rows, fasta, fai, regions, out_bcf, out_csi, summary_tsv, mi
         log.warning("%s: %s", vcf_name, warning)
     log.info("%s: %s with %d columns to import", vcf_name, "gVCF" if gvcf else "VCF", len(columns))
     with (
-        tempfile.TemporaryDirectory(prefix=".import_", dir=Path(out_bcf).parent) as work,
+        work_folder(out_bcf, "import") as work,
         atomic_path(out_bcf, suffix=".bcf") as tmp_bcf,
         atomic_path(out_csi, suffix=".csi") as tmp_csi,
     ):

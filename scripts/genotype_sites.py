@@ -24,6 +24,12 @@ duplicates merged, in reference order) and one genotype per sample, with FORMAT/
 
 Every caller's folder gets the same bcftools genotyping (the header says so: `##genorisk_sites_genotyper`);
 genotyping given alleles is a pileup question that does not depend on the caller of the cohort calls.
+
+Sheet rows that arrive already called (VCF rows, imported by scripts/import_vcf.py) have no reads: their records at
+the listed positions are merged in as the VCF gives them (`bcftools merge`, no -0, then `norm -m -any`): a record
+is a call, hom-ref and ALT '.' reference records included; a position the VCF lacks is ./., never reference. A VCF
+row's record with another ALT than the site's stays beside the site's record (split), so a panel reader sees it.
+The samples are written in sample-sheet order.
 """
 
 import dataclasses
@@ -46,6 +52,11 @@ BASES = set("ACGTN")
 # Genotypes set to ./. per sample (bcftools filter syntax; single `|` is per sample): too shallow, no
 # information, or the listed alleles do not explain the reads (see the module docstring, step 4).
 NO_CALL_EXPRESSION = "FMT/DP<{min_depth} | smpl_max(FMT/PL)==0 | smpl_min(FMT/PL)>0"
+SITES_FORMATS = (
+    '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+    '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">',
+    '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">',
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -288,9 +299,8 @@ def write_empty_sites_vcf(samples, fai, out_vcf, out_tbi):
     header = pysam.VariantHeader()
     for name, length in read_fai(fai):
         header.contigs.add(name, length=length)
-    header.add_line('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">')
-    header.add_line('##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">')
-    header.add_line('##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">')
+    for line in SITES_FORMATS:
+        header.add_line(line)
     for sample in samples:
         header.add_sample(sample)
     with atomic_path(out_vcf, suffix=".vcf.gz") as tmp_vcf, atomic_path(out_tbi, suffix=".tbi") as tmp_tbi:
@@ -301,51 +311,117 @@ def write_empty_sites_vcf(samples, fai, out_vcf, out_tbi):
 
 
 def genotype_sites(samples, alignments, indexes, fasta, fai, site_files, out_vcf, out_tbi, min_depth=8,
-                   min_mapq=0, min_baseq=1, allow_empty=False):  # fmt: skip
+                   min_mapq=0, min_baseq=1, allow_empty=False, imported=(), order=None):  # fmt: skip
     """Write `out_vcf` (+ `out_tbi`): every site of `site_files` x every sample, atomically. Returns per-site counts.
 
-    allow_empty: sites files without any record give a header-only VCF instead of an error."""
+    allow_empty: sites files without any record give a header-only VCF instead of an error.
+    imported: indexed BCFs of the VCF rows (scripts/import_vcf.py), merged in at the sites (module docstring);
+    order: every sample of the output in sheet order (default: `samples`, then the imported files' samples)."""
     log = get_logger()
     sites = collect_sites(site_files, fasta, fai, allow_empty)
+    names = order or [*samples, *(n for bcf in imported for n in bcf_samples(bcf))]
     if not sites:
-        write_empty_sites_vcf(samples, fai, out_vcf, out_tbi)
+        write_empty_sites_vcf(names, fai, out_vcf, out_tbi)
         return Counter()
-    order = {c: i for i, (c, _) in enumerate(read_fai(fai))}
     with tempfile.TemporaryDirectory(prefix="genorisk_sites_") as work:
-        keys = normalised_keys(sites, fasta, fai, work)
-        links = link_alignments(samples, alignments, indexes, work)
-        bam_list, rg_file = Path(work) / "alignments.txt", Path(work) / "read_groups.txt"
-        bam_list.write_text("".join(f"{link}\n" for link in links))
-        rg_file.write_text(read_group_lines(samples, links))
-        positions = sorted({k[:2] for k in keys}, key=lambda p: (order[p[0]], p[1]))
-        targets = bgzip_tabix([f"{c}\t{p}\n" for c, p in positions], Path(work) / "positions.tsv")
-        mpileup_bcf = Path(work) / "pileup.bcf"
-        log.info("pileup of %d samples at %d positions", len(samples), len(positions))
-        run([*mpileup_command(fasta, bam_list, rg_file, targets, min_mapq, min_baseq), "-o", mpileup_bcf])
-        calls, template = {}, None
-        passes = (("snv", "snv", False), ("indel", "indel", True), ("indel_fallback", "snv", True))
-        for name, record_type, indel_sites in passes:
-            wanted = [k for k in keys if is_indel(k[2], k[3]) == indel_sites]
-            if not wanted:
-                continue
-            alleles = bgzip_tabix(alleles_lines(wanted, order), Path(work) / f"{name}.alleles.tsv")
-            out = Path(work) / f"{name}.vcf"
-            pipeline(*call_pass_commands(mpileup_bcf, record_type, alleles, fasta, out, min_depth))
-            calls[name] = read_calls(out)
-            template = template or out
-        header = output_header(template, min_depth)
-        counts = Counter()
-        with atomic_path(out_vcf, suffix=".vcf.gz") as tmp_vcf, atomic_path(out_tbi, suffix=".tbi") as tmp_tbi:
-            with pysam.VariantFile(tmp_vcf, "wz", header=header) as out:
-                for site, key in zip(sites, keys):
-                    if is_indel(key[2], key[3]):
-                        call = calls["indel"].get(key) or calls["indel_fallback"].get(key)
-                    else:
-                        call = calls["snv"].get(key)
-                    counts["genotyped" if call else "no read"] += 1
-                    out.write(site_record(header, site, call, samples))
-            run(["tabix", "-f", "-p", "vcf", tmp_vcf])
-            os.replace(f"{tmp_vcf}.tbi", tmp_tbi)
+        if not imported:
+            return pileup_sites(samples, alignments, indexes, fasta, fai, sites, out_vcf, out_tbi, work, min_depth,
+                                min_mapq, min_baseq)  # fmt: skip
+        aligned, aligned_tbi = Path(work) / "aligned.vcf.gz", Path(work) / "aligned.vcf.gz.tbi"
+        if samples:
+            counts = pileup_sites(samples, alignments, indexes, fasta, fai, sites, aligned, aligned_tbi, work,
+                                  min_depth, min_mapq, min_baseq)  # fmt: skip
+        else:
+            counts = write_unsampled_sites(sites, fai, aligned, aligned_tbi)
+        log.info("merging the VCF rows of %d imported files at the %d sites", len(imported), len(sites))
+        merge_vcf_rows(aligned, imported, fasta, names, out_vcf, out_tbi, work)
+        return counts
+
+
+def bcf_samples(path):
+    """Sample names of an indexed VCF/BCF."""
+    with pysam.VariantFile(str(path)) as vcf:
+        return list(vcf.header.samples)
+
+
+def write_unsampled_sites(sites, fai, out_vcf, out_tbi):
+    """The sites as records without samples (the VCF rows are merged onto them when no alignment is genotyped)."""
+    header = pysam.VariantHeader()
+    for name, length in read_fai(fai):
+        header.contigs.add(name, length=length)
+    for line in SITES_FORMATS:
+        header.add_line(line)
+    with atomic_path(out_vcf, suffix=".vcf.gz") as tmp_vcf, atomic_path(out_tbi, suffix=".tbi") as tmp_tbi:
+        with pysam.VariantFile(tmp_vcf, "wz", header=header) as out:
+            for site in sites:
+                out.write(site_record(header, site, None, []))
+        run(["tabix", "-f", "-p", "vcf", tmp_vcf])
+        os.replace(f"{tmp_vcf}.tbi", tmp_tbi)
+    return Counter({"no read": len(sites)})
+
+
+def merge_vcf_rows(aligned_vcf, imported, fasta, order, out_vcf, out_tbi, work):
+    """`aligned_vcf` (the sites, genotyped from reads) with each imported BCF's records at the sites' positions."""
+    positions = Path(work) / "row_positions.tsv"
+    with pysam.VariantFile(str(aligned_vcf)) as vcf:
+        positions.write_text("".join(f"{rec.chrom}\t{rec.pos}\n" for rec in vcf))
+    parts = []
+    for i, bcf in enumerate(imported):
+        part = Path(work) / f"rows{i}.bcf"
+        run(["bcftools", "view", "--no-version", "-T", positions, "-Ob", "-o", part, bcf])
+        run(["bcftools", "index", "-f", part])
+        parts.append(part)
+    order_file = Path(work) / "order.txt"
+    order_file.write_text("".join(f"{name}\n" for name in order))
+    with atomic_path(out_vcf, suffix=".vcf.gz") as tmp_vcf, atomic_path(out_tbi, suffix=".tbi") as tmp_tbi:
+        pipeline(
+            ["bcftools", "merge", "--no-version", "-Ou", aligned_vcf, *parts],
+            ["bcftools", "norm", "--no-version", "-f", fasta, "-m", "-any", "-Ou"],
+            ["bcftools", "view", "--no-version", "-S", order_file, "-Oz", "-o", tmp_vcf],
+        )
+        run(["tabix", "-f", "-p", "vcf", tmp_vcf])
+        os.replace(f"{tmp_vcf}.tbi", tmp_tbi)
+
+
+def pileup_sites(samples, alignments, indexes, fasta, fai, sites, out_vcf, out_tbi, work, min_depth, min_mapq,
+                 min_baseq):  # fmt: skip
+    """Genotype the alignments of `samples` at `sites` from their reads (module docstring, steps 2-5)."""
+    log = get_logger()
+    order = {c: i for i, (c, _) in enumerate(read_fai(fai))}
+    keys = normalised_keys(sites, fasta, fai, work)
+    links = link_alignments(samples, alignments, indexes, work)
+    bam_list, rg_file = Path(work) / "alignments.txt", Path(work) / "read_groups.txt"
+    bam_list.write_text("".join(f"{link}\n" for link in links))
+    rg_file.write_text(read_group_lines(samples, links))
+    positions = sorted({k[:2] for k in keys}, key=lambda p: (order[p[0]], p[1]))
+    targets = bgzip_tabix([f"{c}\t{p}\n" for c, p in positions], Path(work) / "positions.tsv")
+    mpileup_bcf = Path(work) / "pileup.bcf"
+    log.info("pileup of %d samples at %d positions", len(samples), len(positions))
+    run([*mpileup_command(fasta, bam_list, rg_file, targets, min_mapq, min_baseq), "-o", mpileup_bcf])
+    calls, template = {}, None
+    passes = (("snv", "snv", False), ("indel", "indel", True), ("indel_fallback", "snv", True))
+    for name, record_type, indel_sites in passes:
+        wanted = [k for k in keys if is_indel(k[2], k[3]) == indel_sites]
+        if not wanted:
+            continue
+        alleles = bgzip_tabix(alleles_lines(wanted, order), Path(work) / f"{name}.alleles.tsv")
+        out = Path(work) / f"{name}.vcf"
+        pipeline(*call_pass_commands(mpileup_bcf, record_type, alleles, fasta, out, min_depth))
+        calls[name] = read_calls(out)
+        template = template or out
+    header = output_header(template, min_depth)
+    counts = Counter()
+    with atomic_path(out_vcf, suffix=".vcf.gz") as tmp_vcf, atomic_path(out_tbi, suffix=".tbi") as tmp_tbi:
+        with pysam.VariantFile(tmp_vcf, "wz", header=header) as out:
+            for site, key in zip(sites, keys):
+                if is_indel(key[2], key[3]):
+                    call = calls["indel"].get(key) or calls["indel_fallback"].get(key)
+                else:
+                    call = calls["snv"].get(key)
+                counts["genotyped" if call else "no read"] += 1
+                out.write(site_record(header, site, call, samples))
+        run(["tabix", "-f", "-p", "vcf", tmp_vcf])
+        os.replace(f"{tmp_vcf}.tbi", tmp_tbi)
     log.info("%d sites written: %d with reads in some sample, %d without", len(sites), counts["genotyped"],
              counts["no read"])  # fmt: skip
     return counts
@@ -357,9 +433,11 @@ def main(smk):
     if not wanted:
         raise InputError("every sample failed QC (see results/qc/batch_qc.tsv): there is no cohort to genotype")
     order = [i for i, s in enumerate(smk.params.samples) if s in wanted]
+    imported = list(smk.input.imported)
     log.info(
-        "genotyping %d QC-passing samples at the listed sites (caller folder %s)", len(order), smk.wildcards.caller
-    )
+        "genotyping %d QC-passing samples at the listed sites (caller folder %s), %d VCF files of VCF rows merged in",
+        len(order), smk.wildcards.caller, len(imported),
+    )  # fmt: skip
     genotype_sites(
         [smk.params.samples[i] for i in order],
         [smk.input.alignments[i] for i in order],
@@ -373,6 +451,8 @@ def main(smk):
         min_mapq=smk.params.min_mapq,
         min_baseq=smk.params.min_baseq,
         allow_empty=smk.params.get("allow_empty", False),
+        imported=imported,
+        order=[s for s in smk.params.sheet_samples if s in wanted],
     )
 
 

@@ -347,3 +347,42 @@ def test_demo_n_run_sites_are_no_calls_with_depth_0(demo_sites_run):
     got = records(workdir / "results/calls/bcftools/sites.vcf.gz", DEMO_SAMPLES)
     for key in n_run:
         assert got[key][1] == {s: ("./.", 0) for s in DEMO_SAMPLES}
+
+
+def test_trio_vcf_row_is_merged_in_as_its_vcf_gives_it_and_lacking_positions_are_no_calls(trio):
+    """HG001 as a VCF row (GIAB's truth, variant records only) beside its parents' alignments: at each site it has
+    the truth's genotype where the truth has the record, ./. where the truth lacks the position (never 0/0); the
+    parents keep the genotypes they get without it; the samples come in the given sheet order."""
+    from import_vcf import import_vcf
+
+    data, work, fasta = trio
+    bed = work / "row_window.bed"
+    bed.write_text("20\t9999999\t10100000\n")
+    bcf = work / "hg001_row.bcf"
+    import_vcf(str(data / TRUTH), [("HG001V", "HG001")], str(fasta), f"{fasta}.fai", bed, bcf, f"{bcf}.csi",
+               work / "row.tsv", work / "row_mismatch.tsv")  # fmt: skip
+    rows = COVERED + UNCOVERED_FOR_TRIO
+    parents = ("NA12891", "NA12892")
+    alone = records(run_trio(trio, "parents_alone", rows, samples=parents), list(parents))
+    panel = work / "parents_alone.vcf"
+    out = work / "with_row.out.vcf.gz"
+    bams = [data / BAMS[s] for s in parents]
+    genotype_sites(list(parents), bams, [f"{b}.bai" for b in bams], str(fasta), f"{fasta}.fai", [panel], out,
+                   f"{out}.tbi", imported=[bcf], order=["NA12891", "HG001V", "NA12892"])  # fmt: skip
+    assert query(out, "[%SAMPLE\t]\n")[0].split() == ["NA12891", "HG001V", "NA12892"]
+    merged = {}
+    for line in query(out, "%CHROM\t%POS\t%REF\t%ALT[\t%GT:%DP]\n"):
+        f = line.split("\t")
+        merged[(f[0], int(f[1]), f[2], f[3])] = dict(zip(["NA12891", "HG001V", "NA12892"], f[4:], strict=True))
+    n_truth = 0
+    for contig, pos, _, ref, alt in rows:
+        calls = merged[(contig, pos, ref, alt)]
+        truth = [line.split("\t") for line in query(data / TRUTH, "%REF\t%ALT\t[%GT]\n", "-r", f"{contig}:{pos}-{pos}")]
+        expected = next((unphased(gt) for t_ref, t_alt, gt in truth if (t_ref, t_alt) == (ref, alt)), "./.")
+        n_truth += expected != "./."
+        got = calls["HG001V"].split(":")[0]
+        assert (got if got == "./." else unphased(got)) == expected, (pos, calls)
+        assert {s: calls[s] for s in parents} == {
+            s: f"{gt}:{dp}" for s, (gt, dp) in alone[(contig, pos, ref, alt)][1].items()
+        }
+    assert n_truth == 4  # the four GIAB variants of COVERED; 'homref' and the uncovered three are absent from it

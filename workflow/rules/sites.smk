@@ -1,7 +1,8 @@
 # Known sites: every QC-passing sample genotyped at every listed position (hom-ref included, ./. where
 # the reads are too few), so a panel reader such as PharmCAT can tell "reference" from "not covered".
 # bcftools genotypes the given alleles for every caller's folder (scripts/genotype_sites.py says why).
-# Sheet rows that arrive already called (VCFs) have no reads to genotype: they are not in sites.vcf.gz.
+# Sheet rows that arrive already called (VCFs) have no reads to genotype: their own records at the listed positions
+# are merged in (a position the VCF lacks is ./.), so every sample of the sheet is in sites.vcf.gz.
 if config["sites"]["files"] or CARRIER_SITES:
     EXTRA_TARGETS.extend(expand("results/calls/{caller}/sites.vcf.gz", caller=CALLERS))
 
@@ -13,6 +14,8 @@ rule genotype_sites:
         fai=REFERENCE_FAI,
         batch_qc="results/qc/batch_qc.tsv",
         sites=[*config["sites"]["files"], *CARRIER_SITES],
+        imported=IMPORTED,
+        imported_csi=expand("{bcf}.csi", bcf=IMPORTED),
     output:
         vcf="results/calls/{caller}/sites.vcf.gz",
         tbi="results/calls/{caller}/sites.vcf.gz.tbi",
@@ -29,6 +32,7 @@ rule genotype_sites:
         runtime=by_attempt(60),
     params:
         samples=ALIGNMENT_IDS,
+        sheet_samples=SAMPLE_IDS,
         min_depth=lookup(dpath="sites/min_depth", within=config),
         min_mapq=lookup(dpath="calling/min_mapq", within=config),
         min_baseq=lookup(dpath="calling/min_baseq", within=config),

@@ -294,8 +294,9 @@ def output_header(template_vcf, min_depth):
     return header
 
 
-def write_empty_sites_vcf(samples, fai, out_vcf, out_tbi):
-    """A header-only sites VCF (contigs, FORMAT GT/DP/AD, the samples) + its index, for a sites file with no record."""
+def write_plain_sites_vcf(samples, sites, fai, out_vcf, out_tbi):
+    """A sites VCF of contigs, FORMAT GT/DP/AD and `samples`, with `sites` as records that no read covers (none for a
+    sites file without records; no samples when only VCF rows are merged onto them), + its index."""
     header = pysam.VariantHeader()
     for name, length in read_fai(fai):
         header.contigs.add(name, length=length)
@@ -304,10 +305,12 @@ def write_empty_sites_vcf(samples, fai, out_vcf, out_tbi):
     for sample in samples:
         header.add_sample(sample)
     with atomic_path(out_vcf, suffix=".vcf.gz") as tmp_vcf, atomic_path(out_tbi, suffix=".tbi") as tmp_tbi:
-        with pysam.VariantFile(tmp_vcf, "wz", header=header):
-            pass
+        with pysam.VariantFile(tmp_vcf, "wz", header=header) as out:
+            for site in sites:
+                out.write(site_record(header, site, None, samples))
         run(["tabix", "-f", "-p", "vcf", tmp_vcf])
         os.replace(f"{tmp_vcf}.tbi", tmp_tbi)
+    return Counter({"no read": len(sites)})
 
 
 def genotype_sites(samples, alignments, indexes, fasta, fai, site_files, out_vcf, out_tbi, min_depth=8,
@@ -321,7 +324,7 @@ def genotype_sites(samples, alignments, indexes, fasta, fai, site_files, out_vcf
     sites = collect_sites(site_files, fasta, fai, allow_empty)
     names = order or [*samples, *(n for bcf in imported for n in bcf_samples(bcf))]
     if not sites:
-        write_empty_sites_vcf(names, fai, out_vcf, out_tbi)
+        write_plain_sites_vcf(names, [], fai, out_vcf, out_tbi)
         return Counter()
     with tempfile.TemporaryDirectory(prefix="genorisk_sites_") as work:
         if not imported:
@@ -332,7 +335,7 @@ def genotype_sites(samples, alignments, indexes, fasta, fai, site_files, out_vcf
             counts = pileup_sites(samples, alignments, indexes, fasta, fai, sites, aligned, aligned_tbi, work,
                                   min_depth, min_mapq, min_baseq)  # fmt: skip
         else:
-            counts = write_unsampled_sites(sites, fai, aligned, aligned_tbi)
+            counts = write_plain_sites_vcf([], sites, fai, aligned, aligned_tbi)
         log.info("merging the VCF rows of %d imported files at the %d sites", len(imported), len(sites))
         merge_vcf_rows(aligned, imported, fasta, names, out_vcf, out_tbi, work)
         return counts
@@ -342,22 +345,6 @@ def bcf_samples(path):
     """Sample names of an indexed VCF/BCF."""
     with pysam.VariantFile(str(path)) as vcf:
         return list(vcf.header.samples)
-
-
-def write_unsampled_sites(sites, fai, out_vcf, out_tbi):
-    """The sites as records without samples (the VCF rows are merged onto them when no alignment is genotyped)."""
-    header = pysam.VariantHeader()
-    for name, length in read_fai(fai):
-        header.contigs.add(name, length=length)
-    for line in SITES_FORMATS:
-        header.add_line(line)
-    with atomic_path(out_vcf, suffix=".vcf.gz") as tmp_vcf, atomic_path(out_tbi, suffix=".tbi") as tmp_tbi:
-        with pysam.VariantFile(tmp_vcf, "wz", header=header) as out:
-            for site in sites:
-                out.write(site_record(header, site, None, []))
-        run(["tabix", "-f", "-p", "vcf", tmp_vcf])
-        os.replace(f"{tmp_vcf}.tbi", tmp_tbi)
-    return Counter({"no read": len(sites)})
 
 
 def merge_vcf_rows(aligned_vcf, imported, fasta, order, out_vcf, out_tbi, work):

@@ -908,10 +908,12 @@ def test_stage_that_did_not_run_says_why(tmp_path):
     [
         ({"pgx": {"enabled": False, "vcf": None}}, "pgx", "pharmacogenomics was switched off in the configuration "
          "(pgx.enabled is false)"),
-        ({"build": "GRCh38"}, "pgx", "pharmacogenomics needs genotypes at the panel positions (set pgx.vcf or list "
-         "them in sites.files)"),
-        ({"build": "GRCh38"}, "carrier", "carrier screening needs genotypes at the panel positions (set carrier.vcf "
-         "or list sites in sites.files)"),
+        ({"build": "other"}, "carrier", "carrier screening needs a GRCh38 reference and genotypes at the panel "
+         "positions; this batch is on build other"),
+        # GRCh38: the workflow genotypes the shipped panels itself, so both stages run without sites.files.
+        ({"build": "GRCh38"}, "pgx", None),
+        ({"build": "GRCh38"}, "carrier", None),
+        ({"build": "other", "pgx": {"enabled": True, "vcf": None}}, "pgx", None),
         ({"pgs": {"scoring_files": ["a.txt"]}}, "prs", None),
         ({"structure": {"panel": "GRCH37.sites"}}, "ancestry", None),
     ],
@@ -919,7 +921,8 @@ def test_stage_that_did_not_run_says_why(tmp_path):
 def test_not_run_reasons_follow_the_config(change, section, reason):
     config = {"build": "other", "pgx": {"enabled": "auto", "vcf": None}, "carrier": {"enabled": "auto", "vcf": None},
               "sites": {"files": []}, "pgs": {"scoring_files": []}, "structure": {"panel": None}} | change  # fmt: skip
-    assert report_stages.not_run_reasons(config, False, False, False)[section] == reason
+    enabled = [report_stages.panel_stage_enabled(config, key) for key in ("pgx", "carrier")]
+    assert report_stages.not_run_reasons(config, *enabled, False)[section] == reason
     assert report_stages.not_run_reasons(config, True, True, True)["pgx"] is None
 
 

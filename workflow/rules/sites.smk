@@ -2,7 +2,10 @@
 # the reads are too few), so a panel reader such as PharmCAT can tell "reference" from "not covered".
 # bcftools genotypes the given alleles for every caller's folder (scripts/genotype_sites.py says why).
 # Sheet rows that arrive already called (VCFs) have no reads to genotype: they are not in sites.vcf.gz.
-if config["sites"]["files"] or CARRIER_SITES:
+# The shipped panels' sites (PGX_SITES, CARRIER_SITES: workflow/rules/pgx.smk, carrier.smk) join sites.files; on a
+# reference holding none of their positions they are empty, and so may the output be.
+PANEL_SITES = [*PGX_SITES, *CARRIER_SITES]
+if config["sites"]["files"] or PANEL_SITES:
     EXTRA_TARGETS.extend(expand("results/calls/{caller}/sites.vcf.gz", caller=CALLERS))
 
 
@@ -12,7 +15,7 @@ rule genotype_sites:
         fasta=REFERENCE,
         fai=REFERENCE_FAI,
         batch_qc="results/qc/batch_qc.tsv",
-        sites=[*config["sites"]["files"], *CARRIER_SITES],
+        sites=[*config["sites"]["files"], *PANEL_SITES],
     output:
         vcf="results/calls/{caller}/sites.vcf.gz",
         tbi="results/calls/{caller}/sites.vcf.gz.tbi",
@@ -32,5 +35,6 @@ rule genotype_sites:
         min_depth=lookup(dpath="sites/min_depth", within=config),
         min_mapq=lookup(dpath="calling/min_mapq", within=config),
         min_baseq=lookup(dpath="calling/min_baseq", within=config),
+        allow_empty=bool(PANEL_SITES),
     script:
         "../../scripts/genotype_sites.py"

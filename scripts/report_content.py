@@ -539,7 +539,7 @@ def carrier_section(report):
     if counts["not_covered"]:
         blocks.append(Para([f"{counts['not_covered']} variant(s) {NOT_COVERED_TEXT} (a contig it lacks, N in the "
                             "reference or outside the target regions): nothing is known there "
-                            f"({_per_gene(variants)})."]))  # fmt: skip
+                            f"({_per_gene(v for v in variants if v['status'] == 'not_covered')})."]))  # fmt: skip
     if found:
         rows = [[Bold(v["gene"]), v["variant"], v["clinvar_id"] or "\u2014", f"{_alleles(v)} ({v['zygosity']})",
                  v["condition"] or "\u2014", v["clinical_significance"] or "\u2014", _inheritance(v["inheritance"])]

@@ -9,12 +9,15 @@ words end up in the report JSON, so they name config keys, never paths.
 SECTIONS = ("panel_qc", "identity", "carrier", "pgx", "prs", "ancestry", "provenance")
 
 
-def panel_stage_enabled(config, key):
+def panel_stage_enabled(config, key, has_alignments=True):
     """Does the GRCh38 panel stage of config section `key` ("pgx" or "carrier") run? The one decision the rules
-    (workflow/rules/pgx.smk, carrier.smk) and the report use: `true`, or `auto` on build GRCh38 (the workflow then
-    genotypes the shipped panel's positions itself unless `{key}.vcf` gives genotypes)."""
+    (workflow/rules/pgx.smk, carrier.smk) and the report use: `true`, or `auto` on build GRCh38 when there are
+    genotypes to read: `{key}.vcf`, or the sheet's alignments, which the workflow genotypes at the shipped panel's
+    positions itself (sheet rows given as VCFs are not genotyped there)."""
     setting = config[key]["enabled"]
-    return setting is True or (setting == "auto" and config["build"] == "GRCh38")
+    return setting is True or (
+        setting == "auto" and config["build"] == "GRCh38" and bool(config[key]["vcf"] or has_alignments)
+    )
 
 
 def _panel_stage_reason(config, enabled, key, what):
@@ -23,6 +26,11 @@ def _panel_stage_reason(config, enabled, key, what):
         return None
     if config[key]["enabled"] is False:
         return f"{what} was switched off in the configuration ({key}.enabled is false)"
+    if config["build"] == "GRCh38":
+        return (
+            f"{what} needs genotypes at the panel positions: the sample sheet has no alignments to genotype there "
+            f"and {key}.vcf is not set"
+        )
     return (
         f"{what} needs a GRCh38 reference and genotypes at the panel positions; this batch is on build "
         f"{config['build']}"

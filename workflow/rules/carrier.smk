@@ -18,7 +18,9 @@ CARRIER_PANEL = (
 CARRIER_VCF = (
     CARRIER["vcf"] if CARRIER["vcf"] else f"results/calls/{PRIMARY_CALLER}/sites.vcf.gz"
 )
-CARRIER_ENABLED = report_stages.panel_stage_enabled(config, "carrier")
+CARRIER_ENABLED = report_stages.panel_stage_enabled(
+    config, "carrier", bool(ALIGNMENT_IDS)
+)
 # The sites file genotype_sites adds to sites.files when the findings read its output, and the coverage table.
 CARRIER_SITES = (
     ["resources/panels/carrier_sites.vcf"]

@@ -17,7 +17,7 @@ PGX_PANEL = (
     if config["pgx"]["panel"]
     else str(Path(workflow.basedir) / "config" / "panels" / "pgx")
 )
-PGX_ENABLED = report_stages.panel_stage_enabled(config, "pgx")
+PGX_ENABLED = report_stages.panel_stage_enabled(config, "pgx", bool(ALIGNMENT_IDS))
 PGX_SITES = (
     ["resources/panels/pgx_sites.vcf"]
     if PGX_ENABLED and not config["pgx"]["vcf"]

@@ -6,8 +6,8 @@ and the panel (config/panels/carrier/carrier_panel.tsv, checked by scripts/carri
 Outputs:
     carrier_findings.json  {sample_id: [findings]}: one finding per panel row (panel order; status found /
                            not_found / no_call / not_covered, genotype in panel allele numbers, zygosity, depth,
-                           reason, and the
-                           row's ClinVar annotation), then one "apoe_genotype" finding (e2/e3/e4 or no_call).
+                           reason, and the row's ClinVar annotation), then one "apoe_genotype" finding (e2/e3/e4
+                           or no_call).
     carrier_findings.tsv   one line per sample and finding, TSV_COLUMNS.
 Samples: the sheet's order; a sheet sample absent from the VCF (failed QC: not genotyped) gets no_call everywhere,
 with that reason. A panel position missing from the VCF is no_call, never not_found; one that rule carrier_sites'
@@ -76,8 +76,9 @@ def batch_findings(vcf_path, panel_path, samples=None, min_depth=8, coverage_tsv
         per_gene = Counter(gene for gene, *_ in not_covered)
         log.warning("not covered by this reference/target, per gene: %s",
                     ", ".join(f"{g} {n}" for g, n in sorted(per_gene.items())))  # fmt: skip
-    if coverage_reason(coverage_tsv):
-        log.warning("the report shows this stage as not run: %s", coverage_reason(coverage_tsv))
+    uncovered_reason = coverage_reason(coverage_tsv)
+    if uncovered_reason:
+        log.warning("the report shows this stage as not run: %s", uncovered_reason)
     wanted, calls = read_site_calls(vcf_path, samples)
     if samples and not wanted:
         raise InputError(f"{vcf_path}: none of the sample sheet's IDs is a sample of this VCF")

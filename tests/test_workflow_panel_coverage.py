@@ -1,4 +1,6 @@
-"""The shipped panels on a reference holding only part of the genome: NA12878's real reads on GRCh38 chr22 (nf-core
+"""The shipped panels where the reference or target holds only part of the genome.
+
+1. NA12878's real reads on GRCh38 chr22 (nf-core
 test data, ../shared/testdata/nfcore_na12878_chr22_grch38, see its PROVENANCE.md: a full-length chr22, N outside
 16.57-16.61 Mb), with a config of `samples`, `reference` and `build: GRCh38` only.
 
@@ -8,6 +10,11 @@ and chr16; the carrier rows on chr1, 7, 11, 12, 13, 15, 19). So every position i
 (PGx defining positions = each translation file's `variants`: CYP2C19 35, CYP2C9 83, DPYD 83, NUDT15 18, SLCO1B1 35,
 TPMT 43, VKORC1 1; carrier rows: F5 1, CFTR 2, HBB 4, F2 1, PAH 3, GJB2 1, HEXA 1, APOE 2), nothing is read as
 reference or not_found, both stages say "not run: no panel position lies on this reference", and the run goes on.
+
+2. The demo batch with its target (`regions`) cut down by hand: the windows around VKORC1 rs9923231 (chr16, the
+gene's one defining position) and around the four HBB rows (chr11:5,226,820-5,227,002) are left out. Those positions
+are not_covered in every sample, even demo04's HBB S (rs334) that the plain demo finds (tests/test_demo_panels.py);
+every other call is the plain demo's.
 """
 
 import csv
@@ -17,7 +24,7 @@ import json
 import pytest
 
 from conftest import REPO, TESTDATA
-from workflow_runner import query, snakemake
+from workflow_runner import demo_batch, query, snakemake
 
 pytestmark = pytest.mark.workflow
 DATA = TESTDATA / "nfcore_na12878_chr22_grch38"
@@ -102,3 +109,55 @@ def test_report_says_the_panel_stages_did_not_run(chr22_run):
     assert report["pgx"] == {} and report["carrier"] == []
     html = (batch / "results" / "report" / "NA12878.html").read_text(encoding="utf-8")
     assert f"Not run: {NOT_RUN}" in html
+
+
+# ---------------------------------------------------------------- 2. the demo with a cut-down target
+
+DEMO_SAMPLES = ["demo01", "demo02", "demo03", "demo04", "demo05", "demo06"]
+
+
+@pytest.fixture(scope="module")
+def cut_target_run(tmp_path_factory):
+    batch = tmp_path_factory.mktemp("cut_target")
+    config = demo_batch(batch)
+    snakemake(batch, "--cores", "2", "resources/demo/regions.bed", configfile=config)
+    kept = [line for line in (batch / "resources/demo/regions.bed").read_text().splitlines()
+            if not line.startswith("chr16\t") and not (line.startswith("chr11\t") and int(line.split()[1]) < 5226820
+                                                       < 5227002 < int(line.split()[2]))]  # fmt: skip
+    (batch / "cut.bed").write_text("\n".join(kept) + "\n")
+    config.write_text(config.read_text().replace("regions: ../resources/demo/regions.bed", "regions: ../cut.bed"))
+    snakemake(batch, "--cores", "2", configfile=config)
+    return {s: json.loads((batch / f"results/report/{s}.json").read_text()) for s in DEMO_SAMPLES}, batch
+
+
+def test_cut_target_drops_exactly_the_two_windows(cut_target_run):
+    _, batch = cut_target_run
+    full = (batch / "resources/demo/regions.bed").read_text().splitlines()
+    cut = (batch / "cut.bed").read_text().splitlines()
+    assert len(full) - len(cut) == 2
+    assert [line.split("\t")[0] for line in set(full) - set(cut)] in (["chr11", "chr16"], ["chr16", "chr11"])
+
+
+def test_positions_outside_the_target_are_not_covered_in_every_sample(cut_target_run):
+    reports, _ = cut_target_run
+    for sample, report in reports.items():
+        vkorc1 = report["pgx"]["VKORC1"]
+        assert [c["status"] for c in vkorc1["calls"]] == ["not_covered"], sample
+        assert (vkorc1["phenotype"], vkorc1["diplotypes"]) == (None, []), sample
+        hbb = [f for f in report["carrier"] if f["gene"] == "HBB"]
+        assert len(hbb) == 4 and {f["status"] for f in hbb} == {"not_covered"}, sample
+        assert {f["reason"] for f in hbb} == {"not covered by this reference/target: outside the target regions "
+                                              "(config key regions)"}  # fmt: skip
+        others = [f["status"] for f in report["carrier"] if f["gene"] != "HBB"]
+        assert len(others) == 11 and "not_covered" not in others, sample
+    rs334 = next(f for f in reports["demo04"]["carrier"] if f["rsid"] == "rs334")
+    assert (rs334["status"], rs334["genotype"]) == ("not_covered", None)  # the plain demo finds 0/1 here
+
+
+def test_positions_inside_the_target_keep_the_plain_demos_calls(cut_target_run):
+    reports, _ = cut_target_run
+    # tests/test_demo_panels.py's expectations for genes whose windows are kept
+    assert reports["demo01"]["pgx"]["CYP2C19"]["diplotypes"] == ["*1/*2"]
+    assert reports["demo06"]["pgx"]["TPMT"]["phenotype"] == "Intermediate Metabolizer"
+    assert next(f for f in reports["demo01"]["carrier"] if f["rsid"] == "rs6025")["status"] == "found"
+    assert reports["demo02"]["apoe"]["genotype"] == "e3/e4"

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from atomic import write_text
 from input_error import InputError
+from report_sections import genotyped
 from rule_logging import get_logger, setup_logging
 
 COLUMNS = ["sample_id", "qc_verdict", "in_cohort", "mean_depth", "variant_call_rate", "n_snv", "n_indel",
@@ -74,7 +75,7 @@ def carrier_columns(report):
     if not _reported(report, "carrier"):
         return {"carrier_found": None, "carrier_no_calls": None, "apoe": None}
     found = [f"{v['gene']} {v['variant']} ({v['zygosity']})" for v in report["carrier"] if v["status"] == "found"]
-    tested = any(v["status"] != "no_call" for v in report["carrier"])
+    tested = any(genotyped(v) for v in report["carrier"])
     apoe = report["apoe"]
     return {
         "carrier_found": "; ".join(found) or ("none" if tested else "not tested"),

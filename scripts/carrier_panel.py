@@ -19,7 +19,9 @@ Matching (find_carriers): for one sample, each panel row is
 - "not_found": called with no panel ALT and FORMAT/DP >= min_depth (a hom-ref call without DP, or below min_depth,
   is not evidence of absence);
 - "no_call": the position is absent from the VCF, the genotype is missing ('./.', a half call without the ALT),
-  or the depth is below min_depth. A missing record is never read as reference.
+  or the depth is below min_depth. A missing record is never read as reference;
+- "not_covered": the reference or target cannot say anything there (contig absent, N in the reference, outside
+  `regions`: scripts/panel_to_sites.py); any genotype given is ignored.
 APOE genotype (e2/e3/e4) from rs429358 and rs7412 when both are called (see apoe_genotype for the haplotype table
 and its sources).
 """
@@ -64,7 +66,8 @@ SPDI = re.compile(r"^(?P<acc>N[CTW]_\d+\.\d+):(?P<start>\d+):(?P<deleted>[ACGT]*
 RSID = re.compile(r"^(rs\d+|\.)$")
 VARIATION_ID = re.compile(r"^(\d+|NA)$")
 
-STATUS_FOUND, STATUS_NOT_FOUND, STATUS_NO_CALL = "found", "not_found", "no_call"
+STATUS_FOUND, STATUS_NOT_FOUND, STATUS_NO_CALL, STATUS_NOT_COVERED = "found", "not_found", "no_call", "not_covered"
+NOT_COVERED_TEXT = "not covered by this reference/target"
 APOE_RS429358, APOE_RS7412 = "rs429358", "rs7412"
 
 
@@ -403,8 +406,8 @@ def apoe_finding(panel, genotypes, statuses):
     for rsid, variant in rows.items():
         status, text = statuses[rsid]
         finding[rsid] = text
-        if status == STATUS_NO_CALL:
-            finding["note"] = f"{rsid} not called"
+        if status in (STATUS_NO_CALL, STATUS_NOT_COVERED):
+            finding["note"] = f"{rsid} {NOT_COVERED_TEXT}" if status == STATUS_NOT_COVERED else f"{rsid} not called"
             return finding
         parts = re.split(r"[/|]", text)
         if len(parts) != 2 or not set(parts) <= {"0", "1"}:
@@ -419,15 +422,20 @@ def apoe_finding(panel, genotypes, statuses):
     return finding
 
 
-def find_carriers(panel, genotypes, min_depth=8):
+def find_carriers(panel, genotypes, min_depth=8, not_covered=None):
     """One sample's findings: a finding per panel row (file order), then the APOE genotype.
 
-    `panel`: [PanelVariant]; `genotypes`: {(chrom, pos, REF, ALT): SiteCall} of the sample (read_site_calls).
+    `panel`: [PanelVariant]; `genotypes`: {(chrom, pos, REF, ALT): SiteCall} of the sample (read_site_calls);
+    `not_covered`: {(gene, canonical chrom, POS, REF): why} of the rows the reference/target does not cover.
     """
-    findings, statuses = [], {}
+    findings, statuses, not_covered = [], {}, not_covered or {}
     for variant in panel:
-        call = lookup_call(variant, genotypes)
-        status, text, reason = classify_call(variant, call, min_depth)
+        uncovered = not_covered.get((variant.gene, canonical_chrom(variant.chrom), variant.pos, variant.ref))
+        call = None if uncovered else lookup_call(variant, genotypes)
+        if uncovered:
+            status, text, reason = STATUS_NOT_COVERED, None, f"{NOT_COVERED_TEXT}: {uncovered}"
+        else:
+            status, text, reason = classify_call(variant, call, min_depth)
         if variant.rsid in (APOE_RS429358, APOE_RS7412):
             statuses[variant.rsid] = (status, text)
         findings.append(variant_finding(variant, status, text, call.depth if call else None, reason))

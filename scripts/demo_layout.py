@@ -9,7 +9,8 @@ def demo_files():
     """{key: path} of everything the simulate_demo rule writes (no indexes: the workflow makes those).
 
     reference: bgzipped GRCh38-shaped FASTA; regions: its sequence windows (BED, the demo config's `regions`);
-    pgx_sites: the PGx panel positions as a sites VCF (the demo config's `sites.files`); truth: the planted variants;
+    pgx_sites: the PGx panel positions as a sites VCF (tests; the workflow makes its own, rule pgx_sites);
+    truth: the planted variants;
     pgs_score: a synthetic scoring file in the PGS Catalog format (the demo config's `pgs.scoring_files`).
     """
     files = {

@@ -3,10 +3,12 @@
 Reads the genotypes of a multi-sample VCF/BCF at the defining positions of the panel's pharmacogenes (PharmCAT
 definitions, GRCh38) and matches them with scripts/pgx_match.py. Outputs:
     pgx_calls.json  {sample_id: {gene: result}}, result as documented in pgx_match (samples in sheet/VCF order)
-    pgx_calls.tsv   sample_id gene diplotypes phenotype activity_score n_missing status; diplotypes joined by ';',
-                    NA for none
+    pgx_calls.tsv   sample_id gene diplotypes phenotype activity_score n_missing status n_not_covered; diplotypes
+                    joined by ';', NA for none; n_missing counts no-call positions, n_not_covered the positions the
+                    reference/target does not cover
 A panel position without a usable record is a no-call for every sample: it is never assumed reference, so a VCF of
-variant sites only (no hom-ref records) leaves the genes uncalled (see pgx_match rule 9).
+variant sites only (no hom-ref records) leaves the genes uncalled (see pgx_match rule 9). With the coverage table of
+rule pgx_sites (scripts/panel_to_sites.py), a position it lists as not covered is `not_covered` (pgx_match rule 10).
 
 VCFs are taken as users send them:
 - chromosome names with or without the 'chr' prefix (chr10 and 10 are the same contig);
@@ -26,10 +28,12 @@ from pathlib import Path
 
 from atomic import atomic_path
 from input_error import InputError
+from panel_to_sites import read_not_covered
 from pgx_match import Genotype, load_gene, match_gene
+from report_stages import coverage_reason
 from rule_logging import get_logger, setup_logging
 
-TSV_COLUMNS = ["sample_id", "gene", "diplotypes", "phenotype", "activity_score", "n_missing", "status"]
+TSV_COLUMNS = ["sample_id", "gene", "diplotypes", "phenotype", "activity_score", "n_missing", "status", "n_not_covered"]
 NA = "NA"
 # More REF disagreements than this share of the panel records found means the VCF is not on GRCh38.
 MAX_REF_MISMATCH_SHARE = 0.5
@@ -243,9 +247,22 @@ def _check_build(vcf_path, seen, mismatched):
         )
 
 
-def call_batch(definitions, sample_calls):
+def not_covered_positions(definitions, coverage_tsv):
+    """{gene: frozenset(POS)} of the positions the coverage table lists as not covered (no table: none)."""
+    uncovered = read_not_covered(coverage_tsv)
+    return {
+        gene: frozenset(
+            locus.pos
+            for locus in (*definition.loci, *definition.extra_loci)
+            if (gene, canonical_chrom(locus.chrom), locus.pos, locus.ref) in uncovered
+        )
+        for gene, definition in definitions.items()
+    }
+
+
+def call_batch(definitions, sample_calls, not_covered=None):
     """{sample: {gene: match result}}; identical genotype sets are matched once (results are shared)."""
-    cache, results = {}, {}
+    cache, results, not_covered = {}, {}, not_covered or {}
     for sample, per_gene in sample_calls.items():
         results[sample] = {}
         for gene, definition in definitions.items():
@@ -254,7 +271,7 @@ def call_batch(definitions, sample_calls):
             if key not in cache:
                 genotypes = {pos: Genotype(*c) for pos, c in calls.items()}
                 extra_genotypes = {pos: Genotype(*c) for pos, c in extra.items()}
-                cache[key] = match_gene(definition, genotypes, extra_genotypes)
+                cache[key] = match_gene(definition, genotypes, extra_genotypes, not_covered.get(gene, frozenset()))
             results[sample][gene] = cache[key]
     return results
 
@@ -273,6 +290,7 @@ def tsv_rows(results):
                     NA if result["activity_score"] is None else repr(result["activity_score"]),
                     str(len(result["missing"])),
                     result["status"],
+                    str(len(result["not_covered"])),
                 ]
             )
     return rows
@@ -294,13 +312,23 @@ def write_outputs(results, json_path, tsv_path):
         Path(tmp).write_text("\n".join(lines) + "\n")
 
 
-def pgx_genotypes(vcf_path, panel_dir, genes, json_path, tsv_path, samples=None, min_depth=1):
-    """Read the VCF, match every sample for every gene, write the batch JSON and TSV. Returns the results."""
+def pgx_genotypes(vcf_path, panel_dir, genes, json_path, tsv_path, samples=None, min_depth=1, coverage_tsv=None):
+    """Read the VCF, match every sample for every gene, write the batch JSON and TSV. Returns the results.
+
+    coverage_tsv: rule pgx_sites' coverage table; its not-covered positions are `not_covered` (None: every position
+    is taken as covered)."""
     log = get_logger()
     definitions = {gene: load_gene(panel_dir, gene) for gene in genes}
     log.info("panel: %s", ", ".join(f"{g} ({len(d.loci)} positions, {d.version})" for g, d in definitions.items()))
+    not_covered = not_covered_positions(definitions, coverage_tsv)
+    if any(not_covered.values()):
+        log.warning("not covered by this reference/target, per gene: %s",
+                    ", ".join(f"{g} {len(p)}" for g, p in not_covered.items() if p))  # fmt: skip
+    uncovered_reason = coverage_reason(coverage_tsv)
+    if uncovered_reason:
+        log.warning("the report shows this stage as not run: %s", uncovered_reason)
     wanted, sample_calls = read_panel_calls(vcf_path, definitions, samples, min_depth)
-    results = call_batch(definitions, sample_calls)
+    results = call_batch(definitions, sample_calls, not_covered)
     for gene in definitions:
         statuses = sorted({results[s][gene]["status"] for s in wanted})
         counts = {st: sum(results[s][gene]["status"] == st for s in wanted) for st in statuses}
@@ -319,6 +347,7 @@ def main(smk):
         smk.output.tsv,
         samples=smk.params.samples,
         min_depth=smk.params.min_depth,
+        coverage_tsv=smk.input.coverage[0] if smk.input.coverage else None,
     )
 
 

@@ -56,6 +56,9 @@ Matching rules (PharmCAT's, unless marked "genorisk"):
    over the called positions. PharmCAT instead matches on the called positions only and reports the top of that
    list; that is kept in `pharmcat_top` for comparison. At most MAX_POSSIBLE possible diplotypes are listed;
    `n_possible_diplotypes` counts all of them.
+10. Not covered (genorisk). A position the reference or target cannot say anything about (its contig is absent, the
+   reference has N there, or it lies outside `regions`; scripts/panel_to_sites.py) is `not_covered`: any genotype
+   given for it is ignored, and it is missing data exactly as in rule 9 (listed in `not_covered`, not `missing`).
 
 Result of `match_gene` (one gene, one sample; JSON-ready):
     gene, definition_version      the gene and the definitions' data version
@@ -67,10 +70,11 @@ Result of `match_gene` (one gene, one sample; JSON-ready):
     candidates                    [{diplotype, score, phenotype, activity_score}] behind `diplotypes`, or behind
                                   `possible_diplotypes_if_missing` when positions are missing
     missing                       rsIDs (chrom:pos where there is none) of the no-call positions
+    not_covered                   the same for the positions this reference/target does not cover (rule 10)
     possible_diplotypes_if_missing, n_possible_diplotypes   rule 9
     lowest_function               DPYD only: {phased: true, strands: [[...], [...]]} or {phased: false, haplotypes}
     calls                         [{rsid, chrom, pos, genotype ('C/T', 'C|T', './.', 'T/.'), status: ref | variant
-                                  | no_call}] for every defining position, in definition order
+                                  | no_call | not_covered}] for every defining position, in definition order
     extra_calls                   the same for the exemptions' extra positions of interest (reported, not matched)
     warnings                      undocumented alleles, HapB3 reinterpretation, missing AMP tier-1 positions
 
@@ -618,10 +622,13 @@ def _present_copies(definition, sites):
 # ------------------------------------------------------------------------------------------------------------ output
 
 
-def _call_rows(loci, genotypes, raw):
-    rows, missing = [], []
+def _call_rows(loci, genotypes, raw, not_covered=frozenset()):
+    rows, missing, uncovered = [], [], []
     for locus, genotype, original in zip(loci, genotypes, raw, strict=True):
-        if genotype is None or None in (genotype.allele1, genotype.allele2):
+        if locus.pos in not_covered:
+            status = "not_covered"
+            uncovered.append(locus.label)
+        elif genotype is None or None in (genotype.allele1, genotype.allele2):
             status = "no_call"
             missing.append(locus.label)
         else:  # as the VCF has it (an undocumented ALT read as reference is still a variant here)
@@ -635,7 +642,7 @@ def _call_rows(loci, genotypes, raw):
                 "status": status,
             }
         )
-    return rows, missing
+    return rows, missing, uncovered
 
 
 def genotype_text(genotype):
@@ -646,11 +653,14 @@ def genotype_text(genotype):
     return f"{genotype.allele1 or '.'}{sep}{genotype.allele2 or '.'}"
 
 
-def _extra_rows(definition, extra_calls):
+def _extra_rows(definition, extra_calls, not_covered=frozenset()):
     rows = []
     for locus in definition.extra_loci:
-        genotype = _as_genotype(extra_calls.get(locus.pos)) if extra_calls else None
-        if genotype is None or None in (genotype.allele1, genotype.allele2):
+        uncovered = locus.pos in not_covered
+        genotype = _as_genotype(extra_calls.get(locus.pos)) if extra_calls and not uncovered else None
+        if uncovered:
+            status = "not_covered"
+        elif genotype is None or None in (genotype.allele1, genotype.allele2):
             status = "no_call"
         else:
             status = "ref" if {genotype.allele1, genotype.allele2} == {locus.ref} else "variant"
@@ -666,21 +676,24 @@ def _extra_rows(definition, extra_calls):
     return rows
 
 
-def match_gene(definition, calls, extra_calls=None):
+def match_gene(definition, calls, extra_calls=None, not_covered=frozenset()):
     """Match one sample's calls for one gene; returns the result dict described in the module docstring.
 
     `calls` maps a defining position (int POS, rsID or 'chrom:pos') to a Genotype, a tuple
     (allele1, allele2[, phased[, phase_set]]) or None (no call); positions left out are no-calls.
     `extra_calls` maps POS of the exemption's extra positions of interest (reported, never used for matching).
+    `not_covered`: POS of the (defining or extra) positions this reference/target does not cover (rule 10).
     """
     warnings = []
-    raw = _raw_genotypes(definition, calls)
+    raw = [None if locus.pos in not_covered else genotype
+           for locus, genotype in zip(definition.loci, _raw_genotypes(definition, calls), strict=True)]  # fmt: skip
     genotypes = _normalise(definition, raw, warnings)
     if definition.gene == "DPYD":
         genotypes = _adjust_hapb3(definition, genotypes, warnings)
-    call_rows, missing = _call_rows(definition.loci, genotypes, raw)
+    call_rows, missing, uncovered = _call_rows(definition.loci, genotypes, raw, not_covered)
     sites = _sites(definition, genotypes)
-    missing_amp1 = [label for label, pos in _labels_at(definition, missing) if pos in definition.amp1_positions]
+    absent = missing + uncovered
+    missing_amp1 = [label for label, pos in _labels_at(definition, absent) if pos in definition.amp1_positions]
     if missing_amp1:
         warnings.append(f"missing AMP tier-1 position(s): {', '.join(missing_amp1)}")
     result = {
@@ -693,17 +706,18 @@ def match_gene(definition, calls, extra_calls=None):
         "pharmcat_top": [],
         "candidates": [],
         "missing": missing,
+        "not_covered": uncovered,
         "possible_diplotypes_if_missing": [],
         "n_possible_diplotypes": 0,
         "lowest_function": None,
         "calls": call_rows,
-        "extra_calls": _extra_rows(definition, extra_calls),
+        "extra_calls": _extra_rows(definition, extra_calls, not_covered),
         "warnings": warnings,
     }
     if not sites:
         result["status"] = "no_data"
         return result
-    if missing:
+    if absent:
         return _uncallable(definition, sites, result)
     return _callable(definition, sites, result)
 

@@ -27,6 +27,7 @@ import jsonschema
 import numpy as np
 
 import report_sections as rs
+import report_stages
 from atomic import atomic_path
 from input_error import InputError
 from report_content import COUNT_KEYS, QC_METRICS, RATE_KEYS, VERDICT_STYLE, figure_keys
@@ -506,6 +507,24 @@ def load_stages(samples, inputs, build, log=None):
     return stages
 
 
+def uncovered_stages(stages, inputs, not_run, log):
+    """A panel stage that ran on a reference holding none of its positions is not run (report_stages.coverage_reason):
+    its results leave `stages`, and so do empty panel sites when no panel stage is left; returns `not_run` with the
+    reasons."""
+    not_run, uncovered = dict(not_run or {}), False
+    for name in ("pgx", "carrier"):
+        reason = report_stages.coverage_reason(inputs.get(f"{name}_coverage"))
+        if reason:
+            stages.pop(name, None)
+            not_run[name], uncovered = reason, True
+            log.info("%s section not run: %s", name, reason)
+    panels_left = "pgx" in stages or "carrier" in stages
+    if uncovered and not panels_left and not any((stages.get("sites") or {}).values()):
+        stages.pop("sites", None)
+        not_run["panel_qc"] = report_stages.NO_POSITION_COVERED
+    return not_run
+
+
 def _write(path, data):
     with atomic_path(path) as tmp:
         Path(tmp).write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
@@ -531,7 +550,8 @@ def render_reports(
     a None in pdf_paths skips that sample's PDF).
 
     stage_inputs: {"pgx", "carrier", "prs_tsv", "prs_json", "ancestry", "panel_points", "popgen_samples",
-    "relatedness", "sites_vcf", "provenance": path or None, "sites_min_depth": int, "panel_files": [(role, path)]};
+    "relatedness", "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage": path or None, "sites_min_depth": int,
+    "panel_files": [(role, path)]};
     not_run: {section: why its stage did not run} (report_stages.not_run_reasons).
     """
     log = log or get_logger()
@@ -548,6 +568,7 @@ def render_reports(
     batch = batch_summary(cohort)
     log.info("cohort: %d samples, %d variant sites", len(cohort), n_sites)
     stages = load_stages(samples, stage_inputs or {}, build, log)
+    not_run = uncovered_stages(stages, stage_inputs or {}, not_run, log)
     reports = []
     for sample, qc_path in zip(samples, qc_paths, strict=True):
         if sample not in batch_qc:
@@ -570,7 +591,7 @@ def render_reports(
 def stage_inputs_of(smk):
     """The optional stage inputs of the rule (an empty list when a stage is off) as {name: path or None}."""
     names = ("pgx", "carrier", "prs_tsv", "prs_json", "ancestry", "panel_points", "popgen_samples", "relatedness",
-             "sites_vcf", "provenance")  # fmt: skip
+             "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage")  # fmt: skip
     found = {}
     for name in names:
         value = getattr(smk.input, name, None)

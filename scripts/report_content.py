@@ -8,9 +8,11 @@ Blocks: Para (rich text; kind "notice", "notice fail" or "small"), Heading, Tabl
 figures dict, numbered in page order), Bullets, Terms. Rich text is a list of str, Bold and Badge segments.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from report_figures import LABELS, ordinal, short_number
+from report_sections import NOT_COVERED_TEXT, genotyped
 
 QC_METRICS = ("total_reads", "mapped_rate", "duplicate_rate", "mean_depth", "breadth")
 COUNT_KEYS = ("n_snv_het", "n_snv_hom_alt", "n_indel_het", "n_indel_hom_alt", "n_other", "n_no_call")
@@ -213,15 +215,18 @@ def _carrier_summary(report):
     variants = report["carrier"]
     found = [v for v in variants if v["status"] == "found"]
     no_call = sum(v["status"] == "no_call" for v in variants)
+    uncovered = sum(v["status"] == "not_covered" for v in variants)
     if found:
         names = "; ".join(f"{v['gene']} {v['variant']} ({v['zygosity'] or 'found'})" for v in found)
         text = [Bold(f"Found {len(found)} of the {len(variants)} tested variants: "), names + "."]
-    elif no_call == len(variants):
+    elif no_call + uncovered == len(variants):
         return [f"None of the {len(variants)} variants could be tested (no genotype at any of them)."]
     else:
-        text = [f"None of the {len(variants) - no_call} variants tested was found."]
+        text = [f"None of the {len(variants) - no_call - uncovered} variants tested was found."]
     if no_call:
         text.append(f" {no_call} could not be tested (no call).")
+    if uncovered:
+        text.append(f" {uncovered} {'is' if uncovered == 1 else 'are'} {NOT_COVERED_TEXT}.")
     apoe = report.get("apoe")
     if apoe and apoe["genotype"]:
         text.append(f" APOE genotype {apoe['genotype']}.")
@@ -497,11 +502,19 @@ def _alleles(variant):
     return sep.join(names.get(part, part) for part in text.split(sep))
 
 
+def _per_gene(positions):
+    """'CYP2C19 3, TPMT 1': positions counted per gene, genes in alphabetical order."""
+    counts = Counter(p["gene"] for p in positions)
+    return ", ".join(f"{gene} {n}" for gene, n in sorted(counts.items()))
+
+
 def _carrier_result(variant):
     if variant["status"] == "found":
         return Bold(f"FOUND ({variant['zygosity'] or 'carried'})")
     if variant["status"] == "not_found":
         return "Tested, not found"
+    if variant["status"] == "not_covered":
+        return NOT_COVERED_TEXT[0].upper() + NOT_COVERED_TEXT[1:]
     return f"No call: {variant['reason'] or 'no genotype'}"
 
 
@@ -518,11 +531,15 @@ def carrier_section(report):
         return Section("carrier", "Carrier findings", [Para([status_sentence(section)])])
     variants = report["carrier"]
     found = [v for v in variants if v["status"] == "found"]
-    counts = {s: sum(v["status"] == s for v in variants) for s in ("found", "not_found", "no_call")}
+    counts = {s: sum(v["status"] == s for v in variants) for s in ("found", "not_found", "no_call", "not_covered")}
     genes = len({v["gene"] for v in variants})
     blocks = [Para([f"{len(variants)} variants in {genes} genes were tested: ", Bold(f"{counts['found']} found"),
                     f", {counts['not_found']} tested and not found, {counts['no_call']} not tested (no call: nothing "
                     "is known there)."])]  # fmt: skip
+    if counts["not_covered"]:
+        blocks.append(Para([f"{counts['not_covered']} variant(s) {NOT_COVERED_TEXT} (a contig it lacks, N in the "
+                            "reference or outside the target regions): nothing is known there "
+                            f"({_per_gene(v for v in variants if v['status'] == 'not_covered')})."]))  # fmt: skip
     if found:
         rows = [[Bold(v["gene"]), v["variant"], v["clinvar_id"] or "\u2014", f"{_alleles(v)} ({v['zygosity']})",
                  v["condition"] or "\u2014", v["clinical_significance"] or "\u2014", _inheritance(v["inheritance"])]
@@ -583,7 +600,7 @@ def pgx_section(report):
     genes = report["pgx"]
     rows = []
     for gene, block in genes.items():
-        n_called = sum(c["status"] != "no_call" for c in block["calls"])
+        n_called = sum(genotyped(c) for c in block["calls"])
         rows.append([Bold(gene), [_diplotype_text(block)], block["phenotype"] or "\u2014",
                      _score_text(block["activity_score"]), PGX_STATUS.get(block["status"], block["status"]),
                      fraction_text(n_called, len(block["calls"]))])  # fmt: skip
@@ -599,7 +616,7 @@ def pgx_section(report):
     for gene, block in genes.items():
         for call in block["calls"]:
             if call["status"] != "ref":
-                word = "variant" if call["status"] == "variant" else "no call"
+                word = {"variant": "variant", "not_covered": NOT_COVERED_TEXT}.get(call["status"], "no call")
                 detail.append([gene, call["rsid"] or "\u2014", _position_text(call["chrom"], call["pos"]),
                                call["genotype"], word])  # fmt: skip
     if detail:
@@ -607,6 +624,10 @@ def pgx_section(report):
                    Table(["Gene", "rsID", "Position", "Genotype", "Status"], detail, widths=[1.2, 1.6, 2.2, 1.4, 1.4],
                          small=True),
                    Para(["Every other defining position has the reference genotype."], "small")]  # fmt: skip
+    uncovered = [c | {"gene": gene} for gene, b in genes.items() for c in b["calls"] if c["status"] == "not_covered"]
+    if uncovered:
+        blocks.append(Para([f"{len(uncovered)} defining position(s) {NOT_COVERED_TEXT}: {_per_gene(uncovered)}. "
+                            "A gene with such a position is not called."]))  # fmt: skip
     versions = sorted({b["definition_version"] for b in genes.values() if b["definition_version"]})
     warnings = [f"{gene}: {w}" for gene, b in genes.items() for w in b["warnings"]]
     if warnings:

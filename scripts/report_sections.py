@@ -28,6 +28,17 @@ import numpy as np
 from input_error import InputError
 
 REPORTED, NOT_RUN, NO_RESULT = "reported", "not_run", "no_result"
+# Panel position statuses without a genotype: no_call (covered, no usable genotype) and not_covered (the
+# reference/target cannot say anything there: scripts/panel_to_sites.py). Neither is ever read as reference.
+UNTYPED = ("no_call", "not_covered")
+NOT_COVERED_TEXT = "not covered by this reference/target"
+
+
+def genotyped(position):
+    """Does a PGx call or carrier finding have a genotype (ref/variant, found/not_found)?"""
+    return position["status"] not in UNTYPED
+
+
 MAX_POSSIBLE_DIPLOTYPES = 10  # of pgx_match's possible_diplotypes_if_missing; the count of all is kept
 MAX_BATCH_POINTS = 1000  # other samples drawn in the ancestry figure (evenly spread over PC1 order)
 HISTOGRAM_BINS = (5, 30)  # min and max bins of a score's reference histogram (about sqrt(n) in between)
@@ -495,10 +506,10 @@ def _panel_rows(pgx_genes, carrier_findings):
     if pgx_genes:
         calls = [c for block in pgx_genes.values() for c in block["calls"]]
         rows.append({"panel": f"Pharmacogenes ({len(pgx_genes)} genes)", "n_positions": len(calls),
-                     "n_called": sum(c["status"] != "no_call" for c in calls)})  # fmt: skip
+                     "n_called": sum(genotyped(c) for c in calls)})  # fmt: skip
     if carrier_findings:
         rows.append({"panel": "Carrier panel", "n_positions": len(carrier_findings),
-                     "n_called": sum(f["status"] != "no_call" for f in carrier_findings)})  # fmt: skip
+                     "n_called": sum(genotyped(f) for f in carrier_findings)})  # fmt: skip
     return rows
 
 

@@ -1,40 +1,59 @@
 """Why a report section's stage did not run in this batch, in words a reader of the report understands.
 
 workflow/rules/report.smk calls `not_run_reasons` at parse time (no heavy imports here) and passes the result to
-the report job; a section whose stage ran gets None. The words end up in the report JSON, so they name config keys,
-never paths.
+the report job; a section whose stage ran gets None. A panel stage that ran on a reference holding none of its
+positions is "not run" too: the report job asks `coverage_reason` of the stage's coverage table at run time. The
+words end up in the report JSON, so they name config keys, never paths.
 """
 
 SECTIONS = ("panel_qc", "identity", "carrier", "pgx", "prs", "ancestry", "provenance")
 
 
-def _gated_reason(what, setting, build, has_genotypes, genotype_hint):
-    """The reason for a stage switched by `enabled: auto|true|false`, a GRCh38 build and a genotype source."""
-    if build != "GRCh38" and setting == "auto":
-        return f"{what} needs a GRCh38 reference and genotypes at the panel positions; this batch is on build {build}"
-    if not has_genotypes:
-        return f"{what} needs genotypes at the panel positions ({genotype_hint})"
-    return None
+def panel_stage_enabled(config, key):
+    """Does the GRCh38 panel stage of config section `key` ("pgx" or "carrier") run? The one decision the rules
+    (workflow/rules/pgx.smk, carrier.smk) and the report use: `true`, or `auto` on build GRCh38. Its genotypes are
+    `{key}.vcf`, else every sample of the sheet at the shipped panel's positions: alignments genotyped from their
+    reads, VCF rows as their VCF gives them (scripts/genotype_sites.py)."""
+    setting = config[key]["enabled"]
+    return setting is True or (setting == "auto" and config["build"] == "GRCh38")
 
 
-def _panel_stage_reason(config, enabled, key, what, hint):
+def _panel_stage_reason(config, enabled, key, what):
     """Why a GRCh38 panel stage (config section `key`) did not run, or None when it ran."""
     if enabled:
         return None
-    setting = config[key]["enabled"]
-    if setting is False:
+    if config[key]["enabled"] is False:
         return f"{what} was switched off in the configuration ({key}.enabled is false)"
-    has_genotypes = bool(config[key]["vcf"] or config["sites"]["files"])
-    return _gated_reason(what, setting, config["build"], has_genotypes, hint)
+    return (
+        f"{what} needs a GRCh38 reference (its panel positions are GRCh38's); this batch is on build {config['build']}"
+    )
 
 
 def pgx_reason(config, enabled):
-    return _panel_stage_reason(config, enabled, "pgx", "pharmacogenomics", "set pgx.vcf or list them in sites.files")
+    return _panel_stage_reason(config, enabled, "pgx", "pharmacogenomics")
 
 
 def carrier_reason(config, enabled):
-    return _panel_stage_reason(
-        config, enabled, "carrier", "carrier screening", "set carrier.vcf or list sites in sites.files"
+    return _panel_stage_reason(config, enabled, "carrier", "carrier screening")
+
+
+NO_POSITION_COVERED = "no panel position lies on this reference"
+
+
+def coverage_reason(coverage_tsv):
+    """Why a panel stage that ran has nothing to say: NO_POSITION_COVERED (with counts) when no row of its coverage
+    table (scripts/panel_to_sites.py) is covered by the reference and target, else None (also for no table)."""
+    if not coverage_tsv:
+        return None
+    with open(coverage_tsv) as fh:
+        header, *rows = [line.rstrip("\n").split("\t") for line in fh if line.strip()]
+    status = header.index("status")
+    if any(row[status] == "covered" for row in rows):
+        return None
+    genes = len({row[header.index("gene")] for row in rows})
+    return (
+        f"{NO_POSITION_COVERED} (all {len(rows)} positions of its {genes} genes are on contigs the reference lacks, "
+        "on N in the reference or outside the target regions)"
     )
 
 

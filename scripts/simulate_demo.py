@@ -12,8 +12,8 @@ Everything follows from one seed, so every run writes byte-identical files:
 - reference.fa.gz: the genome, bgzipped (some 750 Mb of mostly N become ~3 MB; prepare_reference unpacks it);
 - regions.bed: the windows' cores, REGION_MARGIN in from their ends (the demo config's `regions`: QC and calling
   look only there; depth ramps down to 0 over the last ~300 bp of a window);
-- pgx_sites.vcf: the PGx panel positions (REF, ALTs, rsID) from the same definitions (the demo config's
-  `sites.files`, so every sample is genotyped there, hom-ref included);
+- pgx_sites.vcf: the PGx panel positions (REF, ALTs, rsID) from the same definitions (for the tests: the workflow
+  makes the same records itself, rule pgx_sites, for any GRCh38 batch);
 - truth.vcf.gz: the planted panel variants (PLANTED: a spread of star alleles and carrier findings) and random SNVs
   and short indels (left-aligned, not shiftable; inside windows, away from panel sites), genotypes for every
   sample, the random ones with allele frequencies that differ between popA and popB;

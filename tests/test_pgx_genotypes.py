@@ -8,6 +8,7 @@ values cited in tests/test_pgx_match.py.
 """
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -74,8 +75,8 @@ def test_pharmcat_example_vcf_gives_pharmcats_own_calls(tmp_path):
     if not DEFINITIONS.is_dir():
         pytest.skip(f"PharmCAT panel not found at {PANEL}")
     results, tsv = run(PANEL / "pharmcat.example.vcf", tmp_path, genes=GENES)
-    assert tsv[0] == "sample_id\tgene\tdiplotypes\tphenotype\tactivity_score\tn_missing\tstatus"
-    assert tsv[1:] == [f"Sample_1\t{g}\t{d}\t{p}\t{a}\t0\tcalled" for g, d, p, a, _ in PHARMCAT_EXAMPLE]
+    assert tsv[0] == "sample_id\tgene\tdiplotypes\tphenotype\tactivity_score\tn_missing\tstatus\tn_not_covered"
+    assert tsv[1:] == [f"Sample_1\t{g}\t{d}\t{p}\t{a}\t0\tcalled\t0" for g, d, p, a, _ in PHARMCAT_EXAMPLE]
     for gene, _, _, _, score in PHARMCAT_EXAMPLE:
         assert results["Sample_1"][gene]["candidates"][0]["score"] == score, gene
     assert results["Sample_1"]["CYP2C9"]["extra_calls"][0]["rsid"] == "rs12777823"  # exemptions' extra position
@@ -103,8 +104,8 @@ def test_vcf_as_users_send_it(panel_rows, tmp_path):
         ["*1/*3A", "*3B/*3C"],  # phased, but in different phase sets: unknown relative phase
     ]
     assert [results[s]["CYP2C19"]["diplotypes"] for s in samples] == [["*38/*38"], ["*1/*17"], *[["*1/*1"]] * 3]
-    assert "S2\tCYP2C19\t*1/*17\tRapid Metabolizer\tNA\t0\tcalled" in tsv
-    assert "S4\tTPMT\t*1/*3A;*3B/*3C\tNA\tNA\t0\tambiguous" in tsv
+    assert "S2\tCYP2C19\t*1/*17\tRapid Metabolizer\tNA\t0\tcalled\t0" in tsv
+    assert "S4\tTPMT\t*1/*3A;*3B/*3C\tNA\tNA\t0\tambiguous\t0" in tsv
     call = next(c for c in results["S2"]["TPMT"]["calls"] if c["rsid"] == "rs1800460")
     assert call == {"rsid": "rs1800460", "chrom": "chr6", "pos": 18138997, "genotype": "C|T", "status": "variant"}
 
@@ -137,7 +138,7 @@ def test_no_calls_low_depth_and_half_calls_are_missing(panel_rows, tmp_path):
     assert next(c for c in half["calls"] if c["rsid"] == "rs1142345")["genotype"] == "C/."
     assert "*1/*1" not in half["possible_diplotypes_if_missing"]  # the known C must be on one chromosome
     assert results["nodp"]["TPMT"]["diplotypes"] == ["*1/*1"]  # no DP: kept
-    assert "dp3\tTPMT\tNA\tNA\tNA\t1\tmissing_positions" in tsv
+    assert "dp3\tTPMT\tNA\tNA\tNA\t1\tmissing_positions\t0" in tsv
 
 
 def test_indel_with_a_longer_ref_and_a_ref_conflict(panel_rows, tmp_path):
@@ -195,12 +196,14 @@ def test_rule_runs_only_when_enabled(panel_rows, tmp_path):
     pgx_config.write_text(yaml.safe_dump(config))
     snakemake(tmp_path, "--cores", "1", "results/pgx/pgx_calls.tsv", configfile=pgx_config)
     tsv = (tmp_path / "results" / "pgx" / "pgx_calls.tsv").read_text().splitlines()
-    assert tsv[1] == "demo01\tVKORC1\trs9923231 reference (C)/rs9923231 reference (C)\t-1639 GG\tNA\t0\tcalled"
+    assert tsv[1] == "demo01\tVKORC1\trs9923231 reference (C)/rs9923231 reference (C)\t-1639 GG\tNA\t0\tcalled\t0"
     assert len(tsv) == 7
 
+    # Without pgx.vcf the workflow genotypes the definitions' positions itself (no sites.files needed), even on
+    # build other when pgx.enabled is true.
     del config["pgx"]["vcf"]
-    config["sites"] = {"files": []}  # the demo lists the panel positions there
+    config["build"] = "other"
     pgx_config.write_text(yaml.safe_dump(config))
-    failed = snakemake(tmp_path, "-n", configfile=pgx_config, check=False)
-    assert failed.returncode != 0
-    assert "pgx.enabled is true but there are no genotypes at the panel positions" in failed.stdout + failed.stderr
+    plan = snakemake(tmp_path, "-n", configfile=pgx_config).stdout
+    for rule in ("pgx_sites", "genotype_sites", "pgx_genotypes"):
+        assert re.search(rf"^(local)?rule {rule}:", plan, re.MULTILINE), rule

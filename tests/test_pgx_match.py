@@ -292,6 +292,30 @@ def test_missing_position_is_never_reference(definitions):
     assert call == {"rsid": "rs4244285", "chrom": "chr10", "pos": 94781859, "genotype": "./.", "status": "no_call"}
 
 
+def test_not_covered_position_is_missing_data_even_with_a_genotype(definitions):
+    # The genotypes of test_missing_position_is_never_reference, but rs4244285 is given (G/G: reference) and not
+    # covered by the reference/target: the call is ignored, so the result is the same as for the missing position,
+    # with the position listed as not_covered instead of missing.
+    edits = {"rs12769205": ("A", "G"), "rs3758581": ("G", "G")}
+    pos = positions("CYP2C19")["rs4244285"][0]
+    result = match_gene(definitions["CYP2C19"], calls("CYP2C19", edits), not_covered=frozenset({pos}))
+    assert result["status"] == "missing_positions"
+    assert result["diplotypes"] == [] and result["phenotype"] is None and result["activity_score"] is None
+    assert (result["missing"], result["not_covered"]) == ([], ["rs4244285"])
+    assert result["possible_diplotypes_if_missing"] == ["*1/*2", "*1/*35"]
+    call = next(c for c in result["calls"] if c["rsid"] == "rs4244285")
+    assert call == {"rsid": "rs4244285", "chrom": "chr10", "pos": 94781859, "genotype": "./.", "status": "not_covered"}
+    assert sum(c["status"] == "not_covered" for c in result["calls"]) == 1
+
+
+def test_gene_with_no_covered_position_has_no_data(definitions):
+    # VKORC1 has one defining position (rs9923231); not covered, its reference genotype is not read.
+    pos = positions("VKORC1")["rs9923231"][0]
+    result = match_gene(definitions["VKORC1"], calls("VKORC1"), not_covered=frozenset({pos}))
+    assert (result["status"], result["phenotype"], result["not_covered"]) == ("no_data", None, ["rs9923231"])
+    assert [c["status"] for c in result["calls"]] == ["not_covered"]
+
+
 def test_all_reference_but_missing_is_not_reported_as_reference(definitions):
     result = match(definitions, "CYP2C19", {"rs3758581": ("G", "G")}, missing=("rs12248560",))
     assert result["diplotypes"] == []

@@ -912,12 +912,12 @@ def test_stage_that_did_not_run_says_why(tmp_path):
     report = json.loads(job["json_paths"][0].read_text())
     assert report["sections"]["pgx"] == {
         "status": "not_run",
-        "reason": "pharmacogenomics needs a GRCh38 reference and genotypes at the panel positions; this batch is on "
+        "reason": "pharmacogenomics needs a GRCh38 reference (its panel positions are GRCh38's); this batch is on "
         "build other",
     }
     words = " ".join(parse(job["html_paths"][0].read_text(encoding="utf-8")).text)
     for sentence in (
-        "Not run: pharmacogenomics needs a GRCh38 reference and genotypes at the panel positions",
+        "Not run: pharmacogenomics needs a GRCh38 reference (its panel positions are GRCh38's)",
         "Not run: carrier screening needs a GRCh38 reference",
         "Not run: no polygenic score was configured (pgs.scoring_files is empty).",
         "Not run: ancestry needs a labelled reference panel (structure.panel is not set).",
@@ -932,10 +932,12 @@ def test_stage_that_did_not_run_says_why(tmp_path):
     [
         ({"pgx": {"enabled": False, "vcf": None}}, "pgx", "pharmacogenomics was switched off in the configuration "
          "(pgx.enabled is false)"),
-        ({"build": "GRCh38"}, "pgx", "pharmacogenomics needs genotypes at the panel positions (set pgx.vcf or list "
-         "them in sites.files)"),
-        ({"build": "GRCh38"}, "carrier", "carrier screening needs genotypes at the panel positions (set carrier.vcf "
-         "or list sites in sites.files)"),
+        ({"build": "other"}, "carrier", "carrier screening needs a GRCh38 reference (its panel positions are "
+         "GRCh38's); this batch is on build other"),
+        # GRCh38: the workflow genotypes the shipped panels itself, so both stages run without sites.files.
+        ({"build": "GRCh38"}, "pgx", None),
+        ({"build": "GRCh38"}, "carrier", None),
+        ({"build": "other", "pgx": {"enabled": True, "vcf": None}}, "pgx", None),
         ({"pgs": {"scoring_files": ["a.txt"]}}, "prs", None),
         ({"structure": {"panel": "GRCH37.sites"}}, "ancestry", None),
     ],
@@ -943,8 +945,24 @@ def test_stage_that_did_not_run_says_why(tmp_path):
 def test_not_run_reasons_follow_the_config(change, section, reason):
     config = {"build": "other", "pgx": {"enabled": "auto", "vcf": None}, "carrier": {"enabled": "auto", "vcf": None},
               "sites": {"files": []}, "pgs": {"scoring_files": []}, "structure": {"panel": None}} | change  # fmt: skip
-    assert report_stages.not_run_reasons(config, False, False, False)[section] == reason
+    enabled = [report_stages.panel_stage_enabled(config, key) for key in ("pgx", "carrier")]
+    assert report_stages.not_run_reasons(config, *enabled, False)[section] == reason
     assert report_stages.not_run_reasons(config, True, True, True)["pgx"] is None
+
+
+def test_grch38_panels_run_on_auto_whatever_the_sheet_holds_and_not_on_another_build():
+    config = {"build": "GRCh38", "pgx": {"enabled": "auto", "vcf": None}, "carrier": {"enabled": "auto", "vcf": None},
+              "sites": {"files": []}, "pgs": {"scoring_files": []}, "structure": {"panel": None}}  # fmt: skip
+    assert report_stages.panel_stage_enabled(config, "pgx") and report_stages.panel_stage_enabled(config, "carrier")
+    config["build"] = "GRCh37"
+    assert not report_stages.panel_stage_enabled(config, "pgx")
+    assert report_stages.not_run_reasons(config, False, False, False)["pgx"] == (
+        "pharmacogenomics needs a GRCh38 reference (its panel positions are GRCh38's); this batch is on build GRCh37"
+    )
+    config["carrier"]["enabled"] = False
+    assert report_stages.not_run_reasons(config, False, False, False)["carrier"] == (
+        "carrier screening was switched off in the configuration (carrier.enabled is false)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -973,3 +991,40 @@ def test_pgx_calls_are_read_for_the_job_samples_only(full, tmp_path):
     indented = tmp_path / "indented.json"  # another writer's layout is read as a whole
     indented.write_text(json.dumps(whole, indent=2))
     assert report_sections.read_pgx(indented, ["S2"]) == {"S2": whole["S2"]}
+
+
+def test_not_covered_positions_are_shown_as_such_never_as_reference(tmp_path):
+    """The full batch again, with coverage tables (written by hand in panel_to_sites' layout) that say HBB rs334
+    (chr11:5227002, 0/0 DP 30 in S1's sites) and TPMT rs1142345 (chr6:18130687) are not covered by the reference."""
+    from carrier_findings import write_carrier_findings
+    from pgx_genotypes import pgx_genotypes
+
+    job = make_full_batch(tmp_path)
+    job["pdf_paths"] = None
+    stages = job["stage_inputs"]
+    header = "gene\tchrom\tpos\tref\talt\tid\tstatus\treason\n"
+    carrier_cov, pgx_cov = tmp_path / "carrier_coverage.tsv", tmp_path / "pgx_coverage.tsv"
+    # A real table lists every position; one covered row each is enough here (a table without any is "not run").
+    carrier_cov.write_text(header + "HBB\tchr11\t5227002\tT\tA\trs334\tnot_covered\tthe reference has N there\n"
+                           "F5\tchr1\t169549811\tC\tT\trs6025\tcovered\t.\n")  # fmt: skip
+    pgx_cov.write_text(header + "TPMT\tchr6\t18130687\tT\tC\trs1142345\tnot_covered\tthe reference has N there\n"
+                       "TPMT\tchr6\t18138997\tC\tT\trs1800460\tcovered\t.\n")  # fmt: skip
+    folder = tmp_path / "stages"
+    write_carrier_findings(stages["sites_vcf"], PANEL_DIR / "carrier" / "carrier_panel.tsv", stages["carrier"],
+                           folder / "carrier_findings.tsv", samples=list(QC), coverage_tsv=carrier_cov)  # fmt: skip
+    pgx_genotypes(stages["sites_vcf"], PANEL_DIR / "pgx", PGX_GENES, stages["pgx"], folder / "pgx_calls.tsv",
+                  samples=list(QC), min_depth=1, coverage_tsv=pgx_cov)  # fmt: skip
+    stages |= {"pgx_coverage": pgx_cov, "carrier_coverage": carrier_cov}
+    rr.render_reports(**job)  # validates every report against the schema
+    s1 = full_report(job, "S1")
+    assert {k: v["status"] for k, v in s1["sections"].items()}["pgx"] == "reported"
+    rs334 = next(f for f in s1["carrier"] if f["rsid"] == "rs334")
+    assert (rs334["status"], rs334["genotype"]) == ("not_covered", None)
+    assert sum(f["status"] == "not_found" for f in s1["carrier"]) == 13  # 14 of test_carrier_findings_by_hand - rs334
+    tpmt = s1["pgx"]["TPMT"]
+    assert [c["status"] for c in tpmt["calls"] if c["rsid"] == "rs1142345"] == ["not_covered"]
+    assert tpmt["phenotype"] is None and tpmt["diplotypes"] == [] and tpmt["status"] == "missing_positions"
+    assert (folder / "pgx_calls.tsv").read_text().splitlines()[1:3][1].endswith("\tmissing_positions\t1")
+    words = full_page_text(job, "S1")
+    assert "1 variant(s) not covered by this reference/target" in words and "(HBB 1)" in words
+    assert "1 defining position(s) not covered by this reference/target: TPMT 1." in words

@@ -1,9 +1,12 @@
 # Carrier screening / actionable findings for the whole batch: each sample's status at every variant of a cited
 # GRCh38 panel (config/panels/carrier, see its SOURCE.md) and its APOE genotype -> results/carrier/carrier_findings
 # .json and .tsv. The panel positions must be genotyped hom-ref included (a missing position is a no-call, never
-# "not found"): rule carrier_sites turns the panel into resources/panels/carrier_sites.vcf, which genotype_sites
-# genotypes when it is among its sites (CARRIER_SITES below, for workflow/rules/sites.smk).
+# "not found"): rule carrier_sites turns the panel into resources/panels/carrier_sites.vcf (the positions this
+# reference and target cover) and resources/panels/carrier_coverage.tsv (the others: not_covered), and
+# genotype_sites genotypes the sites (CARRIER_SITES below, for workflow/rules/sites.smk).
 # carrier.panel and carrier.vcf were resolved relative to the config file's folder by config_loader.
+import report_stages
+
 CARRIER = config["carrier"]
 CARRIER_PANEL = (
     CARRIER["panel"]
@@ -15,14 +18,14 @@ CARRIER_PANEL = (
 CARRIER_VCF = (
     CARRIER["vcf"] if CARRIER["vcf"] else f"results/calls/{PRIMARY_CALLER}/sites.vcf.gz"
 )
-CARRIER_ENABLED = CARRIER["enabled"] is True or (
-    CARRIER["enabled"] == "auto"
-    and config["build"] == "GRCh38"
-    and bool(CARRIER["vcf"] or config["sites"]["files"])
+CARRIER_ENABLED = report_stages.panel_stage_enabled(config, "carrier")
+# The sites file genotype_sites adds to sites.files when the findings read its output, and the coverage table.
+CARRIER_SITES = (
+    ["resources/panels/carrier_sites.vcf"]
+    if CARRIER_ENABLED and not CARRIER["vcf"]
+    else []
 )
-CARRIER_SITES_VCF = "resources/panels/carrier_sites.vcf"
-# The sites file genotype_sites should add to sites.files when the findings read its output.
-CARRIER_SITES = [CARRIER_SITES_VCF] if CARRIER_ENABLED and not CARRIER["vcf"] else []
+CARRIER_COVERAGE = ["resources/panels/carrier_coverage.tsv"] if CARRIER_SITES else []
 
 if CARRIER_ENABLED:
     EXTRA_TARGETS.extend(
@@ -36,9 +39,12 @@ if CARRIER_ENABLED:
 rule carrier_sites:
     input:
         panel=CARRIER_PANEL,
+        fasta=REFERENCE,
         fai=REFERENCE_FAI,
+        regions=regions_bed(),
     output:
-        vcf=CARRIER_SITES_VCF,
+        vcf="resources/panels/carrier_sites.vcf",
+        coverage="resources/panels/carrier_coverage.tsv",
     log:
         "logs/carrier/carrier_sites.log",
     benchmark:
@@ -49,6 +55,8 @@ rule carrier_sites:
     resources:
         mem_mb=by_attempt(1000),
         runtime=by_attempt(10),
+    params:
+        panel="carrier",
     script:
         "../../scripts/panel_to_sites.py"
 
@@ -57,6 +65,7 @@ rule carrier_findings:
     input:
         vcf=CARRIER_VCF,
         panel=CARRIER_PANEL,
+        coverage=CARRIER_COVERAGE,
     output:
         json="results/carrier/carrier_findings.json",
         tsv="results/carrier/carrier_findings.tsv",

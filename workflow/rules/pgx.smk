@@ -1,29 +1,30 @@
 # Pharmacogene star alleles and CPIC phenotypes for the whole batch (PharmCAT definitions, GRCh38 positions):
-# one job writes results/pgx/pgx_calls.json and .tsv. `pgx.enabled: auto` runs it only on GRCh38 with genotypes
-# at the panel positions (pgx.vcf, or sites.files for results/calls/{caller}/sites.vcf.gz), as on the demo.
+# one job writes results/pgx/pgx_calls.json and .tsv. `pgx.enabled: auto` runs it on any GRCh38 batch: rule
+# pgx_sites turns the definitions into resources/panels/pgx_sites.vcf (the positions this reference and target
+# cover; resources/panels/pgx_coverage.tsv lists the others as not_covered), which genotype_sites genotypes in
+# every sample (PGX_SITES, for workflow/rules/sites.smk), unless pgx.vcf gives the genotypes.
 import pgx_match
+import report_stages
 
 # pgx.vcf and pgx.panel were resolved relative to the config file's folder by config_loader.
 PGX_VCF = (
     config["pgx"]["vcf"]
     if config["pgx"]["vcf"]
-    else (
-        f"results/calls/{PRIMARY_CALLER}/sites.vcf.gz"
-        if config["sites"]["files"]
-        else None
-    )
+    else f"results/calls/{PRIMARY_CALLER}/sites.vcf.gz"
 )
 PGX_PANEL = (
     config["pgx"]["panel"]
     if config["pgx"]["panel"]
     else str(Path(workflow.basedir) / "config" / "panels" / "pgx")
 )
-PGX_ENABLED = config["pgx"]["enabled"] is True or (
-    config["pgx"]["enabled"] == "auto"
-    and config["build"] == "GRCh38"
-    and PGX_VCF is not None
+PGX_ENABLED = report_stages.panel_stage_enabled(config, "pgx")
+PGX_SITES = (
+    ["resources/panels/pgx_sites.vcf"]
+    if PGX_ENABLED and not config["pgx"]["vcf"]
+    else []
 )
-# The definition files the job reads, so a panel update re-runs it (the script finds the folder from them).
+PGX_COVERAGE = ["resources/panels/pgx_coverage.tsv"] if PGX_SITES else []
+# The definition files the jobs read, so a panel update re-runs them (the scripts find the folder from them).
 PGX_PANEL_FILES = [
     str(path)
     for gene in config["pgx"]["genes"]
@@ -31,20 +32,42 @@ PGX_PANEL_FILES = [
     if kind != "exemptions"
 ]
 PGX_EXEMPTIONS = str(pgx_match.exemptions_path(PGX_PANEL))
-if PGX_ENABLED and PGX_VCF is None:
-    raise WorkflowError(
-        "genorisk: pgx.enabled is true but there are no genotypes at the panel positions: "
-        "set pgx.vcf, or list the panel positions in sites.files"
-    )
 
 if PGX_ENABLED:
     EXTRA_TARGETS.extend(["results/pgx/pgx_calls.json", "results/pgx/pgx_calls.tsv"])
+
+    rule pgx_sites:
+        input:
+            panel=PGX_PANEL_FILES,
+            exemptions=PGX_EXEMPTIONS,
+            fasta=REFERENCE,
+            fai=REFERENCE_FAI,
+            regions=regions_bed(),
+        output:
+            vcf="resources/panels/pgx_sites.vcf",
+            coverage="resources/panels/pgx_coverage.tsv",
+        log:
+            "logs/pgx/pgx_sites.log",
+        benchmark:
+            "benchmarks/pgx/pgx_sites.tsv"
+        conda:
+            "../../envs/pgx.yaml"
+        threads: 1
+        resources:
+            mem_mb=by_attempt(1000),
+            runtime=by_attempt(10),
+        params:
+            panel="pgx",
+            genes=lookup(dpath="pgx/genes", within=config),
+        script:
+            "../../scripts/panel_to_sites.py"
 
     rule pgx_genotypes:
         input:
             vcf=PGX_VCF,
             panel=PGX_PANEL_FILES,
             exemptions=PGX_EXEMPTIONS,
+            coverage=PGX_COVERAGE,
         output:
             json="results/pgx/pgx_calls.json",
             tsv="results/pgx/pgx_calls.tsv",

@@ -11,7 +11,7 @@ EXTRA_TARGETS.extend(
     ]
 )
 
-SITES_GENOTYPED = bool(config["sites"]["files"] or CARRIER_SITES)
+SITES_GENOTYPED = bool(config["sites"]["files"] or PANEL_SITES)
 REPORT_NOT_RUN = report_stages.not_run_reasons(
     config, PGX_ENABLED, CARRIER_ENABLED, SITES_GENOTYPED
 )
@@ -28,6 +28,9 @@ REPORT_PANELS = {
 REPORT_STAGE_INPUTS = {
     "pgx": ["results/pgx/pgx_calls.json"] if PGX_ENABLED else [],
     "carrier": ["results/carrier/carrier_findings.json"] if CARRIER_ENABLED else [],
+    # What the panel stages' coverage says (report_stages.coverage_reason: no position on this reference).
+    "pgx_coverage": PGX_COVERAGE if PGX_ENABLED else [],
+    "carrier_coverage": CARRIER_COVERAGE if CARRIER_ENABLED else [],
     "prs_tsv": ["results/prs/scores.tsv"] if config["pgs"]["scoring_files"] else [],
     "prs_json": ["results/prs/scores.json"] if config["pgs"]["scoring_files"] else [],
     "sites_vcf": (

@@ -3,7 +3,10 @@
 # bcftools genotypes the given alleles for every caller's folder (scripts/genotype_sites.py says why).
 # Sheet rows that arrive already called (VCFs) have no reads to genotype: their own records at the listed positions
 # are merged in (a position the VCF lacks is ./.), so every sample of the sheet is in sites.vcf.gz.
-if config["sites"]["files"] or CARRIER_SITES:
+# The shipped panels' sites (PGX_SITES, CARRIER_SITES: workflow/rules/pgx.smk, carrier.smk) join sites.files; on a
+# reference holding none of their positions they are empty, and so may the output be.
+PANEL_SITES = [*PGX_SITES, *CARRIER_SITES]
+if config["sites"]["files"] or PANEL_SITES:
     EXTRA_TARGETS.extend(expand("results/calls/{caller}/sites.vcf.gz", caller=CALLERS))
 
 
@@ -13,7 +16,7 @@ rule genotype_sites:
         fasta=REFERENCE,
         fai=REFERENCE_FAI,
         batch_qc="results/qc/batch_qc.tsv",
-        sites=[*config["sites"]["files"], *CARRIER_SITES],
+        sites=[*config["sites"]["files"], *PANEL_SITES],
         imported=IMPORTED,
         imported_csi=expand("{bcf}.csi", bcf=IMPORTED),
     output:
@@ -36,5 +39,6 @@ rule genotype_sites:
         min_depth=lookup(dpath="sites/min_depth", within=config),
         min_mapq=lookup(dpath="calling/min_mapq", within=config),
         min_baseq=lookup(dpath="calling/min_baseq", within=config),
+        allow_empty=bool(PANEL_SITES),
     script:
         "../../scripts/genotype_sites.py"

@@ -101,6 +101,8 @@ def cohort_alignments(wildcards):
 
 # Stage files append their deliverables here, so `rule all` needs no edit when a stage is added.
 EXTRA_TARGETS = []
+# Checks that come after the manifest (summary.smk's QC gate): targets of `rule all` only, not of the manifest.
+FINAL_CHECKS = []
 
 
 def all_targets():
@@ -117,3 +119,8 @@ def all_targets():
             "results/report/{sample}.{ext}", sample=SAMPLE_IDS, ext=["json", "html"]
         ),
     ]
+
+
+def final_targets():
+    """The default target's inputs, every result (all_targets, which the manifest covers) then the final checks."""
+    return [*all_targets(), *FINAL_CHECKS]

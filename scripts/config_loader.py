@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from input_error import InputError
+from input_error import InputError, remember_written
 
 # libyaml's safe loader when PyYAML has it: the same result, ~10x faster (schemas are read at every start).
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -101,6 +101,13 @@ def workdir_relative(path):
     return absolute if rel.startswith("..") else rel
 
 
+def _resolved(config_dir, written):
+    """A config path resolved against the config file's folder; how it was written is kept for messages."""
+    resolved = workdir_relative(Path(config_dir) / os.path.expanduser(written))
+    remember_written(resolved, written)
+    return resolved
+
+
 def resolve_paths(config, config_dir):
     """Resolve the path keys relative to `config_dir` (the config file's folder)."""
     config = copy.deepcopy(config)
@@ -108,12 +115,12 @@ def resolve_paths(config, config_dir):
         *section, key = dpath.split("/")
         holder = config.get(section[0], {}) if section else config
         if holder.get(key):
-            holder[key] = workdir_relative(Path(config_dir) / os.path.expanduser(holder[key]))
+            holder[key] = _resolved(config_dir, holder[key])
     for dpath in PATH_LIST_KEYS:
         section, key = dpath.split("/")
         paths = config.get(section, {}).get(key)
         if paths:
-            config[section][key] = [workdir_relative(Path(config_dir) / os.path.expanduser(p)) for p in paths]
+            config[section][key] = [_resolved(config_dir, p) for p in paths]
     return config
 
 

@@ -8,11 +8,14 @@ HG002 1.3%; with max_duplicate_rate {warn: 1%, fail: 10%} three fail and HG002 w
 
 import csv
 import json
+import re
+import shlex
+import subprocess
 
 import pytest
 
 from trio_data import TRIO_BAMS, trio_folder
-from workflow_runner import snakemake
+from workflow_runner import REPO, SNAKEMAKE, snakemake
 
 pytestmark = pytest.mark.workflow
 QC = "qc: {max_duplicate_rate: {warn: 0.01, fail: 0.1}%s}"
@@ -35,9 +38,17 @@ def failing_batch(tmp_path_factory):
     batch = tmp_path_factory.mktemp("failing_batch")
     write_batch(batch, trio_folder())
     default = snakemake(batch, "--cores", "2", configfile=batch / "config.yaml", check=False)
-    up_to_date = snakemake(batch, "-n", "--cores", "2", configfile=batch / "config.yaml", check=False)
+    up_to_date = subprocess.run([*readme_command(), "-n"], cwd=batch, capture_output=True, text=True, timeout=300)
     gated = snakemake(batch, "--cores", "2", configfile=batch / "config_fail.yaml", check=False)
     return batch, default, up_to_date, gated
+
+
+def readme_command():
+    """The README's "Running your own batch" snakemake command (run in the batch folder), $G = this checkout."""
+    text = (REPO / "README.md").read_text().split("## Running your own batch", 1)[1]
+    command = re.search(r"^ +(\$G/\.venv/bin/snakemake .*?)\n\n", text, flags=re.MULTILINE | re.DOTALL).group(1)
+    words = shlex.split(command.replace("\\\n", " "))
+    return [SNAKEMAKE, *(w.replace("$G", str(REPO)) for w in words[1:])]
 
 
 def table_verdicts(batch):
@@ -86,7 +97,10 @@ def test_last_lines_summarise_the_batch_and_exit_zero(failing_batch):
 def test_summary_is_in_the_manifest_and_a_finished_run_has_nothing_left_to_do(failing_batch):
     batch, _, up_to_date, _ = failing_batch
     assert "  results/run_summary.json\n" in (batch / "results/manifest.sha256").read_text()
-    assert "Nothing to be done" in up_to_date.stdout + up_to_date.stderr
+    # the README's command, run in the batch folder, takes the local profile and finds the finished run up to date
+    shown = up_to_date.stdout + up_to_date.stderr
+    assert f"Using workflow specific profile {REPO}/workflow/profiles/local for setting default" in shown
+    assert "Nothing to be done" in shown and up_to_date.returncode == 0
 
 
 def test_fail_batch_on_fail_exits_non_zero_after_writing_every_result(failing_batch):

@@ -111,3 +111,16 @@ def test_qc_gate_fails_naming_the_failed_samples_and_passes_otherwise(batch):
     write_run_summary("results/qc/batch_qc.tsv", NOT_RUN, "results/run_summary.json", fail_batch_on="fail")
     qc_gate("results/run_summary.json", "gate.ok")
     assert (batch / "gate.ok").read_text() == "no sample of 4 failed QC\n"
+
+
+def test_refused_score_of_a_real_scores_json(tmp_path):
+    """scores.json as rule polygenic_scores writes it: one score scored, one refused below min_overlap."""
+    from polygenic_scores import write_polygenic_scores
+    from test_pgs_scoring import HAND_SCORE, HAND_VCF, write_score, write_vcf
+    from test_polygenic_scores import LOW_SCORE, LOW_STATUS
+
+    vcf = write_vcf(tmp_path / "cohort.vcf", HAND_VCF)
+    files = [write_score(tmp_path / "hand.txt", HAND_SCORE), write_score(tmp_path / "low.txt", LOW_SCORE)]
+    scores = tmp_path / "scores.json"
+    write_polygenic_scores(vcf, files, "GRCh37", tmp_path / "scores.tsv", scores, min_overlap=0.5)
+    assert refused_scores(scores) == {"PGS_LOW": LOW_STATUS}

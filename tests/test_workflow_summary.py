@@ -39,7 +39,10 @@ def failing_batch(tmp_path_factory):
     write_batch(batch, trio_folder())
     default = snakemake(batch, "--cores", "2", configfile=batch / "config.yaml", check=False)
     up_to_date = subprocess.run([*readme_command(), "-n"], cwd=batch, capture_output=True, text=True, timeout=300)
-    gated = snakemake(batch, "--cores", "2", configfile=batch / "config_fail.yaml", check=False)
+    profile = str(REPO / "workflow/profiles/local")  # retries: 1, keep-going
+    gated = snakemake(
+        batch, "--cores", "2", "--workflow-profile", profile, configfile=batch / "config_fail.yaml", check=False
+    )
     return batch, default, up_to_date, gated
 
 
@@ -106,6 +109,7 @@ def test_summary_is_in_the_manifest_and_a_finished_run_has_nothing_left_to_do(fa
 def test_fail_batch_on_fail_exits_non_zero_after_writing_every_result(failing_batch):
     batch, _, _, gated = failing_batch
     assert gated.returncode != 0
+    assert gated.stderr.count("Error in rule qc_gate:") == 1  # not retried, although the local profile retries jobs
     assert "ERROR 3 of 4 samples failed QC (HG001, NA12891, NA12892) and qc.fail_batch_on is fail" in gated.stderr
     assert genorisk_lines(gated.stderr)[-1].startswith(
         "genorisk: exit status non-zero: 3 of 4 samples failed QC and qc.fail_batch_on is fail"

@@ -47,6 +47,8 @@ rule qc_gate:
         "logs/summary/qc_gate.log",
     benchmark:
         "benchmarks/summary/qc_gate.tsv"
+    # A verdict, not a flaky job: the profiles' retries would only repeat the same failure.
+    retries: 0
     conda:
         "../../envs/report.yaml"
     threads: 1

@@ -124,17 +124,6 @@ def summary_lines(summary):
     return lines
 
 
-def _from_batch_qc(batch_qc_tsv):
-    """A partial summary (samples and failed samples only) from the batch QC table."""
-    rows = read_batch_qc(batch_qc_tsv)
-    return {
-        "samples": sample_counts(rows),
-        "failed_samples": [r["sample_id"] for r in rows if r["verdict"] == "fail"],
-        "warned_samples": [r["sample_id"] for r in rows if r["verdict"] == "warn"],
-        "batch_qc": BATCH_QC,
-    }
-
-
 def _is_current(summary_path, batch_qc_tsv):
     """True when the summary exists and is not older than the batch QC table it was made from."""
     summary, table = Path(summary_path), Path(batch_qc_tsv)
@@ -149,8 +138,8 @@ def end_of_run_lines(finished, log=None, summary_path=SUMMARY, batch_qc_tsv=BATC
             summary = json.loads(Path(summary_path).read_text())
             lines = summary_lines(summary)
         elif Path(batch_qc_tsv).is_file():
-            summary = _from_batch_qc(batch_qc_tsv)
-            lines = summary_lines({**summary, "refused": {}, "reports": REPORTS, "batch_summary": BATCH_SUMMARY})[:-1]
+            summary = run_summary(read_batch_qc(batch_qc_tsv), {})  # the verdicts only: nothing else is known
+            lines = summary_lines(summary)[:-1]  # without the reports line
             lines.append(f"{SUMMARY} is not written (the run stopped or was asked for other targets)")
         else:
             summary, lines = None, ["no batch QC table yet (results/qc/batch_qc.tsv): no sample verdicts to show"]

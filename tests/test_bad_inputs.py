@@ -169,6 +169,15 @@ def reference_missing(batch, data):
     return rf"reference FASTA nope\.fa does not exist \(resolved: {resolved}\)"
 
 
+def scoring_file_missing(batch, data):
+    config = write_batch(batch, data)
+    with open(config, "a") as fh:
+        fh.write("pgs: {scoring_files: [scores/PGS_gone.txt]}\n")
+    key = rf"{re.escape(str(config))}: config key 'pgs\.scoring_files'"
+    resolved = re.escape(str(batch.resolve() / "scores/PGS_gone.txt"))
+    return rf"{key}: file scores/PGS_gone\.txt does not exist \(resolved: {resolved}\)"
+
+
 def reference_not_fasta(batch, data):
     batch.mkdir()
     (batch / "ref.fa").write_text("chrom\tpos\tref\n20\t100\tA\n")
@@ -208,6 +217,7 @@ REFUSED = {
     "unknown column": unknown_column,
     "reference FASTA missing": reference_missing,
     "reference not FASTA": reference_not_fasta,
+    "scoring file missing": scoring_file_missing,
     "config key of wrong type": config_wrong_type,
     "config float for an integer": config_float_for_integer,
     "unknown config key": config_unknown_key,

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from config_loader import load_config, validate_config
+from config_loader import check_input_files, load_config, validate_config
 from input_error import InputError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,3 +100,22 @@ def test_a_missing_path_is_named_as_written_and_as_resolved(tmp_path, batch):
     other = tmp_path / "other.bed"
     with pytest.raises(InputError, match=rf"^regions BED {other} does not exist$"):  # written absolute: named once
         regions_contigs(str(other))
+
+
+def test_config_files_only_the_user_provides_must_exist(tmp_path, batch):
+    (batch / "PGS1.txt").write_text("#pgs_id=PGS1\n")
+    config = load_config(
+        {"samples": "s", "reference": "r", "pgs": {"scoring_files": ["PGS1.txt", "scores/PGS2.txt"]}}, batch, SCHEMA
+    )
+    absolute = tmp_path / "batch" / "scores" / "PGS2.txt"
+    key = r"b/config\.yaml: config key 'pgs\.scoring_files'"
+    with pytest.raises(InputError, match=rf"^{key}: file scores/PGS2\.txt does not exist \(resolved: {absolute}\)$"):
+        check_input_files(config, source="b/config.yaml")
+    check_input_files(config, may_be_made={"batch/scores/PGS2.txt"})  # made by a rule (the demo): not checked here
+    config["pgs"]["scoring_files"] = ["batch/PGS1.txt"]
+    check_input_files(config)
+    config["carrier"]["panel"] = "batch/panel.tsv"  # a single-path key
+    with pytest.raises(
+        InputError, match=r"config key 'carrier\.panel': file batch/panel\.tsv does not exist \(resolved"
+    ):
+        check_input_files(config)

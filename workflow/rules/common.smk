@@ -9,7 +9,7 @@ from snakemake.logging import logger
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
-from config_loader import load_config
+from config_loader import check_input_files, load_config
 from input_error import InputError
 from sample_sheet import read_sample_sheet
 import alignment_index
@@ -38,6 +38,9 @@ try:
     )
     # Header-level input checks, once: cluster jobs re-read this file and skip them.
     if workflow.is_main_process:
+        check_input_files(
+            config, set(DEMO_FILES.values()), str(CONFIG_FILE or "config")
+        )
         for note in preflight.check_inputs(
             SAMPLES,
             config["reference"],

@@ -25,9 +25,10 @@ include: "workflow/rules/structure.smk"
 include: "workflow/rules/prs.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/deliver.smk"
+include: "workflow/rules/summary.smk"
 
 
 rule all:
     default_target: True
     input:
-        all_targets(),
+        final_targets(),

@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from input_error import InputError
+from input_error import InputError, path_problem, remember_written
 
 # libyaml's safe loader when PyYAML has it: the same result, ~10x faster (schemas are read at every start).
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -30,6 +30,18 @@ PATH_KEYS = (
 )
 # Nested keys ("section/key") holding lists of paths, resolved item by item the same way.
 PATH_LIST_KEYS = ("sites/files", "pgs/scoring_files", "deliver/recipients")
+# Keys naming files only the user provides, checked at start (check_input_files). Not here: samples, reference and
+# regions (the sample sheet reader and the preflight check them), pgx.panel (a folder whose files may be gzipped),
+# pgx.vcf and carrier.vcf (may name a file the workflow makes).
+INPUT_FILE_KEYS = (
+    "structure/panel",
+    "structure/panel_labels",
+    "carrier/panel",
+    "deliver/secret_file",
+    "sites/files",
+    "pgs/scoring_files",
+    "deliver/recipients",
+)
 
 
 def _key_path(error):
@@ -101,6 +113,13 @@ def workdir_relative(path):
     return absolute if rel.startswith("..") else rel
 
 
+def _resolved(config_dir, written):
+    """A config path resolved against the config file's folder; how it was written is kept for messages."""
+    resolved = workdir_relative(Path(config_dir) / os.path.expanduser(written))
+    remember_written(resolved, written)
+    return resolved
+
+
 def resolve_paths(config, config_dir):
     """Resolve the path keys relative to `config_dir` (the config file's folder)."""
     config = copy.deepcopy(config)
@@ -108,15 +127,29 @@ def resolve_paths(config, config_dir):
         *section, key = dpath.split("/")
         holder = config.get(section[0], {}) if section else config
         if holder.get(key):
-            holder[key] = workdir_relative(Path(config_dir) / os.path.expanduser(holder[key]))
+            holder[key] = _resolved(config_dir, holder[key])
     for dpath in PATH_LIST_KEYS:
         section, key = dpath.split("/")
         paths = config.get(section, {}).get(key)
         if paths:
-            config[section][key] = [workdir_relative(Path(config_dir) / os.path.expanduser(p)) for p in paths]
+            config[section][key] = [_resolved(config_dir, p) for p in paths]
     return config
 
 
 def load_config(config, config_dir, schema_path, source="config"):
     """Validate, fill defaults and resolve paths: the config every rule reads. `source` names the file in errors."""
     return resolve_paths(validate_config(config, schema_path, source), config_dir)
+
+
+def check_input_files(config, may_be_made=frozenset(), source="config"):
+    """InputError naming the first INPUT_FILE_KEYS file that does not exist, as written and as resolved.
+
+    `config` is resolved (load_config); files in `may_be_made` (made by a rule of the workflow: the demo) are skipped.
+    """
+    made = {os.path.normpath(p) for p in may_be_made}
+    for dpath in INPUT_FILE_KEYS:
+        section, key = dpath.split("/")
+        value = config.get(section, {}).get(key)
+        for path in [value] if isinstance(value, str) else value or []:
+            if os.path.normpath(path) not in made and not Path(path).is_file():
+                raise InputError(path_problem(f"{source}: config key '{section}.{key}': file", path, "does not exist"))

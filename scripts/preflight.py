@@ -61,7 +61,7 @@ from contig_names import renamed
 from gather_calls import header_samples, is_gvcf_header, vcf_header
 from import_vcf import contig_length_warnings, header_contigs
 from index_alignment import alignment_format, has_bgzf_eof
-from input_error import InputError
+from input_error import InputError, path_problem
 from prepare_reference import open_fasta
 
 BGZF_MAGIC = b"\x1f\x8b"
@@ -118,7 +118,7 @@ def check_reference_is_fasta(path):
     except (gzip.BadGzipFile, EOFError, zlib.error) as error:
         raise InputError(f"reference FASTA {path} is not a readable gzip/bgzip file ({error})") from None
     except OSError as error:
-        raise InputError(f"reference FASTA {path} cannot be read: {error.strerror or error}") from None
+        raise InputError(path_problem("reference FASTA", path, f"cannot be read: {error.strerror or error}")) from None
     text = head.lstrip()
     if not text:
         raise InputError(f"reference FASTA {path} is empty (no '>' header line)")
@@ -230,7 +230,7 @@ def regions_contigs(path):
     """Contig names of a regions BED in first-seen order (its intervals are checked by the jobs)."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"regions BED {path} does not exist")
+        raise InputError(path_problem("regions BED", path, "does not exist"))
     names = {}
     try:
         with open(path) as fh:

@@ -15,7 +15,7 @@ import zlib
 from pathlib import Path
 
 from atomic import atomic_path
-from input_error import InputError
+from input_error import InputError, path_problem
 from rule_logging import get_logger, setup_logging
 from tool_run import ToolError, run
 
@@ -29,9 +29,9 @@ def open_fasta(path):
     """Open a plain or gzip/bgzip FASTA for binary reading; raise InputError if it cannot be one."""
     path = Path(path)
     if not path.exists():
-        raise InputError(f"reference FASTA {path} does not exist")
+        raise InputError(path_problem("reference FASTA", path, "does not exist"))
     if not path.is_file():
-        raise InputError(f"reference FASTA {path} is not a file")
+        raise InputError(path_problem("reference FASTA", path, "is not a file"))
     with open(path, "rb") as fh:
         magic = fh.read(6)
     if not magic:

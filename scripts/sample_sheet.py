@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 
 from config_loader import load_schema, workdir_relative
-from input_error import InputError
+from input_error import InputError, path_problem
 
 INPUT_COLUMNS = ("alignment", "vcf", "truth_vcf", "truth_bed")
 # The columns naming a sample's main input: each row gives exactly one.
@@ -61,7 +61,7 @@ def read_sample_sheet(path, schema_path, may_be_made=frozenset()):
     """
     sheet = Path(path)
     if not sheet.is_file():
-        raise InputError(f"sample sheet {sheet} does not exist")
+        raise InputError(path_problem("sample sheet", sheet, "does not exist"))
     schema = load_schema(schema_path)
     try:
         with open(sheet, newline="", encoding="utf-8-sig") as fh:  # -sig: a spreadsheet's byte-order mark
@@ -120,7 +120,8 @@ def _read_rows(sheet, lines, schema, may_be_made):
                 if resolved not in exists:  # rows sharing a file (one multi-sample VCF) look it up once
                     exists[resolved] = resolved in may_be_made or Path(resolved).is_file()
                 if not exists[resolved]:
-                    raise InputError(f"{where}: column {column!r}: file {row[column]} does not exist")
+                    missing = path_problem("file", resolved, "does not exist", written=row[column])
+                    raise InputError(f"{where}: column {column!r}: {missing}")
                 row[column] = resolved
         if "vcf" in row:
             column_key = (row["vcf"], row.get("vcf_sample"))

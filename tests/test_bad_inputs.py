@@ -81,7 +81,9 @@ def reheadered(data, folder, name, sed):
 
 def missing_alignment(batch, data):
     write_batch(batch, data, sheet_with(data, "GONE", "nope.bam"))
-    return r"samples\.tsv: row 4 \(sample 'GONE'\): column 'alignment': file nope\.bam does not exist"
+    resolved = re.escape(str(batch.resolve() / "nope.bam"))  # as written in the sheet, then resolved
+    where = r"samples\.tsv: row 4 \(sample 'GONE'\): column 'alignment'"
+    return rf"{where}: file nope\.bam does not exist \(resolved: {resolved}\)"
 
 
 def truncated_bam(batch, data):
@@ -163,7 +165,17 @@ def unknown_column(batch, data):
 
 def reference_missing(batch, data):
     write_batch(batch, data, config="samples: samples.tsv\nreference: nope.fa\n")
-    return r"reference FASTA \S*nope\.fa does not exist"
+    resolved = re.escape(str(batch.resolve() / "nope.fa"))  # as written in the config, then resolved
+    return rf"reference FASTA nope\.fa does not exist \(resolved: {resolved}\)"
+
+
+def scoring_file_missing(batch, data):
+    config = write_batch(batch, data)
+    with open(config, "a") as fh:
+        fh.write("pgs: {scoring_files: [scores/PGS_gone.txt]}\n")
+    key = rf"{re.escape(str(config))}: config key 'pgs\.scoring_files'"
+    resolved = re.escape(str(batch.resolve() / "scores/PGS_gone.txt"))
+    return rf"{key}: file scores/PGS_gone\.txt does not exist \(resolved: {resolved}\)"
 
 
 def reference_not_fasta(batch, data):
@@ -205,6 +217,7 @@ REFUSED = {
     "unknown column": unknown_column,
     "reference FASTA missing": reference_missing,
     "reference not FASTA": reference_not_fasta,
+    "scoring file missing": scoring_file_missing,
     "config key of wrong type": config_wrong_type,
     "config float for an integer": config_float_for_integer,
     "unknown config key": config_unknown_key,
@@ -307,6 +320,14 @@ def test_every_sample_failing_qc_stops_the_run_with_one_message(all_fail_run):
     assert TRACEBACK not in proc.stderr
     errors = set(re.findall(r"^ERROR (.*)$", proc.stderr, flags=re.MULTILINE))
     assert errors == {"every sample failed QC (see results/qc/batch_qc.tsv): there is no cohort to call"}
+    # the onerror handler's lines come last (before Snakemake's own log hint): the verdicts known so far
+    ends = [line for line in proc.stderr.splitlines() if line.startswith("genorisk: ")][-4:]
+    assert ends[:3] == [
+        "genorisk: batch of 2 samples: 0 pass, 0 warn, 2 fail QC; 0 in the cohort calls",
+        "genorisk: FAILED QC, kept out of the cohort calls: HG001, NA12891 (reasons: results/qc/batch_qc.tsv)",
+        "genorisk: results/run_summary.json is not written (the run stopped or was asked for other targets)",
+    ]
+    assert ends[3].startswith("genorisk: the run did NOT finish: see the error above (log: .snakemake/log/")
     rows = list(csv.DictReader(open(batch / "results/qc/batch_qc.tsv"), delimiter="\t"))
     assert [r["verdict"] for r in rows] == ["fail", "fail"]  # mean depth ~23-32x, far below 1000x
     calls = batch / "results/calls"

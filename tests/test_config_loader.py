@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from config_loader import load_config, validate_config
+from config_loader import check_input_files, load_config, validate_config
 from input_error import InputError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,10 +51,15 @@ def test_missing_required_key_is_named():
         validate_config({"samples": "s.tsv"}, SCHEMA)
 
 
-def test_paths_are_relative_to_the_config_folder(tmp_path, monkeypatch):
-    batch = tmp_path / "batch"
-    batch.mkdir()
+@pytest.fixture
+def batch(tmp_path, monkeypatch):
+    """A config folder tmp_path/batch, with tmp_path as the working directory."""
+    (tmp_path / "batch").mkdir()
     monkeypatch.chdir(tmp_path)
+    return tmp_path / "batch"
+
+
+def test_paths_are_relative_to_the_config_folder(tmp_path, batch):
     config = load_config({"samples": "sheet.tsv", "reference": "/data/ref.fa", "regions": "t.bed"}, batch, SCHEMA)
     assert config["samples"] == "batch/sheet.tsv"
     assert config["reference"] == "/data/ref.fa"
@@ -77,3 +82,40 @@ def test_paths_are_relative_to_the_config_folder(tmp_path, monkeypatch):
     assert lists["pgs"]["scoring_files"] == ["/x/PGS1.txt", "batch/a.txt"]
     outside = load_config({"samples": "sheet.tsv", "reference": "r.fa"}, tmp_path.parent / "elsewhere", SCHEMA)
     assert outside["samples"] == str(tmp_path.parent / "elsewhere" / "sheet.tsv")
+
+
+def test_a_missing_path_is_named_as_written_and_as_resolved(tmp_path, batch):
+    from preflight import regions_contigs
+    from sample_sheet import read_sample_sheet
+
+    config = load_config({"samples": "sheets/s.tsv", "reference": "r.fa", "regions": "~/t.bed"}, batch, SCHEMA)
+    assert config["samples"] == "batch/sheets/s.tsv"
+    sheet_schema = REPO / "workflow" / "schemas" / "samples.schema.yaml"
+    absolute = tmp_path / "batch" / "sheets" / "s.tsv"
+    with pytest.raises(InputError, match=rf"^sample sheet sheets/s\.tsv does not exist \(resolved: {absolute}\)$"):
+        read_sample_sheet(config["samples"], sheet_schema)
+    home_bed = Path("~/t.bed").expanduser()
+    with pytest.raises(InputError, match=rf"^regions BED ~/t\.bed does not exist \(resolved: {home_bed}\)$"):
+        regions_contigs(config["regions"])
+    other = tmp_path / "other.bed"
+    with pytest.raises(InputError, match=rf"^regions BED {other} does not exist$"):  # written absolute: named once
+        regions_contigs(str(other))
+
+
+def test_config_files_only_the_user_provides_must_exist(tmp_path, batch):
+    (batch / "PGS1.txt").write_text("#pgs_id=PGS1\n")
+    config = load_config(
+        {"samples": "s", "reference": "r", "pgs": {"scoring_files": ["PGS1.txt", "scores/PGS2.txt"]}}, batch, SCHEMA
+    )
+    absolute = tmp_path / "batch" / "scores" / "PGS2.txt"
+    key = r"b/config\.yaml: config key 'pgs\.scoring_files'"
+    with pytest.raises(InputError, match=rf"^{key}: file scores/PGS2\.txt does not exist \(resolved: {absolute}\)$"):
+        check_input_files(config, source="b/config.yaml")
+    check_input_files(config, may_be_made={"batch/scores/PGS2.txt"})  # made by a rule (the demo): not checked here
+    config["pgs"]["scoring_files"] = ["batch/PGS1.txt"]
+    check_input_files(config)
+    config["carrier"]["panel"] = "batch/panel.tsv"  # a single-path key
+    with pytest.raises(
+        InputError, match=r"config key 'carrier\.panel': file batch/panel\.tsv does not exist \(resolved"
+    ):
+        check_input_files(config)

@@ -88,6 +88,19 @@ def test_mixed_cohort_columns_and_batch_qc(mixed_run):
     assert (batch / "results/qc/vcf_warnings.tsv").read_text() == "sample_id\tvcf_key\twarning\tcount\tdetail\n"
 
 
+def test_run_summary_counts_vcf_rows_apart_from_the_qc_verdicts(mixed_run, tmp_path):
+    from run_summary import summary_lines, write_run_summary
+
+    batch, _ = mixed_run
+    summary = write_run_summary(batch / "results/qc/batch_qc.tsv", {}, tmp_path / "run_summary.json")
+    # the table above: two BAMs pass, two rows arrived as VCFs; all four are in the cohort
+    assert summary["samples"] == {"pass": 2, "warn": 0, "fail": 0, "not_applicable": 2, "in_cohort": 4, "total": 4}
+    assert summary["failed_samples"] == []
+    assert summary_lines(summary)[0] == (
+        "batch of 4 samples: 2 pass, 0 warn, 0 fail QC, 2 arrived as VCFs (no QC verdict); 4 in the cohort calls"
+    )
+
+
 def test_a_plain_vcf_sample_keeps_its_genotypes_and_a_position_it_lacks_is_a_no_call(mixed_run):
     batch, data = mixed_run
     truth = {}  # the truth's records in the window, split: (pos, ref, alt) -> unphased GT

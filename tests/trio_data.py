@@ -25,3 +25,15 @@ TRIO_BAMS = {  # sample_id -> BAM inside the set; HG001's parents NA12891 (fathe
     "NA12892": "bam/NA12892.chr20.10_10p1mb_sorted.bam",
     "HG002": "bam/HG002_NIST_150bp_downsampled_30x.chr20.10_10p1mb.bam",
 }
+
+
+def trio_folder():
+    """The trio test set's folder under ../shared/testdata; skips the calling test when it is absent."""
+    import pytest
+
+    from conftest import TESTDATA
+
+    data = TESTDATA / TRIO
+    if not data.is_dir():
+        pytest.skip(f"real test data {data} is absent")
+    return data

@@ -9,7 +9,7 @@ from snakemake.logging import logger
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
-from config_loader import load_config
+from config_loader import check_input_files, load_config
 from input_error import InputError
 from sample_sheet import INPUT_COLUMNS, read_sample_sheet
 import alignment_index
@@ -38,6 +38,9 @@ try:
     )
     # Header-level input checks, once: cluster jobs re-read this file and skip them.
     if workflow.is_main_process:
+        check_input_files(
+            config, set(DEMO_FILES.values()), str(CONFIG_FILE or "config")
+        )
         for note in preflight.check_inputs(
             SAMPLES,
             config["reference"],
@@ -114,6 +117,8 @@ def cohort_alignments(wildcards):
 
 # Stage files append their deliverables here, so `rule all` needs no edit when a stage is added.
 EXTRA_TARGETS = []
+# Checks that come after the manifest (summary.smk's QC gate): targets of `rule all` only, not of the manifest.
+FINAL_CHECKS = []
 
 
 def all_targets():
@@ -130,3 +135,8 @@ def all_targets():
             "results/report/{sample}.{ext}", sample=SAMPLE_IDS, ext=["json", "html"]
         ),
     ]
+
+
+def final_targets():
+    """The default target's inputs, every result (all_targets, which the manifest covers) then the final checks."""
+    return [*all_targets(), *FINAL_CHECKS]

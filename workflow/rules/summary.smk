@@ -1,0 +1,69 @@
+# The end of a run: results/run_summary.json (the batch at a glance, scripts/run_summary.py), the lines Snakemake
+# prints last (onsuccess / onerror), and with qc.fail_batch_on: fail the gate that makes the run exit non-zero when a
+# sample failed QC (scripts/qc_gate.py).
+import run_summary
+
+RUN_SUMMARY = run_summary.SUMMARY
+QC_GATE = ".genorisk/qc_gate.ok"
+
+EXTRA_TARGETS.append(RUN_SUMMARY)
+# The gate comes after the manifest: a final target of `rule all` only, outside results/ and the manifest.
+if config["qc"]["fail_batch_on"] == "fail":
+    FINAL_CHECKS.append(QC_GATE)
+
+
+rule run_summary:
+    input:
+        batch_qc=run_summary.BATCH_QC,
+        scores=REPORT_STAGE_INPUTS["prs_json"],
+        reports=expand("results/report/{sample}.json", sample=SAMPLE_IDS),
+        batch_summary=run_summary.BATCH_SUMMARY,
+    output:
+        json=RUN_SUMMARY,
+    log:
+        "logs/summary/run_summary.log",
+    benchmark:
+        "benchmarks/summary/run_summary.tsv"
+    conda:
+        "../../envs/report.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(1000),
+        runtime=by_attempt(10),
+    params:
+        not_run=REPORT_NOT_RUN,
+        fail_batch_on=config["qc"]["fail_batch_on"],
+    script:
+        "../../scripts/run_summary.py"
+
+
+rule qc_gate:
+    input:
+        summary=RUN_SUMMARY,
+        manifest=MANIFEST,
+    output:
+        marker=QC_GATE,
+    log:
+        "logs/summary/qc_gate.log",
+    benchmark:
+        "benchmarks/summary/qc_gate.tsv"
+    # A verdict, not a flaky job: the profiles' retries would only repeat the same failure.
+    retries: 0
+    conda:
+        "../../envs/report.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(1000),
+        runtime=by_attempt(10),
+    script:
+        "../../scripts/qc_gate.py"
+
+
+onsuccess:
+    for line in run_summary.end_of_run_lines(True, log):
+        logger.info(line)
+
+
+onerror:
+    for line in run_summary.end_of_run_lines(False, log):
+        logger.warning(line)

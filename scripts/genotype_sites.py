@@ -420,7 +420,7 @@ def main(smk):
     if not wanted:
         raise InputError("every sample failed QC (see results/qc/batch_qc.tsv): there is no cohort to genotype")
     order = [i for i, s in enumerate(smk.params.samples) if s in wanted]
-    imported = list(smk.input.imported)
+    imported = list(smk.input.get("imported", []))  # rule genotype_ancestry_sites has no VCF rows to merge
     log.info(
         "genotyping %d QC-passing samples at the listed sites (caller folder %s), %d VCF files of VCF rows merged in",
         len(order), smk.wildcards.caller, len(imported),
@@ -439,7 +439,7 @@ def main(smk):
         min_baseq=smk.params.min_baseq,
         allow_empty=smk.params.get("allow_empty", False),
         imported=imported,
-        order=[s for s in smk.params.sheet_samples if s in wanted],
+        order=[s for s in smk.params.get("sheet_samples", smk.params.samples) if s in wanted],
     )
 
 

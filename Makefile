@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 CORES   ?= 2
 PYTHON  ?= python3
 
-.PHONY: setup setup-test demo test lint clean-demo
+.PHONY: setup setup-test demo test test-fast lint clean-demo
 
 $(BIN)/.runtime: requirements.txt apt-packages.txt
 	bash tools/install_system_packages.sh apt-packages.txt
@@ -35,6 +35,10 @@ lint: setup-test
 test: lint
 	$(BIN)/pytest -q
 
+# The unit lane: every test but those that drive the workflow through Snakemake (marked `workflow`).
+test-fast: setup-test
+	$(BIN)/pytest -q -m "not workflow"
+
 clean-demo:
 	rm -rf results resources logs .snakemake benchmarks/*/
 
@@ -42,4 +46,4 @@ clean-demo:
 # without rerunning anything; lists files that differ, are missing or are extra. Needs only Python's standard library.
 .PHONY: verify
 verify:
-	$(PYTHON) scripts/verify_manifest.py --directory $(or $(BATCH),.) results/manifest.sha256
+	$(PYTHON) scripts/deliver/verify_manifest.py --directory $(or $(BATCH),.) results/manifest.sha256

@@ -2,10 +2,11 @@
 
 Generates a synthetic cohort VCF (fixed seed: two contigs, SNVs with Beta(0.3, 2)-distributed allele frequencies,
 1% missing genotypes; bgzipped and tabix-indexed), then times, each as its own process:
-  convert          scripts/vcf_to_store.py (2 parsing processes) -> cohort.zarr
-  stats            scripts/allele_frequencies.py from the store (dask, 2 local threads) -> variants/samples.tsv
-  popgen           scripts/popgen_stats.py from the store (HWE, het counts, F, singletons, SFS, Fst; 2 threads)
-  tables           scripts/af_tables.py: the two parts joined into the stage's variants.tsv / samples.tsv
+  convert          scripts/af/vcf_to_store.py (2 parsing processes) -> cohort.zarr
+  stats            scripts/af/allele_frequencies.py from the store (dask, 2 local threads) -> variants/samples.tsv
+  popgen           scripts/structure/popgen_stats.py from the store (HWE, het counts, F, singletons, SFS, Fst; 2
+  threads)
+  tables           scripts/af/af_tables.py: the two parts joined into the stage's variants.tsv / samples.tsv
   plink2_pfile_hardy plink2 --pfile --hardy (the bare counterpart of popgen's per-variant HWE)
   plink2_vcf_freq  plink2 --vcf --freq (VCF import included)
   plink2_import    plink2 --vcf --make-pgen
@@ -89,7 +90,7 @@ def write_synthetic_vcf(path, n_variants, n_samples, seed=SEED, block=5000, miss
 
 
 def step_convert(vcf, store):
-    from vcf_to_store import vcf_to_store
+    from af.vcf_to_store import vcf_to_store
 
     vcf_to_store(vcf, store, workers=2)
 
@@ -102,7 +103,7 @@ def population_labels(samples, n_populations):
 def step_stats(store, folder, n_populations):
     import zarr
 
-    from allele_frequencies import write_allele_frequencies_from_store
+    from af.allele_frequencies import write_allele_frequencies_from_store
 
     samples = [str(s) for s in zarr.open_group(store, mode="r")["samples"][:]]
     write_allele_frequencies_from_store(
@@ -115,7 +116,7 @@ def step_popgen(vcf, folder, n_populations):
     """popgen_stats as the rule runs it: from the genotype store (written by `convert` in `folder`), 2 dask threads."""
     import allel
 
-    from popgen_stats import write_popgen_stats_from_store
+    from structure.popgen_stats import write_popgen_stats_from_store
 
     samples = [str(s) for s in allel.read_vcf_headers(str(vcf)).samples]
     out = [Path(folder, name) for name in ("popgen_variants.tsv", "popgen_samples.tsv", "sfs.tsv", "fst.tsv")]
@@ -124,7 +125,7 @@ def step_popgen(vcf, folder, n_populations):
 
 
 def step_tables(folder):
-    from af_tables import join_samples, join_variants
+    from af.af_tables import join_samples, join_variants
 
     folder = Path(folder)
     join_variants(folder / "variants.tsv", folder / "popgen_variants.tsv", folder / "joined_variants.tsv")
@@ -197,7 +198,7 @@ def measure(name, cmd, env=None):
 
 
 def bcftools_env():
-    from tool_run import bcftools_plugin_env
+    from common.tool_run import bcftools_plugin_env
 
     return bcftools_plugin_env() or sys.exit("bcftools plugin fill-tags.so not found (set BCFTOOLS_PLUGINS)")
 

@@ -3,7 +3,7 @@
 Workloads:
 - trio: the 4 BAMs of ../shared/testdata/giab_ceph_trio_hg002_chr20_grch37, regions 20:10.00-10.01 Mb (a 10 kb window,
   where fixed costs dominate; skipped when the test data is absent or with --no-trio);
-- sim<N>mb: the project's own demo simulator (scripts/simulate_demo.py) scaled to one N Mb contig x 6 samples x
+- sim<N>mb: the project's own demo simulator (scripts/demo/simulate_demo.py) scaled to one N Mb contig x 6 samples x
   --depth (default 25x), all BAM, variant density as in the demo (--sizes-mb, default 0.5,2).
 In a scratch batch per workload the reference and QC are prepared first, untimed. Then, for each chunk count
 (--chunks, default 1,2) and each caller:
@@ -31,7 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
-from genomic_chunks import split_into_chunks, target_intervals, write_bed  # noqa: E402
+from common.genomic_chunks import split_into_chunks, target_intervals, write_bed  # noqa: E402
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 TRIO = REPO.parent / "shared" / "testdata" / "giab_ceph_trio_hg002_chr20_grch37"
@@ -70,7 +70,7 @@ def simulate_scaled_inputs(out_dir, size_bp, depth, threads):
     variants, genotypes, reads, minimap2) calling the module's functions with an explicit bigger contig spec.
     The module itself is not modified. No truth VCF (not needed) and no CRAM (all BAM).
     """
-    import simulate_demo as sim
+    from demo import simulate_demo as sim
 
     done = out_dir / "DONE"
     if done.exists():
@@ -105,7 +105,7 @@ def simulate_scaled_inputs(out_dir, size_bp, depth, threads):
 
 def scaled_workload(folder, inputs_dir, size_mb, depth):
     """A simulated batch of size_mb Mb x 6 samples x depth; inputs cached in inputs_dir (reused when complete)."""
-    import simulate_demo as sim
+    from demo import simulate_demo as sim
 
     size_bp = int(round(size_mb * 1_000_000))
     source = inputs_dir / f"sim_{size_bp}bp_{depth}x"

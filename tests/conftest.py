@@ -1,4 +1,11 @@
-"""Shared test set-up: scripts/ on sys.path, and the real test data beside the checkout."""
+"""Shared test set-up: scripts/ on sys.path, the test folders' helpers importable, the workflow tests marked, and the
+real test data beside the checkout.
+
+Layout: tests/<stage>/test_<module>.py tests scripts/<stage>/<module>.py; tests/workflow/ holds the tests that drive
+the whole workflow through Snakemake. Every test that runs Snakemake is marked `workflow` (the tests/workflow/ folder,
+and the tests elsewhere that use a fixture of WORKFLOW_FIXTURES or carry the mark themselves): `make test-fast`
+leaves them out, `make test` (and CI) runs everything.
+"""
 
 import subprocess
 import sys
@@ -8,8 +15,21 @@ import pysam
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(REPO / "scripts"))
+# Test modules share oracles and fixture helpers by importing each other by name (test_pgs_scoring's plink2 runner,
+# test_import_vcf's VCF editor, ...): every test folder is on sys.path, and test module names are unique.
+sys.path[1:1] = [str(TESTS), *(str(d) for d in sorted(TESTS.iterdir()) if d.is_dir() and d.name != "data")]
 TESTDATA = REPO.parent / "shared" / "testdata"
+# Fixtures outside tests/workflow/ that run the workflow through Snakemake: a test using one is a workflow test.
+WORKFLOW_FIXTURES = {"demo_sites_run", "trio_run", "trio_two_callers", "workflow_run"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        in_folder = Path(str(item.fspath)).parent.name == "workflow"
+        if in_folder or WORKFLOW_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.workflow)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tool_run import bcftools_plugin_env
+from common.tool_run import bcftools_plugin_env
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")

@@ -2,14 +2,14 @@
 # the VCF is converted once to a chunked genotype store (zarr), which the statistics read.
 # The store is kept (not temp): the structure stage may read it too.
 # The parts computed by several rules (results/af/parts/) are joined into the two stable tables, variants.tsv
-# and samples.tsv (scripts/af_tables.py gives their layouts); the parts are kept, so a new ancestry panel
+# and samples.tsv (scripts/af/af_tables.py gives their layouts); the parts are kept, so a new ancestry panel
 # re-joins the tables without recounting the cohort.
 
 
 rule vcf_to_store:
     input:
-        vcf=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz",
-        tbi=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz.tbi",
+        vcf=COHORT_VCF,
+        tbi=COHORT_TBI,
     output:
         store=directory("results/af/cohort.zarr"),
     log:
@@ -26,7 +26,7 @@ rule vcf_to_store:
     params:
         chunk_variants=lookup(dpath="af/chunk_variants", within=config),
     script:
-        "../../scripts/vcf_to_store.py"
+        "../../scripts/af/vcf_to_store.py"
 
 
 rule allele_frequencies:
@@ -50,7 +50,7 @@ rule allele_frequencies:
         populations={s: SAMPLES[s].get("population", "") for s in SAMPLE_IDS},
         scheduler=lookup(dpath="af/scheduler", within=config),
     script:
-        "../../scripts/allele_frequencies.py"
+        "../../scripts/af/allele_frequencies.py"
 
 
 rule af_tables:
@@ -75,7 +75,7 @@ rule af_tables:
         mem_mb=by_attempt(1000),
         runtime=by_attempt(60),
     script:
-        "../../scripts/af_tables.py"
+        "../../scripts/af/af_tables.py"
 
 
 rule af_figures:
@@ -97,4 +97,4 @@ rule af_figures:
         mem_mb=by_attempt(1000),
         runtime=by_attempt(60),
     script:
-        "../../scripts/af_figures.py"
+        "../../scripts/af/af_figures.py"

@@ -45,7 +45,7 @@ rule call_chunk_bcftools:
         min_mapq=lookup(dpath="calling/min_mapq", within=config),
         min_baseq=lookup(dpath="calling/min_baseq", within=config),
     script:
-        "../../scripts/call_chunk_bcftools.py"
+        "../../scripts/calling/call_chunk_bcftools.py"
 
 
 rule call_chunk_freebayes:
@@ -75,7 +75,7 @@ rule call_chunk_freebayes:
         min_mapq=lookup(dpath="calling/min_mapq", within=config),
         min_baseq=lookup(dpath="calling/min_baseq", within=config),
     script:
-        "../../scripts/call_chunk_freebayes.py"
+        "../../scripts/calling/call_chunk_freebayes.py"
 
 
 rule gather_calls:
@@ -108,7 +108,7 @@ rule gather_calls:
         filters=lookup(dpath="filters", within=config),
         samples=SAMPLE_IDS,
     script:
-        "../../scripts/gather_calls.py"
+        "../../scripts/calling/gather_calls.py"
 
 
 rule import_vcf:
@@ -138,7 +138,7 @@ rule import_vcf:
         columns=lookup(dpath="{vcf_key}/rows", within=VCF_FILES),
         reference_name=Path(config["reference"]).name,
     script:
-        "../../scripts/import_vcf.py"
+        "../../scripts/calling/import_vcf.py"
 
 
 rule call_gvcf_bcftools:
@@ -170,7 +170,7 @@ rule call_gvcf_bcftools:
         min_mapq=lookup(dpath="calling/min_mapq", within=config),
         min_baseq=lookup(dpath="calling/min_baseq", within=config),
     script:
-        "../../scripts/call_gvcf_bcftools.py"
+        "../../scripts/calling/call_gvcf_bcftools.py"
 
 
 if INCREMENTAL:
@@ -202,4 +202,4 @@ if INCREMENTAL:
             samples=SAMPLE_IDS,
             filters=lookup(dpath="filters", within=config),
         script:
-            "../../scripts/merge_gvcfs.py"
+            "../../scripts/calling/merge_gvcfs.py"

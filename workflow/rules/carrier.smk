@@ -5,18 +5,16 @@
 # reference and target cover) and resources/panels/carrier_coverage.tsv (the others: not_covered), and
 # genotype_sites genotypes the sites (CARRIER_SITES below, for workflow/rules/sites.smk).
 # carrier.panel and carrier.vcf were resolved relative to the config file's folder by config_loader.
-import report_stages
+from reports import stages as report_stages
 
 CARRIER = config["carrier"]
 CARRIER_PANEL = (
     CARRIER["panel"]
     if CARRIER["panel"]
-    else str(
-        Path(workflow.basedir) / "config" / "panels" / "carrier" / "carrier_panel.tsv"
-    )
+    else SHIPPED_CARRIER_PANEL
 )
 CARRIER_VCF = (
-    CARRIER["vcf"] if CARRIER["vcf"] else f"results/calls/{PRIMARY_CALLER}/sites.vcf.gz"
+    CARRIER["vcf"] if CARRIER["vcf"] else SITES_VCF
 )
 CARRIER_ENABLED = report_stages.panel_stage_enabled(config, "carrier")
 # The sites file genotype_sites adds to sites.files when the findings read its output, and the coverage table.
@@ -56,9 +54,8 @@ rule carrier_sites:
         mem_mb=by_attempt(1000),
         runtime=by_attempt(10),
     params:
-        panel="carrier",
     script:
-        "../../scripts/panel_to_sites.py"
+        "../../scripts/carrier/carrier_sites.py"
 
 
 rule carrier_findings:
@@ -83,4 +80,4 @@ rule carrier_findings:
         samples=SAMPLE_IDS,
         min_depth=lookup(dpath="carrier/min_depth", within=config),
     script:
-        "../../scripts/carrier_findings.py"
+        "../../scripts/carrier/carrier_findings.py"

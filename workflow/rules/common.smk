@@ -9,13 +9,13 @@ from snakemake.logging import logger
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
-from config_loader import check_input_files, load_config
-from input_error import InputError
-from sample_sheet import INPUT_COLUMNS, read_sample_sheet
-import alignment_index
-import preflight
-import demo_layout
-import report_parts
+from inputs.config_loader import check_input_files, load_config
+from common.input_error import InputError
+from inputs.sample_sheet import INPUT_COLUMNS, read_sample_sheet
+from inputs import alignment_index
+from inputs import preflight
+from demo import demo_layout
+from reports import parts as report_parts
 
 SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
 ENVS = Path(workflow.basedir) / "envs"
@@ -57,6 +57,16 @@ CALLERS = config["callers"]
 PRIMARY_CALLER = CALLERS[0]
 CHUNKS = [str(i) for i in range(config["calling"]["chunks"])]
 REPORT_PARTS = report_parts.partition(SAMPLE_IDS, config["report"]["samples_per_job"])
+
+# The primary caller's cohort calls and known-sites genotypes: what the stages after calling read.
+COHORT_VCF = f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz"
+COHORT_TBI = f"{COHORT_VCF}.tbi"
+SITES_VCF = f"results/calls/{PRIMARY_CALLER}/sites.vcf.gz"
+# The panels shipped under config/panels/: the defaults of pgx.panel and carrier.panel, and what the demo carries.
+SHIPPED_PGX_PANEL = str(Path(workflow.basedir) / "config" / "panels" / "pgx")
+SHIPPED_CARRIER_PANEL = str(
+    Path(workflow.basedir) / "config" / "panels" / "carrier" / "carrier_panel.tsv"
+)
 
 # The reference all rules read, a local plain FASTA with its index (freebayes and CRAM
 # decoding need plain FASTA; the user's may be bgzipped or in a read-only folder).

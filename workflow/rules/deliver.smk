@@ -1,8 +1,8 @@
 # Reproducibility and data protection: the provenance record, pseudonymised deliverables per sample, and the
 # manifest of every result file (the last rule). Also sets who may read what the workflow writes (`permissions`).
-from atomic import apply_permission_mode
-from make_manifest import targets_except
-from provenance import git_state
+from common.atomic import apply_permission_mode
+from deliver.manifest import targets_except
+from deliver.provenance import git_state
 
 PROVENANCE = "results/provenance.json"
 DELIVER_DIR = "results/deliver"
@@ -49,7 +49,7 @@ rule input_checksums:
     params:
         files=sample_file_columns,
     script:
-        "../../scripts/input_checksums.py"
+        "../../scripts/deliver/input_checksums.py"
 
 
 rule provenance:
@@ -78,15 +78,15 @@ rule provenance:
         git=git_state(workflow.basedir),
         tools=TOOLS,
     script:
-        "../../scripts/provenance.py"
+        "../../scripts/deliver/provenance.py"
 
 
 rule deliver:
     input:
         json=expand("results/report/{sample}.json", sample=SAMPLE_IDS),
         html=expand("results/report/{sample}.html", sample=SAMPLE_IDS),
-        vcf=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz",
-        tbi=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz.tbi",
+        vcf=COHORT_VCF,
+        tbi=COHORT_TBI,
         batch_qc="results/qc/batch_qc.tsv",
         af_samples="results/af/samples.tsv",
         schema=SCHEMAS / "report.schema.json",
@@ -112,7 +112,7 @@ rule deliver:
         default_secret=".genorisk/secret",
         recipients=RECIPIENTS,
     script:
-        "../../scripts/deliver.py"
+        "../../scripts/deliver/deliver.py"
 
 
 # Input: every final target of every stage but the manifest itself, listed when the DAG is built.
@@ -132,4 +132,4 @@ rule manifest:
         mem_mb=by_attempt(1000),
         runtime=by_attempt(120),
     script:
-        "../../scripts/make_manifest.py"
+        "../../scripts/deliver/manifest.py"

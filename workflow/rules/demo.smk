@@ -1,19 +1,15 @@
 # The demo batch: a deterministic simulation (fixed seed) with a known truth, made on demand. Its genome carries
-# the shipped panels' GRCh38 positions with their REF alleles (scripts/simulate_demo.py), read from the shipped
+# the shipped panels' GRCh38 positions with their REF alleles (scripts/demo/simulate_demo.py), read from the shipped
 # panel files below, so the panels apply to the demo unchanged.
-import pgx_match
+from pgx import pgx_match
 
-DEMO_PGX_PANEL = str(Path(workflow.basedir) / "config" / "panels" / "pgx")
-DEMO_CARRIER_PANEL = str(
-    Path(workflow.basedir) / "config" / "panels" / "carrier" / "carrier_panel.tsv"
-)
 # Every definition file the simulator reads (translation, phenotype, exemptions), so a panel update re-runs it;
 # the first is alleles/CYP2C19_translation.json(.gz), from which the script finds the panel folder.
 DEMO_PGX_FILES = list(
     dict.fromkeys(
         str(path)
         for gene in pgx_match.PANEL_GENES
-        for path in pgx_match.definition_paths(DEMO_PGX_PANEL, gene).values()
+        for path in pgx_match.definition_paths(SHIPPED_PGX_PANEL, gene).values()
     )
 )
 
@@ -22,7 +18,7 @@ if config["demo"]:
     rule simulate_demo:
         input:
             pgx_panel=DEMO_PGX_FILES,
-            carrier_panel=DEMO_CARRIER_PANEL,
+            carrier_panel=SHIPPED_CARRIER_PANEL,
         output:
             **DEMO_FILES,
         log:
@@ -38,4 +34,4 @@ if config["demo"]:
         params:
             seed=20261125,
         script:
-            "../../scripts/simulate_demo.py"
+            "../../scripts/demo/simulate_demo.py"

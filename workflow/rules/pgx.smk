@@ -3,19 +3,19 @@
 # pgx_sites turns the definitions into resources/panels/pgx_sites.vcf (the positions this reference and target
 # cover; resources/panels/pgx_coverage.tsv lists the others as not_covered), which genotype_sites genotypes in
 # every sample (PGX_SITES, for workflow/rules/sites.smk), unless pgx.vcf gives the genotypes.
-import pgx_match
-import report_stages
+from pgx import pgx_match
+from reports import stages as report_stages
 
 # pgx.vcf and pgx.panel were resolved relative to the config file's folder by config_loader.
 PGX_VCF = (
     config["pgx"]["vcf"]
     if config["pgx"]["vcf"]
-    else f"results/calls/{PRIMARY_CALLER}/sites.vcf.gz"
+    else SITES_VCF
 )
 PGX_PANEL = (
     config["pgx"]["panel"]
     if config["pgx"]["panel"]
-    else str(Path(workflow.basedir) / "config" / "panels" / "pgx")
+    else SHIPPED_PGX_PANEL
 )
 PGX_ENABLED = report_stages.panel_stage_enabled(config, "pgx")
 PGX_SITES = (
@@ -57,10 +57,9 @@ if PGX_ENABLED:
             mem_mb=by_attempt(1000),
             runtime=by_attempt(10),
         params:
-            panel="pgx",
             genes=lookup(dpath="pgx/genes", within=config),
         script:
-            "../../scripts/panel_to_sites.py"
+            "../../scripts/pgx/pgx_sites.py"
 
     rule pgx_genotypes:
         input:
@@ -86,4 +85,4 @@ if PGX_ENABLED:
             min_depth=lookup(dpath="pgx/min_depth", within=config),
             samples=SAMPLE_IDS,
         script:
-            "../../scripts/pgx_genotypes.py"
+            "../../scripts/pgx/pgx_genotypes.py"

@@ -6,7 +6,7 @@ if config["pgs"]["scoring_files"]:
 
 rule polygenic_scores:
     input:
-        vcf=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz",
+        vcf=COHORT_VCF,
         scoring_files=config["pgs"]["scoring_files"],
     output:
         tsv="results/prs/scores.tsv",
@@ -29,4 +29,4 @@ rule polygenic_scores:
         impute_min_samples=lookup(dpath="pgs/impute_min_samples", within=config),
         reference=lookup(dpath="pgs/reference", within=config),
     script:
-        "../../scripts/polygenic_scores.py"
+        "../../scripts/prs/polygenic_scores.py"

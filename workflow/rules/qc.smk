@@ -1,6 +1,6 @@
 # Reference preparation, alignment indexes and per-sample alignment QC with a verdict; the QC records of
 # the sheet rows that arrive already called (VCF rows); Mendelian consistency of the sheet's trios.
-from sample_sheet import alignment_samples, id_pattern, vcf_files, vcf_samples
+from inputs.sample_sheet import alignment_samples, id_pattern, vcf_files, vcf_samples
 
 # Sheet rows by input: alignments are QC'd here and called (calling.smk); VCF rows are imported already
 # called (calling.smk, import_vcf: one job per distinct file) and get a QC record saying so (qc_vcf_rows).
@@ -36,7 +36,7 @@ rule prepare_reference:
         mem_mb=by_attempt(1000),
         runtime=by_attempt(30),
     script:
-        "../../scripts/prepare_reference.py"
+        "../../scripts/qc/prepare_reference.py"
 
 
 rule index_alignment:
@@ -58,7 +58,7 @@ rule index_alignment:
         mem_mb=by_attempt(1000),
         runtime=by_attempt(60),
     script:
-        "../../scripts/index_alignment.py"
+        "../../scripts/qc/index_alignment.py"
 
 
 rule qc_sample:
@@ -86,7 +86,7 @@ rule qc_sample:
     params:
         thresholds=QC_THRESHOLDS,
     script:
-        "../../scripts/qc_sample.py"
+        "../../scripts/qc/qc_sample.py"
 
 
 rule batch_qc:
@@ -105,7 +105,7 @@ rule batch_qc:
         mem_mb=by_attempt(1000),
         runtime=by_attempt(10),
     script:
-        "../../scripts/batch_qc.py"
+        "../../scripts/qc/batch_qc.py"
 
 
 if VCF_IDS:
@@ -130,13 +130,13 @@ if VCF_IDS:
             samples=VCF_IDS,
             vcf_keys=list(VCF_FILES),
         script:
-            "../../scripts/vcf_rows_qc.py"
+            "../../scripts/qc/qc_vcf_rows.py"
 
 
 rule mendel:
     input:
-        vcf=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz",
-        tbi=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz.tbi",
+        vcf=COHORT_VCF,
+        tbi=COHORT_TBI,
     output:
         tsv="results/qc/mendel.tsv",
     log:
@@ -153,4 +153,4 @@ rule mendel:
         pedigree=PEDIGREE,
         build=config["build"],
     script:
-        "../../scripts/mendel.py"
+        "../../scripts/qc/mendel.py"

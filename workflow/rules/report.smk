@@ -1,8 +1,8 @@
 # Per-sample reports (JSON findings, self-contained HTML, PDF), rendered for a group of samples per job: one rule
 # per group, so a large batch is not thousands of tiny jobs. Every later stage is an optional input (an empty list
-# when the stage is off in this batch); its section then says "Not run: <why>" (scripts/report_stages.py).
+# when the stage is off in this batch); its section then says "Not run: <why>" (scripts/reports/stages.py).
 # Then one batch-level table: results/report/batch_summary.tsv.
-import report_stages
+from reports import stages as report_stages
 
 EXTRA_TARGETS.extend(
     [
@@ -34,7 +34,7 @@ REPORT_STAGE_INPUTS = {
     "prs_tsv": ["results/prs/scores.tsv"] if config["pgs"]["scoring_files"] else [],
     "prs_json": ["results/prs/scores.json"] if config["pgs"]["scoring_files"] else [],
     "sites_vcf": (
-        [f"results/calls/{PRIMARY_CALLER}/sites.vcf.gz"] if SITES_GENOTYPED else []
+        [SITES_VCF] if SITES_GENOTYPED else []
     ),
     "ancestry": "results/af/ancestry.tsv",
     "panel_points": "results/af/ancestry_panel.tsv",
@@ -57,8 +57,8 @@ for part, part_samples in enumerate(REPORT_PARTS):
             **REPORT_STAGE_INPUTS,
             qc=expand("results/qc/{sample}.qc.json", sample=part_samples),
             batch_qc="results/qc/batch_qc.tsv",
-            vcf=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz",
-            tbi=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz.tbi",
+            vcf=COHORT_VCF,
+            tbi=COHORT_TBI,
             af_variants="results/af/variants.tsv",
             af_samples="results/af/samples.tsv",
             provenance=REPORT_PROVENANCE,
@@ -85,7 +85,7 @@ for part, part_samples in enumerate(REPORT_PARTS):
             panel_roles=REPORT_PANELS,
             sites_min_depth=config["sites"]["min_depth"],
         script:
-            "../../scripts/render_reports.py"
+            "../../scripts/reports/render_reports.py"
 
 
 rule batch_summary:
@@ -106,4 +106,4 @@ rule batch_summary:
     params:
         samples=SAMPLE_IDS,
     script:
-        "../../scripts/batch_summary.py"
+        "../../scripts/reports/batch_summary.py"

@@ -1,6 +1,6 @@
 # Known sites: every QC-passing sample genotyped at every listed position (hom-ref included, ./. where
 # the reads are too few), so a panel reader such as PharmCAT can tell "reference" from "not covered".
-# bcftools genotypes the given alleles for every caller's folder (scripts/genotype_sites.py says why).
+# bcftools genotypes the given alleles for every caller's folder (scripts/sites/genotype_sites.py says why).
 # Sheet rows that arrive already called (VCFs) have no reads to genotype: their own records at the listed positions
 # are merged in (a position the VCF lacks is ./.), so every sample of the sheet is in sites.vcf.gz.
 # The shipped panels' sites (PGX_SITES, CARRIER_SITES: workflow/rules/pgx.smk, carrier.smk) join sites.files; on a
@@ -41,4 +41,4 @@ rule genotype_sites:
         min_baseq=lookup(dpath="calling/min_baseq", within=config),
         allow_empty=bool(PANEL_SITES),
     script:
-        "../../scripts/genotype_sites.py"
+        "../../scripts/sites/genotype_sites.py"

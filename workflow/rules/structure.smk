@@ -29,7 +29,7 @@ PANEL_INPUTS = {"panel": PANEL, "panel_labels": PANEL_LABELS} if PANEL else {}
 if PANEL and STRUCTURE["panel_format"] == "peddy":
     PANEL_INPUTS["panel_matrix"] = f"{PANEL}.bin.gz"
 # Samples with reads are typed at every panel site (hom-ref counts, too few reads is ./.), not only where the
-# cohort calls a variant (scripts/ancestry_sites.py says why); samples sent as VCFs use their cohort records.
+# cohort calls a variant (scripts/structure/ancestry_sites.py says why); samples sent as VCFs use their cohort records.
 ANCESTRY_INPUTS = {**PANEL_INPUTS}
 if PANEL and ALIGNMENT_IDS:
     ANCESTRY_INPUTS["sites_vcf"] = (
@@ -56,7 +56,7 @@ if PANEL and ALIGNMENT_IDS:
         params:
             panel_format=lookup(dpath="structure/panel_format", within=config),
         script:
-            "../../scripts/ancestry_sites.py"
+            "../../scripts/structure/ancestry_sites.py"
 
     rule genotype_ancestry_sites:
         input:
@@ -88,13 +88,13 @@ if PANEL and ALIGNMENT_IDS:
             min_baseq=lookup(dpath="calling/min_baseq", within=config),
             allow_empty=True,  # no panel site in the sequenced part of the reference
         script:
-            "../../scripts/genotype_sites.py"
+            "../../scripts/structure/genotype_ancestry_sites.py"
 
 
 rule relatedness:
     input:
-        vcf=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz",
-        tbi=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz.tbi",
+        vcf=COHORT_VCF,
+        tbi=COHORT_TBI,
     output:
         relatedness="results/af/relatedness.tsv",
         kinship="results/af/kinship.png",
@@ -119,14 +119,14 @@ rule relatedness:
         },
         min_sites=lookup(dpath="structure/kinship_min_sites", within=config),
     script:
-        "../../scripts/kinship.py"
+        "../../scripts/structure/relatedness.py"
 
 
 rule population_structure:
     input:
         **ANCESTRY_INPUTS,
-        vcf=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz",
-        tbi=f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz.tbi",
+        vcf=COHORT_VCF,
+        tbi=COHORT_TBI,
     output:
         ancestry="results/af/ancestry.tsv",
         pca="results/af/pca.png",
@@ -147,7 +147,7 @@ rule population_structure:
         min_probability=lookup(dpath="structure/min_probability", within=config),
         min_sites=lookup(dpath="structure/min_sites", within=config),
     script:
-        "../../scripts/ancestry.py"
+        "../../scripts/structure/population_structure.py"
 
 
 rule popgen_stats:
@@ -175,4 +175,4 @@ rule popgen_stats:
         populations={s: SAMPLES[s].get("population", "") for s in SAMPLE_IDS},
         scheduler=lookup(dpath="af/scheduler", within=config),
     script:
-        "../../scripts/popgen_stats.py"
+        "../../scripts/structure/popgen_stats.py"

@@ -1,7 +1,7 @@
-# The end of a run: results/run_summary.json (the batch at a glance, scripts/run_summary.py), the lines Snakemake
+# The end of a run: results/run_summary.json (the batch at a glance, scripts/summary/run_summary.py), the lines Snakemake
 # prints last (onsuccess / onerror), and with qc.fail_batch_on: fail the gate that makes the run exit non-zero when a
-# sample failed QC (scripts/qc_gate.py).
-import run_summary
+# sample failed QC (scripts/summary/qc_gate.py).
+from summary import run_summary
 
 RUN_SUMMARY = run_summary.SUMMARY
 QC_GATE = ".genorisk/qc_gate.ok"
@@ -34,7 +34,7 @@ rule run_summary:
         not_run=REPORT_NOT_RUN,
         fail_batch_on=config["qc"]["fail_batch_on"],
     script:
-        "../../scripts/run_summary.py"
+        "../../scripts/summary/run_summary.py"
 
 
 rule qc_gate:
@@ -56,7 +56,7 @@ rule qc_gate:
         mem_mb=by_attempt(1000),
         runtime=by_attempt(10),
     script:
-        "../../scripts/qc_gate.py"
+        "../../scripts/summary/qc_gate.py"
 
 
 onsuccess:

@@ -1,5 +1,5 @@
 # Benchmarking each caller's calls against per-sample truth sets (sample-sheet columns truth_vcf and,
-# optionally, truth_bed): one job per caller for all truth samples (scripts/benchmark_truth.py).
+# optionally, truth_bed): one job per caller for all truth samples (scripts/truth/benchmark_truth.py).
 TRUTH_SAMPLES = [s for s in SAMPLE_IDS if SAMPLES[s].get("truth_vcf")]
 # {sample: {"vcf": path, "bed": path or None}}: what the script compares; the file lists below are the rule's inputs.
 TRUTH = {
@@ -49,4 +49,4 @@ if TRUTH_SAMPLES:
             samples=TRUTH_SAMPLES,
             truth=TRUTH,
         script:
-            "../../scripts/benchmark_truth.py"
+            "../../scripts/truth/benchmark_truth.py"

@@ -1,0 +1,1 @@
+"""The genotype store and cohort allele-frequency statistics, tables and figures."""

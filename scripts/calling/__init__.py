@@ -1,0 +1,2 @@
+"""Variant calling (bcftools, freebayes; joint chunks or per-sample gVCFs), VCF-row import, cohort merge and soft
+filters."""

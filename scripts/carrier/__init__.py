@@ -1,0 +1,1 @@
+"""Carrier screening against the cited panel, with the APOE genotype."""

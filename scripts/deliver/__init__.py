@@ -1,0 +1,1 @@
+"""Provenance, checksums, pseudonymised deliverables and the manifest."""

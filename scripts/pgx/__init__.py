@@ -1,0 +1,1 @@
+"""Pharmacogenomics: PharmCAT-style star-allele matching and CPIC phenotypes."""

@@ -1,0 +1,1 @@
+"""Polygenic scores from PGS Catalog scoring files."""

@@ -1,0 +1,1 @@
+"""The per-sample report (JSON, HTML, PDF) and the batch summary."""

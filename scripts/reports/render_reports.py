@@ -1,0 +1,627 @@
+"""Per-sample reports: a JSON of findings (checked against report.schema.json), a self-contained HTML page and a PDF.
+
+One job renders a group of samples. Every sample gets all three files, also a sample that failed QC: its report says
+plainly that it was not called and carries no variant numbers. The batch comparison (median, range, figures) is
+over the in-cohort samples, i.e. the columns of the cohort VCF.
+
+Sources of each number:
+- QC verdict, reasons and metrics: results/qc/{sample}.qc.json; cohort membership: results/qc/batch_qc.tsv.
+- Het / hom-alt counts of SNVs and indels and no-calls: counted here from the cohort VCF (one pass over it).
+- Ti/Tv, heterozygosity and call rate: results/af/samples.tsv (the allele-frequency step's definitions).
+- Panel QC, identity checks, carrier findings, pharmacogenomics, polygenic scores, ancestry and provenance: the later
+  stages' outputs, each optional (report_sections.py says which file gives what). A stage that is off in this batch
+  gives a section that says "Not run: <why>" (the why comes from the workflow: report_stages.py).
+
+Report layout: the JSON has one top-level key per section; report_content.py turns it into sections of blocks that
+report_html.py (the page) and report_pdf.py (the PDF) render, so both say the same. Figures: report_figures.py.
+Outputs are byte-stable: sorted keys, rounded numbers, no timestamps or paths, PNGs and PDFs without dates.
+"""
+
+import functools
+import json
+import warnings
+from pathlib import Path
+
+import allel
+import jsonschema
+import numpy as np
+
+from common.atomic import atomic_path
+from common.input_error import InputError
+from common.rule_logging import get_logger, setup_logging
+from reports import sections as rs
+from reports import stages as report_stages
+from reports.content import COUNT_KEYS, QC_METRICS, RATE_KEYS, VERDICT_STYLE, figure_keys
+from reports.figures import counts_figure, het_callrate_figure, pca_figure, prs_figure
+from reports.html_page import render_html
+from reports.pdf import pdf_bytes
+from reports.sections import number as _number
+from reports.sections import read_tsv
+
+__all__ = ["counts_figure", "het_callrate_figure", "render_html"]  # re-exported: deliver.py and tests use them here
+
+REPORT_VERSION = "2.0"
+DISCLAIMER = (
+    "For research use only. This report is not a diagnostic test and has not been validated for clinical "
+    "decision-making. Any finding must be confirmed by an accredited clinical laboratory before medical use."
+)
+# metric -> (key in the QC thresholds, direction): the config's qc block names limits by what they bound.
+QC_THRESHOLD_KEYS = {
+    "mapped_rate": ("min_mapped_rate", "min"),
+    "duplicate_rate": ("max_duplicate_rate", "max"),
+    "mean_depth": ("min_mean_depth", "min"),
+    "breadth": ("min_breadth", "min"),
+}
+DIGITS = {
+    "ti_tv": 3,
+    "heterozygosity": 4,
+    "call_rate": 4,
+    "mapped_rate": 4,
+    "duplicate_rate": 4,
+    "breadth": 4,
+    "mean_depth": 2,
+}
+# Allele classes; a genotype takes the highest class among the alleles it carries.
+REF, SNV, INDEL, OTHER = 0, 1, 2, 3
+CELLS_PER_BLOCK = 4_000_000  # genotypes (variants x samples) held per VCF block: bounds memory for big cohorts
+
+
+# ---------------------------------------------------------------- reading inputs
+
+
+def _flag(text, path, sample):
+    value = (text or "").strip().lower()
+    if value in ("true", "yes", "1"):
+        return True
+    if value in ("false", "no", "0"):
+        return False
+    raise InputError(f"{path}: sample {sample!r}: in_cohort is {text!r}, expected true/false")
+
+
+def read_batch_qc(path):
+    """{sample_id: {"verdict", "in_cohort"}} from batch_qc.tsv."""
+    rows = read_tsv(path, ("sample_id", "verdict", "in_cohort"))
+    return {
+        r["sample_id"]: {"verdict": r["verdict"], "in_cohort": _flag(r["in_cohort"], path, r["sample_id"])}
+        for r in rows
+    }
+
+
+def read_sample_stats(path):
+    """{sample_id: {"ti_tv", "heterozygosity", "call_rate", "n_het", "n_hom_alt"}} from the af step's samples.tsv."""
+    rows = read_tsv(path, ("sample_id", "n_het", "n_hom_alt", "call_rate", "heterozygosity", "ti_tv"))
+    stats = {}
+    for row in rows:
+        try:
+            stats[row["sample_id"]] = {
+                k: _number(row[k]) for k in ("ti_tv", "heterozygosity", "call_rate", "n_het", "n_hom_alt")
+            }
+        except ValueError as error:
+            raise InputError(f"{path}: sample {row['sample_id']!r}: {error}") from None
+    return stats
+
+
+def read_qc(path, expected_sample):
+    """A sample's QC JSON; InputError if it is unreadable, names another sample or lacks the verdict."""
+    try:
+        qc = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise InputError(f"{path}: cannot read the QC JSON: {error}") from None
+    if qc.get("sample_id") != expected_sample:
+        raise InputError(f"{path}: holds sample {qc.get('sample_id')!r}, expected {expected_sample!r}")
+    if qc.get("verdict") not in VERDICT_STYLE:
+        raise InputError(f"{path}: verdict {qc.get('verdict')!r} is not one of pass, warn, fail, not_applicable")
+    return qc
+
+
+# ---------------------------------------------------------------- genotype counts from the VCF
+
+
+# ALT alleles that are no variant of their own: missing, mpileup's unobserved allele, gVCF's <NON_REF>, and `*`
+# (a base deleted by an overlapping record, which counts that deletion itself).
+NOT_A_VARIANT = frozenset({".", "X", "<X>", "<*>", "<NON_REF>", "*"})
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def allele_class(ref, alt):
+    """SNV, INDEL, OTHER (MNP, complex, symbolic, breakend) or REF for one ALT allele against REF.
+
+    Written here because neither pysam nor scikit-allel types alleles; it follows htslib's typing (vcf.c,
+    bcf_set_variant_type) so the counts match `bcftools stats`: after trimming the shared prefix and then the
+    shared suffix (keeping one base), one base against one is an SNV, one base matching the other's end is an
+    indel (`TCAC>C`), and anything else is OTHER (`AC>T`).
+    """
+    if alt == "":
+        return OTHER  # padding of a shorter ALT list: never carried in valid data
+    if alt.upper() in NOT_A_VARIANT:
+        return REF
+    ref, alt = ref.upper(), alt.upper()
+    if len(ref) == 1 and len(alt) == 1:
+        return REF if ref == alt else SNV
+    if alt.startswith("<") or "[" in alt or "]" in alt:
+        return OTHER
+    shared = 0
+    while shared < min(len(ref), len(alt)) and ref[shared] == alt[shared]:
+        shared += 1
+    r, a = ref[shared:], alt[shared:]
+    if not r or not a:
+        return INDEL if r or a else REF
+    tail = 0
+    while tail < min(len(r), len(a)) - 1 and r[-1 - tail] == a[-1 - tail]:
+        tail += 1
+    r, a = r[: len(r) - tail], a[: len(a) - tail]
+    if len(r) == 1 and len(a) == 1:
+        return SNV
+    if len(r) == 1 or len(a) == 1:
+        return INDEL if r[-1] == a[-1] else OTHER
+    return OTHER
+
+
+def allele_classes(ref, alt):
+    """Class of every allele: ref (n_variants,) str, alt (n_variants, n_alt) str -> (n_variants, n_alt + 2) int8.
+
+    Column 0 is REF (class REF), columns 1..n_alt the ALT alleles (see allele_class), and the last column OTHER
+    for allele indexes beyond what was read (more ALTs than scikit-allel's `alt_number`).
+    """
+    n_variants, n_alt = alt.shape
+    classes = np.full((n_variants, n_alt + 2), OTHER, dtype=np.int8)
+    classes[:, 0] = REF
+    for i in range(n_variants):
+        for j in range(n_alt):
+            classes[i, j + 1] = allele_class(ref[i], alt[i, j])
+    return classes
+
+
+def _count_block(gt, classes):
+    """Counts per sample for one block: gt (n_variants, n_samples, ploidy) int, classes from allele_classes.
+
+    Returns {key: (n_samples,) int64} for COUNT_KEYS. A genotype with any missing allele is a no-call; het means
+    called with differing alleles; hom-alt means called with all alleles equal and not REF.
+    """
+    n_variants, n_samples, _ = gt.shape
+    beyond = classes.shape[1] - 1
+    index = np.where(gt < 0, 0, np.minimum(gt, beyond)).astype(np.intp)
+    carried = np.take_along_axis(
+        np.broadcast_to(classes[:, None, :], (n_variants, n_samples, classes.shape[1])), index, axis=2
+    ).max(axis=2)
+    called = (gt >= 0).all(axis=2)
+    het = called & (gt != gt[:, :, :1]).any(axis=2)
+    hom_alt = called & ~het & (gt[:, :, 0] > 0)
+    return {
+        "n_snv_het": (het & (carried == SNV)).sum(axis=0),
+        "n_snv_hom_alt": (hom_alt & (carried == SNV)).sum(axis=0),
+        "n_indel_het": (het & (carried == INDEL)).sum(axis=0),
+        "n_indel_hom_alt": (hom_alt & (carried == INDEL)).sum(axis=0),
+        "n_other": ((het | hom_alt) & (carried == OTHER)).sum(axis=0),
+        "n_no_call": (~called).sum(axis=0),
+    }
+
+
+def count_genotypes(vcf_path, log=None, chunk_length=None):
+    """One pass over the VCF: ({sample: {count key: int}}, n_sites), samples in VCF column order.
+
+    Reads REF, ALT and GT only, in blocks of `chunk_length` variants (default: about CELLS_PER_BLOCK genotypes).
+    """
+    log = log or get_logger()
+    with warnings.catch_warnings():
+        # scikit-allel warns about INFO headers it cannot parse (bcftools' VDB has a Version key); INFO is not read.
+        warnings.filterwarnings("ignore", message="invalid INFO header")
+        samples = list(allel.read_vcf_headers(str(vcf_path)).samples)
+        totals = {key: np.zeros(len(samples), dtype=np.int64) for key in COUNT_KEYS}
+        n_sites = 0
+        if not samples:
+            return {}, 0
+        chunk_length = chunk_length or max(1024, CELLS_PER_BLOCK // len(samples))
+        _, _, _, blocks = allel.iter_vcf_chunks(
+            str(vcf_path), fields=["variants/REF", "variants/ALT", "calldata/GT"], chunk_length=chunk_length
+        )
+        for chunk, n_block, _, _ in blocks:
+            block = _count_block(chunk["calldata/GT"], allele_classes(chunk["variants/REF"], chunk["variants/ALT"]))
+            for key in COUNT_KEYS:
+                totals[key] += block[key]
+            n_sites += n_block
+            log.info("counted genotypes of %d variants x %d samples", n_sites, len(samples))
+    counts = {s: {key: int(totals[key][i]) for key in COUNT_KEYS} for i, s in enumerate(samples)}
+    return counts, n_sites
+
+
+# ---------------------------------------------------------------- report content
+
+
+def _rounded(key, value):
+    if value is None:
+        return None
+    return round(float(value), DIGITS.get(key, 4))
+
+
+def cohort_table(counts, stats, batch_qc, vcf_path, stats_path, batch_qc_path):
+    """{sample: counts + rates} for the in-cohort samples (VCF order); checks the three sources agree."""
+    in_cohort = {s for s, row in batch_qc.items() if row["in_cohort"]}
+    in_vcf = set(counts)
+    if in_vcf - set(batch_qc):
+        raise InputError(f"{vcf_path}: sample {sorted(in_vcf - set(batch_qc))[0]!r} is not in {batch_qc_path}")
+    if in_cohort != in_vcf:
+        odd = sorted(in_cohort ^ in_vcf)[0]
+        where = "marked in_cohort but absent from" if odd in in_cohort else "marked not in_cohort but present in"
+        raise InputError(f"{batch_qc_path}: sample {odd!r} is {where} the cohort VCF {vcf_path}")
+    table = {}
+    for sample, sample_counts in counts.items():
+        if sample not in stats:
+            raise InputError(f"{stats_path}: sample {sample!r} of the cohort VCF has no row")
+        rates = {key: _rounded(key, stats[sample][key]) for key in RATE_KEYS}
+        table[sample] = {**sample_counts, **rates}
+        n_het = sample_counts["n_snv_het"] + sample_counts["n_indel_het"]
+        if stats[sample]["n_het"] is not None and stats[sample]["n_het"] < n_het:
+            get_logger().warning(
+                "sample %s: %s has n_het %s, fewer than the %d SNV+indel het calls in the VCF",
+                sample,
+                Path(stats_path).name,
+                stats[sample]["n_het"],
+                n_het,
+            )
+    return table
+
+
+def batch_summary(cohort):
+    """{"n_samples", key: {"median", "min", "max"} or None} over the in-cohort samples (None values skipped)."""
+    summary = {"n_samples": len(cohort)}
+    for key in (*COUNT_KEYS, *RATE_KEYS):
+        values = np.array([row[key] for row in cohort.values() if row[key] is not None], dtype=float)
+        if values.size == 0:
+            summary[key] = None
+            continue
+        is_count = key in COUNT_KEYS
+        median = float(np.median(values))
+        summary[key] = {
+            "median": round(median, 1) if is_count else _rounded(key, median),
+            "min": int(values.min()) if is_count else _rounded(key, values.min()),
+            "max": int(values.max()) if is_count else _rounded(key, values.max()),
+        }
+    return summary
+
+
+def _qc_thresholds(thresholds):
+    """{metric: {"direction", "warn", "fail"}} from the QC step's thresholds (the config's qc block layout)."""
+    found = {}
+    for metric, (key, direction) in QC_THRESHOLD_KEYS.items():
+        limit = (thresholds or {}).get(key)
+        if isinstance(limit, dict) and {"warn", "fail"} <= set(limit):
+            found[metric] = {"direction": direction, "warn": limit["warn"], "fail": limit["fail"]}
+    return found
+
+
+def qc_section(qc):
+    """The report's qc block from a sample's QC JSON."""
+    metrics = qc.get("metrics") or {}
+    total_reads = metrics.get("total_reads")
+    target = qc.get("target") or {}
+    min_depth = (qc.get("thresholds") or {}).get("breadth_min_depth")
+    return {
+        "verdict": qc["verdict"],
+        "reasons": [str(r) for r in qc.get("reasons") or []],
+        "metrics": {
+            "total_reads": None if total_reads is None else int(total_reads),
+            **{key: _rounded(key, metrics.get(key)) for key in QC_METRICS[1:]},
+        },
+        "target": {"kind": target.get("kind"), "bases": None if target.get("bases") is None else int(target["bases"])},
+        "thresholds": _qc_thresholds(qc.get("thresholds")),
+        "breadth_min_depth": min_depth if isinstance(min_depth, int) else None,
+    }
+
+
+def _reasons_text(reasons):
+    return "; ".join(reasons) if reasons else "no reason was recorded"
+
+
+def notices_for(qc, in_cohort, batch):
+    """Plain-language notes the reader must see."""
+    notices = []
+    if qc["verdict"] == "fail":
+        notices.append(
+            f"This sample failed QC and was not called: {_reasons_text(qc['reasons'])}. "
+            "No variant results are reported for it."
+        )
+    elif not in_cohort:
+        notices.append(
+            "This sample was left out of the cohort variant calls, so no variant results are reported for it."
+        )
+    elif qc["verdict"] == "warn":
+        notices.append(
+            f"This sample passed QC with warnings: {_reasons_text(qc['reasons'])}. Read its results with caution."
+        )
+    if in_cohort and batch["n_samples"] < 3:
+        notices.append(
+            f"The batch has only {batch['n_samples']} called sample(s): too few for the batch comparison "
+            "to show what is typical."
+        )
+    return notices
+
+
+# Reasons used when a caller gives no stage results and no reason (e.g. a report rendered outside the workflow).
+DEFAULT_NOT_RUN = {
+    "panel_qc": "no panel positions were genotyped in this run",
+    "identity": "the population-structure stage did not run",
+    "carrier": "carrier screening did not run in this batch",
+    "pgx": "pharmacogenomics did not run in this batch",
+    "prs": "no polygenic score was computed in this batch",
+    "ancestry": "ancestry was not estimated in this batch",
+    "provenance": "the provenance record was not made",
+}
+EMPTY_SECTIONS = {"panel_qc": None, "identity": None, "carrier": [], "apoe": None, "pgx": {}, "prs": [],
+                  "ancestry": None, "provenance": None}  # fmt: skip
+
+
+def stage_sections(sample_id, verdict, stages=None, not_run=None):
+    """The later sections of one sample: {"sections": {name: status}, name: block, ...} (EMPTY_SECTIONS' keys).
+
+    `stages`: what the job read (load_stages); a stage absent from it is not run, with the reason from `not_run`.
+    """
+    stages, not_run = stages or {}, not_run or {}
+    out = dict(EMPTY_SECTIONS)
+    sections = {}
+
+    def reason(name):
+        return not_run.get(name) or DEFAULT_NOT_RUN[name]
+
+    if stages.get("carrier") is not None:
+        sections["carrier"], out["carrier"], out["apoe"] = rs.carrier_section(sample_id, stages["carrier"], verdict)
+    if stages.get("pgx") is not None:
+        sections["pgx"], out["pgx"] = rs.pgx_section(sample_id, stages["pgx"], verdict)
+    if stages.get("prs") is not None:
+        sections["prs"], out["prs"] = rs.prs_section(sample_id, stages["prs"], verdict)
+    if stages.get("ancestry") is not None:
+        sections["ancestry"], out["ancestry"] = rs.ancestry_section(
+            sample_id, stages["ancestry"], verdict, stages.get("panel_groups")
+        )
+    if stages.get("popgen") is not None or stages.get("relatedness") is not None:
+        sections["identity"], out["identity"] = rs.identity_section(
+            sample_id, stages.get("popgen"), stages.get("relatedness"), verdict
+        )
+    if stages.get("sites") is not None or sections.get("pgx") or sections.get("carrier"):
+        sections["panel_qc"], out["panel_qc"] = rs.panel_qc_section(
+            sample_id, stages.get("sites"), out["pgx"], out["carrier"], stages.get("sites_min_depth"), verdict
+        )
+    if stages.get("provenance") is not None:
+        sections["provenance"], out["provenance"] = rs.provenance_section(
+            sample_id, stages["provenance"], stages.get("panels"), stages.get("build")
+        )
+    out["sections"] = {name: sections.get(name) or rs.status(rs.NOT_RUN, reason(name)) for name in DEFAULT_NOT_RUN}
+    return out
+
+
+def identity_notices(identity):
+    """Notices for a sex or pedigree disagreement: either can mean a sample swap."""
+    notices = []
+    if identity and identity["sex"] and identity["sex"]["agrees"] is False:
+        sex = identity["sex"]
+        notices.append(
+            f"The sex inferred from the genotypes ({sex['inferred']}) differs from the sample sheet ({sex['sheet']}): "
+            "check for a sample swap before using any result."
+        )
+    disagree = [r["sample"] for r in (identity or {}).get("relatives", []) if r["pedigree_agrees"] is False]
+    if disagree:
+        notices.append(
+            f"Relatedness to {', '.join(disagree)} disagrees with the pedigree in the sample sheet: check for a "
+            "sample swap before using any result."
+        )
+    return notices
+
+
+def build_report(sample_id, qc, in_cohort, cohort, batch, n_sites, caller, build, stages=None, not_run=None):
+    """The report dict of one sample; every top-level key is one section (later sections: stage_sections)."""
+    qc_block = qc_section(qc)
+    if qc_block["verdict"] == "fail" and in_cohort:
+        raise InputError(f"sample {sample_id!r}: QC verdict is fail but batch_qc marks it in the cohort")
+    reason = None
+    if not in_cohort:
+        reason = (
+            "not called because it failed QC"
+            if qc_block["verdict"] == "fail"
+            else "not called because it was left out of the cohort calls"
+        )
+    later = stage_sections(sample_id, qc_block["verdict"], stages, not_run)
+    return {
+        "report_version": REPORT_VERSION,
+        "sample_id": sample_id,
+        "caller": caller,
+        "build": build,
+        "qc": qc_block,
+        "in_cohort": in_cohort,
+        "variants": {
+            "called": in_cohort,
+            "not_called_reason": reason,
+            "n_sites": n_sites,
+            "sample": dict(cohort[sample_id]) if in_cohort else None,
+            "batch": batch,
+        },
+        **later,
+        "notices": notices_for(qc_block, in_cohort, batch) + identity_notices(later["identity"]),
+        "disclaimer": DISCLAIMER,
+    }
+
+
+def validate_report(report, schema):
+    """Raise ValueError naming the sample and the offending key when the report breaks the schema."""
+    validator = jsonschema.Draft7Validator(schema)
+    errors = sorted(validator.iter_errors(report), key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
+        raise ValueError(
+            f"report of sample {report.get('sample_id')!r} breaks the report schema at {where}: {errors[0].message}"
+        )
+
+
+def report_json_text(report):
+    return json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------- figures and the job
+
+
+def figures_for(report, cohort):
+    """{key: PNG} of every figure the report shows (report_content.figure_keys), drawn under report["sample_id"].
+
+    `cohort`: render_reports.cohort_table keyed by the same sample IDs (the variant figures need the batch's
+    counts); the polygenic-score and ancestry figures come from the report alone.
+    """
+    sample = report["sample_id"]
+    figures = {}
+    for key in figure_keys(report):
+        if key == "counts":
+            figures[key] = counts_figure(cohort, sample)
+        elif key == "scatter":
+            figures[key] = het_callrate_figure(cohort, sample)
+        elif key == "pca":
+            figures[key] = pca_figure(report["ancestry"], sample)
+        else:
+            score = next(s for s in report["prs"] if f"prs:{s['pgs_id']}" == key)
+            figures[key] = prs_figure(score, sample)
+    return figures
+
+
+def load_stages(samples, inputs, build, log=None):
+    """What the later sections read, once per job. `inputs`: {name: path or None} (see render_reports)."""
+    log = log or get_logger()
+    get = inputs.get
+    stages = {"build": build, "sites_min_depth": get("sites_min_depth")}
+    if get("pgx"):
+        stages["pgx"] = rs.read_pgx(get("pgx"), samples)
+    if get("carrier"):
+        stages["carrier"] = rs.read_carrier(get("carrier"))
+    if get("prs_tsv") and get("prs_json"):
+        stages["prs"] = rs.read_prs(get("prs_tsv"), get("prs_json"))
+    if get("ancestry"):
+        stages["ancestry"] = rs.read_ancestry(get("ancestry"))
+    if get("panel_points"):
+        stages["panel_groups"] = rs.panel_groups(rs.read_panel_points(get("panel_points")))
+    if get("popgen_samples"):
+        stages["popgen"] = rs.read_popgen_samples(get("popgen_samples"))
+    if get("relatedness"):
+        stages["relatedness"] = rs.read_relatedness(get("relatedness"))
+    if get("sites_vcf"):
+        stages["sites"] = rs.read_sites(get("sites_vcf"), samples)
+    if get("provenance"):
+        stages["provenance"] = rs.read_provenance(get("provenance"))
+    stages["panels"] = rs.panel_hashes(get("panel_files") or [])
+    log.info("later sections read: %s", ", ".join(k for k in sorted(stages) if stages[k] is not None) or "none")
+    return stages
+
+
+def uncovered_stages(stages, inputs, not_run, log):
+    """A panel stage that ran on a reference holding none of its positions is not run (report_stages.coverage_reason):
+    its results leave `stages`, and so do empty panel sites when no panel stage is left; returns `not_run` with the
+    reasons."""
+    not_run, uncovered = dict(not_run or {}), False
+    for name in ("pgx", "carrier"):
+        reason = report_stages.coverage_reason(inputs.get(f"{name}_coverage"))
+        if reason:
+            stages.pop(name, None)
+            not_run[name], uncovered = reason, True
+            log.info("%s section not run: %s", name, reason)
+    panels_left = "pgx" in stages or "carrier" in stages
+    if uncovered and not panels_left and not any((stages.get("sites") or {}).values()):
+        stages.pop("sites", None)
+        not_run["panel_qc"] = report_stages.NO_POSITION_COVERED
+    return not_run
+
+
+def _write(path, data):
+    with atomic_path(path) as tmp:
+        Path(tmp).write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+
+
+def render_reports(
+    samples,
+    qc_paths,
+    batch_qc_path,
+    vcf_path,
+    af_samples_path,
+    schema_path,
+    json_paths,
+    html_paths,
+    caller,
+    build,
+    log=None,
+    pdf_paths=None,
+    stage_inputs=None,
+    not_run=None,
+):
+    """Write {sample}.json (schema-checked), {sample}.html and, with pdf_paths, {sample}.pdf (lists aligned by position;
+    a None in pdf_paths skips that sample's PDF).
+
+    stage_inputs: {"pgx", "carrier", "prs_tsv", "prs_json", "ancestry", "panel_points", "popgen_samples",
+    "relatedness", "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage": path or None, "sites_min_depth": int,
+    "panel_files": [(role, path)]};
+    not_run: {section: why its stage did not run} (report_stages.not_run_reasons).
+    """
+    log = log or get_logger()
+    if not len(samples) == len(qc_paths) == len(json_paths) == len(html_paths):
+        raise ValueError("samples, qc, json and html lists must have the same length and order")
+    if pdf_paths is not None and len(pdf_paths) != len(samples):
+        raise ValueError("pdf paths must be aligned with the samples")
+    schema = json.loads(Path(schema_path).read_text())
+    batch_qc = read_batch_qc(batch_qc_path)
+    counts, n_sites = count_genotypes(vcf_path, log)
+    cohort = cohort_table(
+        counts, read_sample_stats(af_samples_path), batch_qc, vcf_path, af_samples_path, batch_qc_path
+    )
+    batch = batch_summary(cohort)
+    log.info("cohort: %d samples, %d variant sites", len(cohort), n_sites)
+    stages = load_stages(samples, stage_inputs or {}, build, log)
+    not_run = uncovered_stages(stages, stage_inputs or {}, not_run, log)
+    reports = []
+    for sample, qc_path in zip(samples, qc_paths, strict=True):
+        if sample not in batch_qc:
+            raise InputError(f"{batch_qc_path}: sample {sample!r} has no row")
+        report = build_report(
+            sample, read_qc(qc_path, sample), batch_qc[sample]["in_cohort"], cohort, batch, n_sites, caller, build,
+            stages, not_run,
+        )  # fmt: skip
+        validate_report(report, schema)
+        reports.append(report)
+    for i, report in enumerate(reports):
+        figures = figures_for(report, cohort)
+        _write(json_paths[i], report_json_text(report))
+        _write(html_paths[i], render_html(report, figures))
+        if pdf_paths is not None and pdf_paths[i] is not None:
+            _write(pdf_paths[i], pdf_bytes(report, figures))
+        log.info("wrote the report of sample %d/%d (verdict %s)", i + 1, len(reports), report["qc"]["verdict"])
+
+
+def stage_inputs_of(smk):
+    """The optional stage inputs of the rule (an empty list when a stage is off) as {name: path or None}."""
+    names = ("pgx", "carrier", "prs_tsv", "prs_json", "ancestry", "panel_points", "popgen_samples", "relatedness",
+             "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage")  # fmt: skip
+    found = {}
+    for name in names:
+        value = getattr(smk.input, name, None)
+        found[name] = (value[0] if value else None) if isinstance(value, list) else (value or None)
+    roles = dict(smk.params.panel_roles)
+    panels = smk.input.panels
+    found["panel_files"] = [(roles[str(p)], str(p)) for p in ([panels] if isinstance(panels, str) else panels)]
+    found["sites_min_depth"] = smk.params.sites_min_depth
+    return found
+
+
+def main(smk):
+    log = setup_logging(smk.log[0])
+    render_reports(
+        list(smk.params.samples),
+        list(smk.input.qc),
+        smk.input.batch_qc,
+        smk.input.vcf,
+        smk.input.af_samples,
+        smk.input.schema,
+        list(smk.output.json),
+        list(smk.output.html),
+        smk.params.caller,
+        smk.params.build,
+        log,
+        pdf_paths=list(smk.output.pdf),
+        stage_inputs=stage_inputs_of(smk),
+        not_run=dict(smk.params.not_run),
+    )
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821

@@ -1,0 +1,636 @@
+"""The report's sections from the later stages, one JSON-ready block per sample.
+
+Each `read_*` reads one stage output once for a whole report job (a group of samples); each `*_section` returns one
+sample's block. Sources:
+- panel_qc   depth and calls at the genotyped panel positions: results/calls/{caller}/sites.vcf.gz (FORMAT/GT, DP),
+             and the no-call positions of the pharmacogenomics and carrier results (which name gene and rsID)
+- identity   inferred sex: results/af/samples.tsv; relatives in the batch: results/af/relatedness.tsv
+- carrier    results/carrier/carrier_findings.json (panel findings, then the APOE genotype)
+- pgx        results/pgx/pgx_calls.json
+- prs        results/prs/scores.tsv (per sample) and scores.json (per score: trait, citation, match counts)
+- ancestry   results/af/ancestry.tsv (PC coordinates on the reference panel, label, probability)
+- provenance results/provenance.json, plus the sha256 of the panel files this job was given
+
+A section is "reported", "not_run" (its stage is off in this batch: the workflow says why) or "no_result" (the stage
+ran but has nothing for this sample, e.g. it failed QC and was not genotyped). Numbers are rounded so the JSON is
+byte-stable; no paths (file names only), no timestamps.
+"""
+
+import csv
+import hashlib
+import json
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from common.input_error import InputError
+
+REPORTED, NOT_RUN, NO_RESULT = "reported", "not_run", "no_result"
+# Panel position statuses without a genotype: no_call (covered, no usable genotype) and not_covered (the
+# reference/target cannot say anything there: scripts/sites/panel_to_sites.py). Neither is ever read as reference.
+UNTYPED = ("no_call", "not_covered")
+NOT_COVERED_TEXT = "not covered by this reference/target"
+
+
+def genotyped(position):
+    """Does a PGx call or carrier finding have a genotype (ref/variant, found/not_found)?"""
+    return position["status"] not in UNTYPED
+
+
+MAX_POSSIBLE_DIPLOTYPES = 10  # of pgx_match's possible_diplotypes_if_missing; the count of all is kept
+MAX_BATCH_POINTS = 1000  # other samples drawn in the ancestry figure (evenly spread over PC1 order)
+HISTOGRAM_BINS = (5, 30)  # min and max bins of a score's reference histogram (about sqrt(n) in between)
+SIG_DIGITS = 6
+ABSENT_FROM_GENOTYPES = "sample not in the genotype file"  # carrier_findings' reason for a sample it did not see
+DEGREES = ("duplicate_or_mz", "first_degree", "second_degree", "third_degree")
+
+
+def status(kind, reason=None):
+    return {"status": kind, "reason": reason}
+
+
+def absent_reason(verdict, what):
+    """Why a stage has no result for a sample it did not see."""
+    if verdict == "fail":
+        return "the sample failed QC and was not genotyped"
+    return f"the sample is not in the genotype file that {what} read"
+
+
+# ---------------------------------------------------------------- reading helpers
+
+
+def number(text):
+    """A TSV cell as float, None for empty / NA / nan / inf (undefined values are null in the report)."""
+    text = (text or "").strip()
+    if text.lower() in ("", "na", "nan", ".", "none", "null"):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def sig(value, digits=SIG_DIGITS):
+    """A float rounded to `digits` significant digits (None stays None): byte-stable JSON numbers."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(f"{value:.{digits}g}")
+
+
+def read_tsv(path, required):
+    """Rows of a tab-separated file with a header as dicts; InputError names the file and a missing column."""
+    with open(path, newline="") as fh:
+        reader = csv.DictReader(fh, delimiter="\t")
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InputError(f"{path}: column {missing[0]!r} is missing from the header")
+        return list(reader)
+
+
+def read_json(path, what):
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise InputError(f"{path}: cannot read the {what} JSON: {error}") from None
+
+
+def _numbers(path, row, keys):
+    try:
+        return {k: number(row[k]) for k in keys}
+    except ValueError as error:
+        raise InputError(f"{path}: sample {row.get('sample_id')!r}: {error}") from None
+
+
+# ---------------------------------------------------------------- pharmacogenomics
+
+
+def read_pgx(path, samples=None):
+    """{sample: {gene: pgx_match result}} from pgx_calls.json, for `samples` only (None: all).
+
+    pgx_genotypes writes one line per sample ('"ID": {...},'), so a job parses only its own samples' lines: the
+    whole file of a large batch holds hundreds of MB of calls. Any other layout is read as a whole.
+    """
+    wanted = None if samples is None else set(samples)
+    found = {}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                line = line.strip()
+                if line in ("{", "}", ""):
+                    continue
+                key, _, value = line.partition(": ")
+                sample = json.loads(key)
+                if wanted is None or sample in wanted:
+                    found[sample] = json.loads(value.removesuffix(","))
+    except (json.JSONDecodeError, AttributeError, TypeError):
+        data = read_json(path, "pharmacogenomics")
+        if not isinstance(data, dict):
+            raise InputError(f"{path}: expected an object keyed by sample ID") from None
+        return {s: r for s, r in data.items() if wanted is None or s in wanted}
+    except OSError as error:
+        raise InputError(f"{path}: cannot read the pharmacogenomics JSON: {error}") from None
+    return found
+
+
+def pgx_gene(result):
+    """The report's block of one gene: the stable keys plus status, warnings and the possible diplotypes."""
+    return {
+        "diplotypes": list(result["diplotypes"]),
+        "phenotype": result["phenotype"],
+        "activity_score": result["activity_score"],
+        "status": result["status"],
+        "calls": [{k: call[k] for k in ("rsid", "chrom", "pos", "genotype", "status")} for call in result["calls"]],
+        "missing": list(result["missing"]),
+        "possible_diplotypes_if_missing": list(result["possible_diplotypes_if_missing"][:MAX_POSSIBLE_DIPLOTYPES]),
+        "n_possible_diplotypes": int(result["n_possible_diplotypes"]),
+        "definition_version": result.get("definition_version"),
+        "warnings": list(result.get("warnings") or []),
+    }
+
+
+def pgx_section(sample, pgx, verdict):
+    """(section status, {gene: block})."""
+    if sample not in pgx:
+        return status(NO_RESULT, absent_reason(verdict, "pharmacogenomics")), {}
+    return status(REPORTED), {gene: pgx_gene(result) for gene, result in sorted(pgx[sample].items())}
+
+
+# ---------------------------------------------------------------- carrier findings
+
+
+def read_carrier(path):
+    """{sample: [findings]} from carrier_findings.json."""
+    data = read_json(path, "carrier findings")
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected an object keyed by sample ID")
+    return data
+
+
+def carrier_finding(finding):
+    """A panel finding with the report's stable names (variant = HGVS, clinvar_id)."""
+    clinvar = finding.get("clinvar_variation_id")
+    return {
+        "gene": finding["gene"],
+        "variant": finding["hgvs"],
+        "rsid": None if finding.get("rsid") in (None, ".") else finding["rsid"],
+        "clinvar_id": None if clinvar in (None, "NA") else str(clinvar),
+        "chrom": finding["chrom"],
+        "pos": int(finding["pos"]),
+        "ref": finding["ref"],
+        "alt": finding["alt"],
+        "genotype": finding.get("genotype"),
+        "status": finding["status"],
+        "zygosity": finding.get("zygosity"),
+        "depth": finding.get("depth"),
+        "reason": finding.get("reason"),
+        "condition": finding.get("condition"),
+        "clinical_significance": finding.get("clinical_significance"),
+        "review_status": finding.get("review_status"),
+        "inheritance": finding.get("inheritance"),
+    }
+
+
+def carrier_section(sample, carrier, verdict):
+    """(section status, [panel findings], APOE block or None)."""
+    if sample not in carrier:
+        return status(NO_RESULT, absent_reason(verdict, "carrier screening")), [], None
+    findings = carrier[sample]
+    variants = [carrier_finding(f) for f in findings if f.get("kind") == "panel_variant"]
+    if variants and all((v["reason"] or "").startswith(ABSENT_FROM_GENOTYPES) for v in variants):
+        return status(NO_RESULT, absent_reason(verdict, "carrier screening")), [], None
+    apoe = next((f for f in findings if f.get("kind") == "apoe_genotype"), None)
+    if apoe is not None:
+        apoe = {"genotype": apoe.get("genotype"), "status": apoe["status"], "note": apoe.get("note")}
+    return status(REPORTED), variants, apoe
+
+
+# ---------------------------------------------------------------- polygenic scores
+
+PRS_COLUMNS = ("sample_id", "pgs_id", "sum", "denom", "avg", "n_matched", "n_ambiguous", "n_multiallelic",
+               "n_unmatched", "percentile", "z", "reference", "imputation", "status")  # fmt: skip
+
+
+def read_prs(tsv_path, json_path):
+    """{"meta": scores.json, "scores": {pgs_id: metadata}, "rows": {sample: {pgs_id: row}}, "sums": {pgs_id: []}}."""
+    meta = read_json(json_path, "polygenic score")
+    rows = read_tsv(tsv_path, PRS_COLUMNS)
+    scores = {entry["pgs_id"]: entry for entry in meta.get("scores", [])}
+    per_sample, sums = {}, {pgs_id: [] for pgs_id in scores}
+    for row in rows:
+        if row["pgs_id"] not in scores:
+            raise InputError(f"{tsv_path}: score {row['pgs_id']!r} is not described in {Path(json_path).name}")
+        values = _numbers(tsv_path, row, ("sum", "denom", "avg", "percentile", "z"))
+        parsed = {**row, **values}
+        per_sample.setdefault(row["sample_id"], {})[row["pgs_id"]] = parsed
+        if row["status"] == "ok" and values["sum"] is not None:
+            sums[row["pgs_id"]].append(values["sum"])
+    return {"meta": meta, "scores": scores, "rows": per_sample, "sums": sums}
+
+
+def histogram(values):
+    """{"bin_edges", "counts", "n", "mean", "sd", "min", "max"} of a score's reference sums (n,) float.
+
+    About sqrt(n) bins (HISTOGRAM_BINS bounds); all-equal values get one unit-wide span around them.
+    """
+    values = np.asarray(values, dtype=float)
+    n_bins = int(np.clip(math.ceil(math.sqrt(max(values.size, 1))), *HISTOGRAM_BINS))
+    low, high = float(values.min()), float(values.max())
+    if high - low < 1e-12 * max(1.0, abs(low)):
+        low, high = low - 0.5, high + 0.5
+    counts, edges = np.histogram(values, bins=n_bins, range=(low, high))
+    return {
+        "bin_edges": [sig(e) for e in edges],
+        "counts": [int(c) for c in counts],
+        "n": int(values.size),
+        "mean": sig(float(values.mean())),
+        "sd": sig(float(values.std())),
+        "min": sig(float(values.min())),
+        "max": sig(float(values.max())),
+    }
+
+
+def prs_score(pgs_id, row, meta, sums, run):
+    """One score of one sample: the stable keys, the score's description, and its reference distribution."""
+    refused = row["status"] != "ok"
+    trait = meta.get("trait_reported") or meta.get("trait_mapped")
+    reference_n = (run.get("reference") or {}).get("n_samples", len(sums))
+    return {
+        "pgs_id": pgs_id,
+        "pgs_name": meta.get("pgs_name"),
+        "trait": trait,
+        "citation": meta.get("citation"),
+        "status": "refused" if refused else "ok",
+        "reason": row["status"] if refused else None,
+        "sum": None if refused else sig(row["sum"], 8),
+        "denom": None if refused or row["denom"] is None else int(row["denom"]),
+        "avg": None if refused else sig(row["avg"], 8),
+        "n_matched": int(row["n_matched"]),
+        "n_ambiguous": int(row["n_ambiguous"]),
+        "n_multiallelic": int(row["n_multiallelic"]),
+        "n_unmatched": int(row["n_unmatched"]),
+        "n_variants": meta.get("n_variants"),
+        "match_fraction": meta.get("match_fraction"),
+        "percentile": None if refused else sig(row["percentile"]),
+        "z": None if refused else sig(row["z"]),
+        "reference": {"name": row["reference"], "n_samples": int(reference_n)},
+        "imputation": row["imputation"],
+        "genome_build": meta.get("HmPOS_build") or meta.get("genome_build"),
+        "distribution": None if refused or not sums else histogram(sums),
+    }
+
+
+def prs_section(sample, prs, verdict):
+    """(section status, [scores in scores.json order])."""
+    rows = prs["rows"].get(sample)
+    if not rows:
+        return status(NO_RESULT, absent_reason(verdict, "polygenic scores")), []
+    scores = [
+        prs_score(pgs_id, rows[pgs_id], meta, prs["sums"][pgs_id], prs["meta"])
+        for pgs_id, meta in prs["scores"].items()
+        if pgs_id in rows
+    ]
+    return status(REPORTED), scores
+
+
+# ---------------------------------------------------------------- ancestry
+
+ANCESTRY_COLUMNS = ("sample_id", "PC1", "PC2", "PC3", "PC4", "ancestry", "probability", "panel_sites", "status")
+
+
+def read_ancestry(path):
+    """{sample: row} from ancestry.tsv, PCs and probability as floats (None for NA)."""
+    table = {}
+    for row in read_tsv(path, ANCESTRY_COLUMNS):
+        values = _numbers(path, row, ("PC1", "PC2", "PC3", "PC4", "probability"))
+        table[row["sample_id"]] = {**row, **values, "panel_sites": int(row["panel_sites"])}
+    return table
+
+
+def read_panel_points(path):
+    """[(label, PC1, PC2)] of the reference panel's own samples (a TSV with columns label, PC1, PC2), if given."""
+    return [(row["label"], number(row["PC1"]), number(row["PC2"])) for row in read_tsv(path, ("label", "PC1", "PC2"))]
+
+
+def panel_groups(points):
+    """Per panel label: n, mean (PC1, PC2) and 2x2 covariance, sorted by label (the figure draws 95% ellipses)."""
+    groups = []
+    for label in sorted({p[0] for p in points}):
+        xy = np.array([(x, y) for lab, x, y in points if lab == label and x is not None and y is not None])
+        if len(xy) < 3:
+            continue
+        cov = np.cov(xy.T)
+        groups.append({"label": label, "n": int(len(xy)), "mean": [sig(v) for v in xy.mean(axis=0)],
+                       "cov": [[sig(cov[0, 0]), sig(cov[0, 1])], [sig(cov[1, 0]), sig(cov[1, 1])]]})  # fmt: skip
+    return groups
+
+
+def batch_points(table, sample):
+    """(other samples' [PC1, PC2] sorted, at most MAX_BATCH_POINTS evenly spread; total number with PCs)."""
+    points = sorted(
+        (sig(row["PC1"], 4), sig(row["PC2"], 4))
+        for other, row in table.items()
+        if other != sample and row["PC1"] is not None and row["PC2"] is not None
+    )
+    total = len(points)
+    if total > MAX_BATCH_POINTS:
+        keep = np.unique(np.linspace(0, total - 1, MAX_BATCH_POINTS).round().astype(int))
+        points = [points[i] for i in keep]
+    return [list(p) for p in points], total
+
+
+def ancestry_section(sample, table, verdict, groups=None):
+    """(section status, block or None). A batch without a panel (status no_panel) is 'not run'."""
+    row = table.get(sample)
+    if row is None:
+        return status(NO_RESULT, absent_reason(verdict, "ancestry")), None
+    if row["status"] == "no_panel":
+        return status(NOT_RUN, "ancestry needs a labelled reference panel (structure.panel is not set)"), None
+    points, total = batch_points(table, sample)
+    block = {
+        "status": row["status"],
+        "ancestry": row["ancestry"],
+        "probability": sig(row["probability"], 4),
+        "panel_sites": row["panel_sites"],
+        "pcs": [sig(row[f"PC{i}"]) for i in range(1, 5)],
+        "batch_points": points,
+        "n_batch_with_pcs": total,
+        "panel_groups": groups or [],
+    }
+    return status(REPORTED), block
+
+
+# ---------------------------------------------------------------- identity: sex and relatives
+
+
+def read_popgen_samples(path):
+    return {row["sample_id"]: row for row in read_tsv(path, ("sample_id", "inferred_sex", "sheet_sex", "sex_agrees"))}
+
+
+def read_relatedness(path):
+    return read_tsv(path, ("sample_a", "sample_b", "kinship", "relationship", "pedigree_agrees", "n_sites",
+                           "expected_relationship"))  # fmt: skip
+
+
+def _yes_no(text):
+    return {"yes": True, "no": False}.get((text or "").strip().lower())
+
+
+def _blank(text):
+    text = (text or "").strip()
+    return None if text in ("", "NA", "unknown") else text
+
+
+def sex_block(row):
+    return {
+        "inferred": row["inferred_sex"],
+        "sheet": _blank(row.get("sheet_sex")),
+        "agrees": _yes_no(row.get("sex_agrees")),
+        "chrx_f": sig(number(row.get("chrx_f")), 4),
+        "chry_alt_calls": None if number(row.get("chry_alt_calls")) is None else int(float(row["chry_alt_calls"])),
+    }
+
+
+def relative(row, sample):
+    other = row["sample_b"] if row["sample_a"] == sample else row["sample_a"]
+    return {
+        "sample": other,
+        "kinship": sig(number(row["kinship"]), 4),
+        "relationship": row["relationship"],
+        "expected_relationship": _blank(row["expected_relationship"]),
+        "pedigree_agrees": _yes_no(row["pedigree_agrees"]),
+        "n_sites": int(row["n_sites"]),
+    }
+
+
+def identity_section(sample, popgen, relatedness, verdict):
+    """(section status, {"sex", "relatives", "n_pairs", "n_pairs_too_few_sites"} or None).
+
+    relatives: pairs with this sample that are related (a KING degree), expected related by the sheet's pedigree, or
+    that disagree with it; unrelated pairs and pairs with too few shared sites are only counted.
+    """
+    if popgen is not None and sample not in popgen and not any(sample in (r["sample_a"], r["sample_b"])
+                                                                for r in relatedness or []):  # fmt: skip
+        return status(NO_RESULT, absent_reason(verdict, "the identity checks")), None
+    pairs = [r for r in relatedness or [] if sample in (r["sample_a"], r["sample_b"])]
+    shown = [
+        relative(r, sample)
+        for r in pairs
+        if r["relationship"] in DEGREES
+        or _blank(r["expected_relationship"]) not in (None, "unrelated")
+        or _yes_no(r["pedigree_agrees"]) is False
+    ]
+    block = {
+        "sex": sex_block(popgen[sample]) if popgen and sample in popgen else None,
+        "relatives": sorted(shown, key=lambda r: r["sample"]),
+        "n_pairs": len(pairs),
+        "n_pairs_too_few_sites": sum(r["relationship"] == "too_few_sites" for r in pairs),
+    }
+    return status(REPORTED), block
+
+
+# ---------------------------------------------------------------- QC at the panel positions
+
+
+def read_sites(vcf_path, samples):
+    """{sample: [site]} of the sites VCF for the `samples` it has; site = {chrom, pos, id, ref, alt, genotype, depth}.
+
+    genotype: '0/1' style text, './.' for a missing call (any missing allele); depth: FORMAT/DP or None.
+    """
+    import allel  # imported here: reading the sites VCF is the only use, and the module stays light for the workflow
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="invalid INFO header")
+        header = list(allel.read_vcf_headers(str(vcf_path)).samples)
+        wanted = [s for s in samples if s in header]
+        if not wanted:
+            return {}
+        fields = ["samples", "variants/CHROM", "variants/POS", "variants/ID", "variants/REF", "variants/ALT",
+                  "calldata/GT", "calldata/DP"]  # fmt: skip
+        data = allel.read_vcf(str(vcf_path), fields=fields, samples=wanted, alt_number=1) or {}
+    if "variants/POS" not in data:
+        return {s: [] for s in wanted}
+    order = [list(data["samples"]).index(s) for s in wanted]
+    gt = data["calldata/GT"]
+    depth = data.get("calldata/DP")
+    sites = {}
+    for k, sample in zip(order, wanted, strict=True):
+        rows = []
+        for i in range(len(data["variants/POS"])):
+            alleles = gt[i, k]
+            called = bool((alleles >= 0).all())
+            dp = None if depth is None or depth[i, k] < 0 else int(depth[i, k])
+            rows.append({
+                "chrom": str(data["variants/CHROM"][i]), "pos": int(data["variants/POS"][i]),
+                "id": None if data["variants/ID"][i] in ("", ".") else str(data["variants/ID"][i]),
+                "ref": str(data["variants/REF"][i]), "alt": str(data["variants/ALT"][i]),
+                "genotype": "/".join(str(a) for a in alleles) if called else "./.", "called": called, "depth": dp,
+            })  # fmt: skip
+        sites[sample] = rows
+    return sites
+
+
+def bare_chrom(name):
+    return name[3:] if name[:3].lower() == "chr" else name
+
+
+def _no_call_reason(depth, min_depth):
+    if depth is None:
+        return "genotype missing"
+    if depth == 0:
+        return "no reads at the position"
+    if min_depth is not None and depth < min_depth:
+        return f"depth {depth} below {min_depth}"
+    return "genotype missing (the reads do not support the listed alleles)"
+
+
+def panel_positions(pgx_genes, carrier_findings):
+    """{(chrom, pos): {"panels": [...], "rsid"}} of the PGx defining positions and carrier variants of a sample."""
+    positions = {}
+    for gene, block in (pgx_genes or {}).items():
+        for call in block["calls"]:
+            entry = positions.setdefault((bare_chrom(call["chrom"]), call["pos"]), {"panels": [], "rsid": None})
+            entry["panels"].append(f"PGx {gene}")
+            entry["rsid"] = entry["rsid"] or call["rsid"]
+    for finding in carrier_findings or []:
+        entry = positions.setdefault((bare_chrom(finding["chrom"]), finding["pos"]), {"panels": [], "rsid": None})
+        entry["panels"].append(f"carrier {finding['gene']}")
+        entry["rsid"] = entry["rsid"] or finding["rsid"]
+    for entry in positions.values():
+        entry["panels"] = sorted(set(entry["panels"]))
+    return positions
+
+
+def _panel_rows(pgx_genes, carrier_findings):
+    """Call rate per panel: [{"panel", "n_positions", "n_called"}]."""
+    rows = []
+    if pgx_genes:
+        calls = [c for block in pgx_genes.values() for c in block["calls"]]
+        rows.append({"panel": f"Pharmacogenes ({len(pgx_genes)} genes)", "n_positions": len(calls),
+                     "n_called": sum(genotyped(c) for c in calls)})  # fmt: skip
+    if carrier_findings:
+        rows.append({"panel": "Carrier panel", "n_positions": len(carrier_findings),
+                     "n_called": sum(genotyped(f) for f in carrier_findings)})  # fmt: skip
+    return rows
+
+
+def panel_qc_section(sample, sites, pgx_genes, carrier_findings, min_depth, verdict):
+    """(section status, block or None): depth and call rate at the panel positions, and every no-call position.
+
+    `sites`: {sample: [site]} from read_sites or None (no sites VCF). No-calls come from the sites VCF and from the
+    PGx / carrier results (a position can be missing from the VCF altogether), merged by chromosome and position.
+    """
+    own_sites = None if sites is None else sites.get(sample)
+    if own_sites is None and not pgx_genes and not carrier_findings:
+        return status(NO_RESULT, absent_reason(verdict, "the panel positions")), None
+    positions = panel_positions(pgx_genes, carrier_findings)
+    no_calls = {}
+    for site in own_sites or []:
+        if not site["called"]:
+            key = (bare_chrom(site["chrom"]), site["pos"])
+            known = positions.get(key, {})
+            no_calls[key] = {
+                "chrom": site["chrom"], "pos": site["pos"], "rsid": site["id"] or known.get("rsid"),
+                "panels": known.get("panels", []), "depth": site["depth"],
+                "reason": _no_call_reason(site["depth"], min_depth),
+            }  # fmt: skip
+    depth_of = {(bare_chrom(s["chrom"]), s["pos"]): s["depth"] for s in own_sites or []}
+    for _gene, block in sorted((pgx_genes or {}).items()):
+        for call in block["calls"]:
+            key = (bare_chrom(call["chrom"]), call["pos"])
+            if call["status"] == "no_call" and key not in no_calls:
+                depth = depth_of.get(key)
+                reason = "position not in the genotype file" if key not in depth_of else _no_call_reason(depth, None)
+                no_calls[key] = {"chrom": call["chrom"], "pos": call["pos"], "rsid": call["rsid"],
+                                 "panels": positions[key]["panels"], "depth": depth, "reason": reason}  # fmt: skip
+    for finding in carrier_findings or []:
+        key = (bare_chrom(finding["chrom"]), finding["pos"])
+        if finding["status"] == "no_call" and key not in no_calls:
+            no_calls[key] = {"chrom": finding["chrom"], "pos": finding["pos"], "rsid": finding["rsid"],
+                             "panels": positions[key]["panels"], "depth": finding["depth"],
+                             "reason": finding["reason"] or "genotype missing"}  # fmt: skip
+    depths = [s["depth"] for s in own_sites or [] if s["depth"] is not None]
+    n_called = sum(s["called"] for s in own_sites or [])
+    block = {
+        "min_depth": min_depth,
+        "sites": None
+        if own_sites is None
+        else {
+            "n_positions": len(own_sites),
+            "n_called": n_called,
+            "call_rate": round(n_called / len(own_sites), 4) if own_sites else None,
+            "depth_median": float(np.median(depths)) if depths else None,
+            "depth_min": min(depths) if depths else None,
+            "n_below_min_depth": sum(d < min_depth for d in depths) if min_depth is not None else None,
+        },
+        "panels": _panel_rows(pgx_genes, carrier_findings),
+        "no_calls": [no_calls[k] for k in sorted(no_calls, key=_position_order)],
+    }
+    return status(REPORTED), block
+
+
+def _position_order(key):
+    chrom, pos = key
+    return (0, int(chrom), pos) if chrom.isdigit() else (1, chrom, pos)
+
+
+# ---------------------------------------------------------------- provenance
+
+
+def read_provenance(path):
+    data = read_json(path, "provenance")
+    for key in ("workflow", "config", "inputs"):
+        if key not in data:
+            raise InputError(f"{path}: the provenance record has no {key!r}")
+    return data
+
+
+def canonical_sha256(value):
+    """sha256 of a JSON value written with sorted keys and no spaces: the same config gives the same hash."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def panel_hashes(panel_files):
+    """[{"role", "name", "sha256"}] of (role, path) pairs, in the order given; names without folders."""
+    return [{"role": role, "name": Path(path).name, "sha256": file_sha256(path)} for role, path in panel_files]
+
+
+def _input_entry(entry):
+    name = Path(entry["path"]).name
+    role = entry["role"] if entry["role"] != "config_value" else f"config value {entry.get('key', '')}".strip()
+    return {"role": role, "name": name, "sha256": entry["sha256"], "bytes": entry.get("bytes")}
+
+
+def provenance_section(sample, provenance, panels, build):
+    """(section status, block): versions, config hash, the inputs this sample's results depend on, panels, tools.
+
+    Inputs: every batch-level file (config, sheet, reference, regions, config-named files such as scoring files)
+    and this sample's own files; other samples' files are left out.
+    """
+    if provenance is None:
+        return status(NOT_RUN, "the provenance record was not made"), None
+    workflow = provenance.get("workflow") or {}
+    inputs = [e for e in provenance["inputs"] if e.get("sample_id") in (None, sample)]
+    reference = next((e for e in provenance["inputs"] if e["role"] == "reference"), None)
+    block = {
+        "workflow_version": str(workflow.get("version", "unknown")),
+        "git_commit": str(workflow.get("git_commit") or workflow.get("commit") or "unknown"),
+        "git_dirty": workflow.get("git_dirty"),
+        "config_sha256": canonical_sha256(provenance["config"]),
+        "build": build,
+        "reference_sha256": reference["sha256"] if reference else None,
+        "inputs": [_input_entry(e) for e in inputs],
+        "panels": panels or [],
+        "tools": {str(k): str(v) for k, v in sorted((provenance.get("tools") or {}).items())},
+        "python_packages": {str(k): str(v) for k, v in sorted((provenance.get("python_packages") or {}).items())},
+        "platform": {str(k): str(v) for k, v in sorted((provenance.get("platform") or {}).items())},
+    }
+    return status(REPORTED), block

@@ -1,0 +1,98 @@
+"""Why a report section's stage did not run in this batch, in words a reader of the report understands.
+
+workflow/rules/report.smk calls `not_run_reasons` at parse time (no heavy imports here) and passes the result to
+the report job; a section whose stage ran gets None. A panel stage that ran on a reference holding none of its
+positions is "not run" too: the report job asks `coverage_reason` of the stage's coverage table at run time. The
+words end up in the report JSON, so they name config keys, never paths.
+"""
+
+SECTIONS = ("panel_qc", "identity", "carrier", "pgx", "prs", "ancestry", "provenance")
+
+
+def panel_stage_enabled(config, key):
+    """Does the GRCh38 panel stage of config section `key` ("pgx" or "carrier") run? The one decision the rules
+    (workflow/rules/pgx.smk, carrier.smk) and the report use: `true`, or `auto` on build GRCh38. Its genotypes are
+    `{key}.vcf`, else every sample of the sheet at the shipped panel's positions: alignments genotyped from their
+    reads, VCF rows as their VCF gives them (scripts/sites/genotype_sites.py)."""
+    setting = config[key]["enabled"]
+    return setting is True or (setting == "auto" and config["build"] == "GRCh38")
+
+
+def _panel_stage_reason(config, enabled, key, what):
+    """Why a GRCh38 panel stage (config section `key`) did not run, or None when it ran."""
+    if enabled:
+        return None
+    if config[key]["enabled"] is False:
+        return f"{what} was switched off in the configuration ({key}.enabled is false)"
+    return (
+        f"{what} needs a GRCh38 reference (its panel positions are GRCh38's); this batch is on build {config['build']}"
+    )
+
+
+def pgx_reason(config, enabled):
+    return _panel_stage_reason(config, enabled, "pgx", "pharmacogenomics")
+
+
+def carrier_reason(config, enabled):
+    return _panel_stage_reason(config, enabled, "carrier", "carrier screening")
+
+
+NO_POSITION_COVERED = "no panel position lies on this reference"
+
+
+def coverage_reason(coverage_tsv):
+    """Why a panel stage that ran has nothing to say: NO_POSITION_COVERED (with counts) when no row of its coverage
+    table (scripts/sites/panel_to_sites.py) is covered by the reference and target, else None (also for no table)."""
+    if not coverage_tsv:
+        return None
+    with open(coverage_tsv) as fh:
+        header, *rows = [line.rstrip("\n").split("\t") for line in fh if line.strip()]
+    status = header.index("status")
+    if any(row[status] == "covered" for row in rows):
+        return None
+    genes = len({row[header.index("gene")] for row in rows})
+    return (
+        f"{NO_POSITION_COVERED} (all {len(rows)} positions of its {genes} genes are on contigs the reference lacks, "
+        "on N in the reference or outside the target regions)"
+    )
+
+
+def prs_reason(config):
+    if config["pgs"]["scoring_files"]:
+        return None
+    return "no polygenic score was configured (pgs.scoring_files is empty)"
+
+
+def ancestry_reason(config):
+    if config["structure"]["panel"]:
+        return None
+    return "ancestry needs a labelled reference panel (structure.panel is not set)"
+
+
+def panel_qc_reason(sites_genotyped, pgx_enabled, carrier_enabled):
+    if sites_genotyped or pgx_enabled or carrier_enabled:
+        return None
+    return "no panel positions were genotyped (sites.files is empty and the carrier and PGx panels did not run)"
+
+
+def not_run_reasons(config, pgx_enabled, carrier_enabled, sites_genotyped, provenance_made=True):
+    """{section: reason or None} for SECTIONS, from the validated config and the stage switches of the workflow."""
+    return {
+        "panel_qc": panel_qc_reason(sites_genotyped, pgx_enabled, carrier_enabled),
+        "identity": None,
+        "carrier": carrier_reason(config, carrier_enabled),
+        "pgx": pgx_reason(config, pgx_enabled),
+        "prs": prs_reason(config),
+        "ancestry": ancestry_reason(config),
+        "provenance": None if provenance_made else "the provenance record is not made by this workflow",
+    }
+
+
+def made_by(rules, rule_name, path):
+    """An input function: [path] when the workflow has a rule `rule_name`, else [] (asked when the DAG is built,
+    after every rule file was read, so a rule defined in a later file counts)."""
+
+    def input_function(wildcards):
+        return [path] if hasattr(rules, rule_name) else []
+
+    return input_function

@@ -1,0 +1,232 @@
+"""Rules pgx_sites and carrier_sites: a shipped panel as a sites VCF for this reference, and its coverage table.
+
+Any batch on GRCh38 genotypes the shipped panels by default: these rules turn the panel into the sites that
+genotype_sites genotypes in every sample (hom-ref included), keeping only the positions this reference and target
+can say anything about. Every panel position is classified (`not_covered_reason`):
+- on a contig the reference lacks, or beyond the end of a shorter contig (a sliced reference): not covered;
+- with an N anywhere in the reference under its REF allele (a padded or masked reference): not covered;
+- outside `regions` when a target BED is configured (its first base outside every interval): not covered;
+- otherwise covered. A REF that disagrees with a non-N reference base is left to genotype_sites, which refuses it
+  (a reference of another build is an error, not a gap).
+Not-covered positions are never genotyped and never read as reference: the findings call them `not_covered`
+(distinct from `no_call`, a covered position without a usable genotype).
+
+Outputs:
+- sites VCF (resources/panels/{pgx,carrier}_sites.vcf): VCFv4.2, contigs named as the reference names them ('chr7'
+  or '7'; the panels are 'chr'-named GRCh38), in the reference's .fai order then position. PGx: one record per
+  (position, REF) with the ALTs and rsIDs of every definition using it (defining and exemption extra positions).
+  Carrier: one record per panel row, ID = rsID (or clinvar:<Variation ID>, or '.'), INFO CARRIER_GENE and CLNVID.
+  No covered position gives a header-only VCF (the stage then does not run; scripts/reports/stages.py says why).
+- coverage TSV (resources/panels/{pgx,carrier}_coverage.tsv): one row per panel position per gene, COVERAGE_COLUMNS,
+  status `covered` or `not_covered` with the reason.
+"""
+
+import bisect
+import csv
+import dataclasses
+from collections import Counter
+from pathlib import Path
+
+from carrier.carrier_panel import canonical_chrom, load_panel
+from common.atomic import write_text
+from common.genomic_chunks import read_bed, read_fai
+from common.rule_logging import get_logger
+
+HEADER = [
+    "##fileformat=VCFv4.2",
+    '##INFO=<ID=CARRIER_GENE,Number=1,Type=String,Description="Gene of the carrier panel row">',
+    '##INFO=<ID=CLNVID,Number=1,Type=String,Description="ClinVar Variation ID of the panel row (NA: not found)">',
+]
+COVERAGE_COLUMNS = ["gene", "chrom", "pos", "ref", "alt", "id", "status", "reason"]
+COVERED, NOT_COVERED = "covered", "not_covered"
+
+
+@dataclasses.dataclass(frozen=True)
+class PanelPosition:
+    """One position of a panel for one gene: GRCh38 'chr' name, 1-based POS, REF, ALTs, IDs, VCF INFO text."""
+
+    gene: str
+    chrom: str
+    pos: int
+    ref: str
+    alts: tuple
+    ids: tuple = ()
+    info: str = "."
+
+
+def carrier_id(variant):
+    if variant.rsid != ".":
+        return variant.rsid
+    return f"clinvar:{variant.clinvar_variation_id}" if variant.clinvar_variation_id != "NA" else "."
+
+
+def carrier_positions(panel_path):
+    """[PanelPosition] of the carrier panel, one per row, in file order."""
+    return [
+        PanelPosition(
+            v.gene,
+            v.chrom,
+            v.pos,
+            v.ref,
+            (v.alt,),
+            (carrier_id(v),) if carrier_id(v) != "." else (),
+            f"CARRIER_GENE={v.gene};CLNVID={v.clinvar_variation_id}",
+        )  # fmt: skip
+        for v in load_panel(panel_path)
+    ]
+
+
+def pgx_positions(panel_dir, genes):
+    """[PanelPosition] of every defining and exemption extra position of `genes` (definition order per gene)."""
+    from pgx.pgx_match import load_gene  # PharmCAT definitions; the carrier rule does not need them
+
+    positions = []
+    for gene in genes:
+        definition = load_gene(panel_dir, gene)
+        for locus in (*definition.loci, *definition.extra_loci):
+            ids = (locus.rsid,) if locus.rsid else ()
+            positions.append(PanelPosition(gene, locus.chrom, locus.pos, locus.ref, tuple(locus.alts), ids))
+    return positions
+
+
+# ---------------------------------------------------------------- coverage
+
+
+def reference_names(fai_path):
+    """{canonical contig name: (the reference's own name, index in the .fai, length)}."""
+    return {canonical_chrom(name): (name, i, length) for i, (name, length) in enumerate(read_fai(fai_path))}
+
+
+def target_starts(regions_bed, fai_path):
+    """{contig: ([start0], [end0])} of the merged target intervals, or None without a target."""
+    if not regions_bed:
+        return None
+    by_contig = {}
+    for contig, start, end in read_bed(regions_bed, read_fai(fai_path)):
+        starts, ends = by_contig.setdefault(contig, ([], []))
+        starts.append(start)
+        ends.append(end)
+    return by_contig
+
+
+def in_target(target, contig, pos):
+    """Is 1-based `pos` inside a merged interval of `target` on `contig`?"""
+    starts, ends = target.get(contig, ((), ()))
+    i = bisect.bisect_right(starts, pos - 1) - 1
+    return i >= 0 and pos - 1 < ends[i]
+
+
+def not_covered_reason(position, contigs, fasta=None, target=None):
+    """Why this reference/target cannot say anything at `position`, or None when it is covered (module docstring).
+
+    contigs: reference_names(); fasta: a pysam.FastaFile of the reference (None: no N check); target: target_starts().
+    """
+    found = contigs.get(canonical_chrom(position.chrom))
+    if found is None:
+        return f"contig {position.chrom} is not in the reference"
+    name, _, length = found
+    end = position.pos + len(position.ref) - 1
+    if end > length:
+        return f"beyond the end of {name} in the reference ({length:,} bp)"
+    if fasta is not None and "N" in fasta.fetch(name, position.pos - 1, end).upper():
+        return "the reference has N there"
+    if target is not None and not in_target(target, name, position.pos):
+        return "outside the target regions (config key regions)"
+    return None
+
+
+def classify(positions, fai_path, fasta_path=None, regions_bed=None):
+    """[(position, reason or None)] for every panel position (None: covered)."""
+    import pysam
+
+    contigs = reference_names(fai_path)
+    target = target_starts(regions_bed, fai_path)
+    fasta = pysam.FastaFile(str(fasta_path)) if fasta_path else None
+    try:
+        return [(p, not_covered_reason(p, contigs, fasta, target)) for p in positions]
+    finally:
+        if fasta is not None:
+            fasta.close()
+
+
+def coverage_lines(classified):
+    """The coverage TSV lines (header first)."""
+    lines = ["\t".join(COVERAGE_COLUMNS)]
+    for p, reason in classified:
+        cells = [p.gene, p.chrom, str(p.pos), p.ref, ",".join(p.alts) or ".", ";".join(p.ids) or "."]
+        lines.append("\t".join([*cells, NOT_COVERED if reason else COVERED, reason or "."]))
+    return lines
+
+
+def read_not_covered(path):
+    """{(gene, canonical chrom, POS, REF): reason} of the not-covered rows of a coverage TSV (None: {})."""
+    if not path:
+        return {}
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    return {
+        (r["gene"], canonical_chrom(r["chrom"]), int(r["pos"]), r["ref"]): r["reason"]
+        for r in rows
+        if r["status"] == NOT_COVERED
+    }
+
+
+# ---------------------------------------------------------------- the sites VCF
+
+
+def vcf_records(classified, contigs, merge_alleles):
+    """[(contig name, order, pos, ref, alts, ids, info)] of the covered positions, in reference order.
+
+    merge_alleles: one record per (position, REF), ALTs and IDs united in first-seen order (PGx); else one per entry.
+    """
+    records = {}
+    for n, (p, reason) in enumerate(classified):
+        if reason:
+            continue
+        name, order, _ = contigs[canonical_chrom(p.chrom)]
+        key = (order, p.pos, p.ref) if merge_alleles else (order, p.pos, p.ref, p.alts, n)
+        alts, ids, _ = records.setdefault(key, ([], [], (name, p.info)))
+        alts.extend(a for a in p.alts if a not in alts)
+        ids.extend(i for i in p.ids if i not in ids)
+    ordered = sorted(records.items(), key=lambda item: item[0][:3] + (tuple(item[1][0]),))
+    return [(name, key[0], key[1], key[2], alts, ids, info) for key, (alts, ids, (name, info)) in ordered]
+
+
+def sites_vcf_text(records, contigs):
+    """The VCF text of vcf_records() (contig lines for the contigs used)."""
+    used = {name: order for name, order, *_ in records}
+    lengths = {name: length for name, _, length in contigs.values()}
+    lines = [*HEADER, *(f"##contig=<ID={n},length={lengths[n]}>" for n in sorted(used, key=used.get))]
+    lines.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO")
+    for name, _, pos, ref, alts, ids, info in records:
+        lines.append(f"{name}\t{pos}\t{';'.join(ids) or '.'}\t{ref}\t{','.join(alts)}\t.\t.\t{info}")
+    return "\n".join(lines) + "\n"
+
+
+def write_panel_sites(positions, fai_path, out_vcf, fasta_path=None, regions_bed=None, coverage_tsv=None,
+                      merge_alleles=False):  # fmt: skip
+    """Write the sites VCF of the covered positions (and the coverage TSV), atomically; returns the classification."""
+    log = get_logger()
+    classified = classify(positions, fai_path, fasta_path, regions_bed)
+    contigs = reference_names(fai_path)
+    write_text(out_vcf, sites_vcf_text(vcf_records(classified, contigs, merge_alleles), contigs))
+    if coverage_tsv:
+        write_text(coverage_tsv, "\n".join(coverage_lines(classified)) + "\n")
+    uncovered = Counter(p.gene for p, reason in classified if reason)
+    n_covered = len(classified) - sum(uncovered.values())
+    log.info("%s: %d of %d panel positions covered", Path(out_vcf).name, n_covered, len(classified))
+    if uncovered:
+        reasons = Counter(reason for _, reason in classified if reason)
+        log.warning(
+            "not covered by this reference/target, per gene: %s (%s)",
+            ", ".join(f"{gene} {n}" for gene, n in sorted(uncovered.items())),
+            "; ".join(f"{n} {reason}" for reason, n in sorted(reasons.items())),
+        )
+    return classified
+
+
+def panel_to_sites(panel_path, fai_path, out_vcf, fasta_path=None, regions_bed=None, coverage_tsv=None):
+    """The carrier panel's sites VCF for this reference; returns the number of records (covered rows)."""
+    classified = write_panel_sites(carrier_positions(panel_path), fai_path, out_vcf, fasta_path, regions_bed,
+                                   coverage_tsv)  # fmt: skip
+    return sum(reason is None for _, reason in classified)

@@ -1,0 +1,1 @@
+"""Benchmarking calls against a truth set."""

@@ -16,13 +16,13 @@ with `bcftools norm -m -any` and allele_frequencies refuses anything else), and 
 checked, so a stale or foreign part is refused instead of silently misaligned.
 """
 
-import csv
 import itertools
 from pathlib import Path
 
 from common.atomic import atomic_path
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
+from common.tables import read_tsv
 
 KEY = ("CHROM", "POS", "REF", "ALT")
 # popgen columns left out of variants.tsv: the key (already there) and n_het (allele_frequencies writes it).
@@ -72,21 +72,11 @@ def join_variants(counts_tsv, popgen_tsv, out_tsv):
     return n
 
 
-def read_rows(path, required):
-    """(header, rows as dicts) of a small TSV."""
-    with open(path, newline="") as handle:
-        reader = csv.DictReader(handle, delimiter="\t")
-        missing = [column for column in required if column not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(f"{path}: column {missing[0]!r} is missing from the header")
-        return list(reader.fieldnames), list(reader)
-
-
 def join_samples(counts_tsv, popgen_tsv, ancestry_tsv, out_tsv):
     """Write samples.tsv from sample_counts.tsv, popgen_samples.tsv and ancestry.tsv. Returns the number of rows."""
-    counts_header, counts = read_rows(counts_tsv, ["sample_id"])
-    popgen_header, popgen = read_rows(popgen_tsv, ["sample_id", SEX_COLUMN])
-    _, ancestry = read_rows(ancestry_tsv, ["sample_id", ANCESTRY_COLUMN])
+    counts_header, counts = read_tsv(counts_tsv, ["sample_id"])
+    popgen_header, popgen = read_tsv(popgen_tsv, ["sample_id", SEX_COLUMN])
+    _, ancestry = read_tsv(ancestry_tsv, ["sample_id", ANCESTRY_COLUMN])
     by_sample = {"popgen": {r["sample_id"]: r for r in popgen}, "ancestry": {r["sample_id"]: r for r in ancestry}}
     popgen_extra = [c for c in popgen_header if c not in ("sample_id", SEX_COLUMN)]
     header = counts_header + popgen_extra + [SEX_COLUMN, ANCESTRY_COLUMN]

@@ -33,6 +33,7 @@ from af.store_chunks import chunk_tasks, computed_in_windows, open_store
 from common.atomic import atomic_path
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
+from common.vcf_blocks import open_blocks
 
 FIELDS = [
     "variants/CHROM",
@@ -44,8 +45,6 @@ FIELDS = [
 ]
 # scikit-allel allocates a whole block (chunk_length x n_samples x 2) per chunk: 65,536 variants x 3,202 samples is
 # 420 MB and took 1.6 s to read 903 records; ~8 M genotypes per block reads the same file in 0.2 s.
-GENOTYPES_PER_BLOCK = 8_000_000
-MIN_BLOCK, MAX_BLOCK = 64, 65_536
 TRANSITIONS = frozenset({("A", "G"), ("G", "A"), ("C", "T"), ("T", "C")})
 BASES = frozenset("ACGT")
 # (REF, ALT) -> +1 transition, -1 transversion, for the 12 single-base substitutions.
@@ -260,29 +259,13 @@ def check_block(block, vcf_path):
         )
 
 
-def block_length(n_samples):
-    """Variants per block so a block holds about GENOTYPES_PER_BLOCK genotypes."""
-    return int(min(MAX_BLOCK, max(MIN_BLOCK, GENOTYPES_PER_BLOCK // max(n_samples, 1))))
-
-
-def open_blocks(vcf_path, chunk_length=None):
-    """(VCF sample IDs, iterator of block dicts with FIELDS). An empty VCF gives the samples and no blocks."""
-    if chunk_length is None:
-        chunk_length = block_length(len(allel.read_vcf_headers(str(vcf_path)).samples))
-    _, samples, _, chunks = allel.iter_vcf_chunks(str(vcf_path), fields=FIELDS, alt_number=1, chunk_length=chunk_length)
-    samples = [str(s) for s in samples]
-    if not samples:
-        raise InputError(f"{vcf_path}: the VCF has no sample columns; allele frequencies need genotypes")
-    return samples, (chunk for chunk, *_ in chunks)
-
-
 def write_allele_frequencies(vcf_path, populations, variants_tsv, samples_tsv, chunk_length=None):
     """Write variants.tsv and samples.tsv (layouts in the module docstring) from a biallelic VCF.
 
     populations: {sample_id: label or ""} for every sample of the sheet. Returns (n_variants, n_samples).
     """
     log = get_logger()
-    samples, blocks = open_blocks(vcf_path, chunk_length)
+    samples, blocks = open_blocks(vcf_path, FIELDS, "allele frequencies", chunk_length)
     groups = population_groups(samples, populations, vcf_path)
     labels = list(groups)
     absent = sorted(set(populations) - set(samples))

@@ -1,22 +1,11 @@
 """Rule carrier_sites: the carrier panel's rows -> the covered positions as a sites VCF (genotyped by rule
-genotype_sites) and a coverage
-table of every position (scripts/sites/panel_to_sites.py)."""
+genotype_sites) and a coverage table of every position (scripts/sites/panel_to_sites.py)."""
 
-from common.rule_logging import setup_logging
-from sites.panel_to_sites import carrier_positions, write_panel_sites
+from sites.panel_to_sites import carrier_positions, run_rule
 
 
 def main(smk):
-    setup_logging(smk.log[0])
-    write_panel_sites(
-        carrier_positions(smk.input.panel),
-        smk.input.fai,
-        smk.output.vcf,
-        fasta_path=smk.input.fasta,
-        regions_bed=smk.input.regions[0] if smk.input.regions else None,
-        coverage_tsv=smk.output.coverage,
-        merge_alleles=False,
-    )
+    run_rule(smk, lambda smk: carrier_positions(smk.input.panel), merge_alleles=False)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ import numpy as np
 
 from common.input_error import InputError
 from common.rule_logging import get_logger
+from common.vcf_blocks import block_length
 
 TARGET_BUILDS = ("GRCh37", "GRCh38")
 BUILD_NAMES = {"grch37": "GRCh37", "hg19": "GRCh37", "grch38": "GRCh38", "hg38": "GRCh38", "ncbi36": "NCBI36",
@@ -82,8 +83,6 @@ SITE_FIELDS = ["variants/CHROM", "variants/POS", "variants/REF", "variants/ALT",
 GT_FIELDS = ["variants/CHROM", "variants/POS", "calldata/GT"]
 MAX_ALTS = 8  # ALT alleles compared per record; a site with more is multi-allelic (dropped) whatever they are
 # scikit-allel allocates chunk_length x n_samples x 2 genotypes per block: 8 M genotypes are 16 MB of int8 GT.
-GENOTYPES_PER_BLOCK = 8_000_000
-MIN_BLOCK, MAX_BLOCK = 64, 65_536
 DEFAULT_IMPUTE_MIN_SAMPLES = 50
 # What reading a file that is not a scoring file (binary, broken gzip, unreadable) raises besides InputError.
 UNREADABLE = (OSError, EOFError, UnicodeDecodeError, zlib.error)
@@ -391,11 +390,6 @@ def wanted_positions(scoring_files):
             if chrom in AUTOSOMES and pos >= 0:
                 by_chrom.setdefault(chrom, set()).add(pos)
     return {chrom: np.array(sorted(ps), dtype=np.int64) for chrom, ps in by_chrom.items()}
-
-
-def block_length(n_samples):
-    """Variants per block so a block holds about GENOTYPES_PER_BLOCK genotypes."""
-    return int(min(MAX_BLOCK, max(MIN_BLOCK, GENOTYPES_PER_BLOCK // max(n_samples, 1))))
 
 
 def vcf_samples(vcf_path):

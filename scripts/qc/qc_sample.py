@@ -65,13 +65,13 @@ from common.genomic_chunks import read_bed, read_fai
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
 from common.tool_run import run, tool_version
+from inputs.preflight import check_contigs
 from qc.index_alignment import check_alignment_readable
 
 # Bases per bedcov call: each call is one progress line; a human genome is ~30 calls.
 BEDCOV_BATCH_BASES = 100_000_000
 # Bases per FASTA read while looking for N runs (bounded memory on 250 Mb contigs).
 SCAN_CHUNK = 16_000_000
-SHOWN_CONTIGS = 3
 # (metric, threshold key, words used in the reason, unit): the verdict's checks, in report order.
 CHECKS = (
     ("mean_depth", "min_mean_depth", "mean depth", "x"),
@@ -119,35 +119,6 @@ def header_contigs(alignment, fasta):
     """{contig: length} of the alignment's @SQ lines, in header order."""
     with pysam.AlignmentFile(str(alignment), reference_filename=str(fasta), check_sq=False) as aln:
         return dict(zip(aln.references, aln.lengths, strict=True))
-
-
-def _renamed(contig, names):
-    """The same contig under the other naming convention ('20' <-> 'chr20', 'MT' <-> 'chrM'), if `names` has it."""
-    special = {"MT": "chrM", "chrM": "MT"}
-    candidates = [special.get(contig), contig[3:] if contig.startswith("chr") else f"chr{contig}"]
-    return next((c for c in candidates if c and c in names), None)
-
-
-def check_contigs(alignment_name, needed, in_header):
-    """Raise InputError unless every contig of `needed` ({name: length}) is in `in_header` with the same length."""
-    missing = [c for c in needed if c not in in_header]
-    if missing:
-        contig = missing[0]
-        shown = [repr(c) for c in list(in_header)[:SHOWN_CONTIGS]]
-        alt = _renamed(contig, in_header)
-        listing = ", ".join(shown) + (", ..." if len(in_header) > SHOWN_CONTIGS else "")
-        if alt:
-            listing += f", {alt!r}...: looks like 'chr' naming vs no prefix"
-        more = f"; {len(missing) - 1} more reference contigs are missing too" if len(missing) > 1 else ""
-        if not in_header:
-            listing = "no @SQ lines"
-        raise InputError(f"{alignment_name}: contig {contig!r} is not in the alignment header (it has {listing}){more}")
-    for contig, length in needed.items():
-        if in_header[contig] != length:
-            raise InputError(
-                f"{alignment_name}: contig {contig!r} has length {length} in the reference but "
-                f"{in_header[contig]} in the alignment (a different build or a sliced reference?)"
-            )
 
 
 # ---------------------------------------------------------------- samtools metrics
@@ -336,7 +307,7 @@ def qc_report(sample_id, alignment, index, fasta, fai, regions, thresholds, thre
         needed = {c: lengths[c] for c in dict.fromkeys(c for c, _, _ in intervals)}
     else:
         needed = lengths
-    check_contigs(name, needed, header_contigs(alignment, fasta))
+    check_contigs(name, needed, header_contigs(alignment, fasta), Path(fasta).name)
     log.info("contig check passed for %d contigs", len(needed))
     if not regions:
         intervals = non_n_intervals(fasta, fai, list(lengths))

@@ -13,7 +13,7 @@ results/qc/vcf_import/{vcf_key}.ref_mismatch.tsv), contig_length, no_records, no
 
 import json
 
-from calling.import_vcf import read_summary
+from calling.import_vcf import SUMMARY_COLUMNS, read_summary
 from common.atomic import write_text
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
@@ -57,17 +57,7 @@ def qc_record(row, warnings):
         "metrics": dict.fromkeys(METRICS),
         "target": {"kind": None, "bases": None},
         "thresholds": {},
-        "vcf": {
-            key: row[key]
-            for key in (
-                "kind",
-                "records_in_target",
-                "records_ref_mismatch",
-                "records_imported",
-                "genotypes_called",
-                "genotypes_missing",
-            )
-        },
+        "vcf": {key: row[key] for key in SUMMARY_COLUMNS[2:8]},
     }
 
 

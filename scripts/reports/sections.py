@@ -16,7 +16,6 @@ ran but has nothing for this sample, e.g. it failed QC and was not genotyped). N
 byte-stable; no paths (file names only), no timestamps.
 """
 
-import csv
 import hashlib
 import json
 import math
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from common.input_error import InputError
+from common.tables import read_tsv as read_tables
 
 REPORTED, NOT_RUN, NO_RESULT = "reported", "not_run", "no_result"
 # Panel position statuses without a genotype: no_call (covered, no usable genotype) and not_covered (the
@@ -79,12 +79,7 @@ def sig(value, digits=SIG_DIGITS):
 
 def read_tsv(path, required):
     """Rows of a tab-separated file with a header as dicts; InputError names the file and a missing column."""
-    with open(path, newline="") as fh:
-        reader = csv.DictReader(fh, delimiter="\t")
-        missing = [c for c in required if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(f"{path}: column {missing[0]!r} is missing from the header")
-        return list(reader)
+    return read_tables(path, required)[1]
 
 
 def read_json(path, what):

@@ -30,7 +30,7 @@ from pathlib import Path
 from carrier.carrier_panel import canonical_chrom, load_panel
 from common.atomic import write_text
 from common.genomic_chunks import read_bed, read_fai
-from common.rule_logging import get_logger
+from common.rule_logging import get_logger, setup_logging
 
 HEADER = [
     "##fileformat=VCFv4.2",
@@ -230,3 +230,17 @@ def panel_to_sites(panel_path, fai_path, out_vcf, fasta_path=None, regions_bed=N
     classified = write_panel_sites(carrier_positions(panel_path), fai_path, out_vcf, fasta_path, regions_bed,
                                    coverage_tsv)  # fmt: skip
     return sum(reason is None for _, reason in classified)
+
+
+def run_rule(smk, positions_of, merge_alleles):
+    """The entry of rules pgx_sites and carrier_sites: log, then write the positions `positions_of(smk)` gives."""
+    setup_logging(smk.log[0])
+    write_panel_sites(
+        positions_of(smk),
+        smk.input.fai,
+        smk.output.vcf,
+        fasta_path=smk.input.fasta,
+        regions_bed=smk.input.regions[0] if smk.input.regions else None,
+        coverage_tsv=smk.output.coverage,
+        merge_alleles=merge_alleles,
+    )

@@ -29,6 +29,7 @@ import numpy as np
 from common.atomic import atomic_path
 from common.input_error import InputError
 from common.rule_logging import get_logger
+from common.vcf_blocks import open_blocks
 
 THRESHOLDS = [(0.354, "duplicate_or_mz"), (0.177, "first_degree"), (0.0884, "second_degree"), (0.0442, "third_degree")]
 UNRELATED = "unrelated"
@@ -74,11 +75,6 @@ def is_autosome(chrom):
     return name.upper() not in NON_AUTOSOMES
 
 
-def block_length(n_samples):
-    """Variants per block for a cohort of n_samples (64 to 65,536)."""
-    return int(min(65_536, max(64, GENOTYPES_PER_BLOCK // max(n_samples, 1))))
-
-
 def king_counts(gt):
     """KingCounts of one block. gt: int (n_variants, n_samples, 2) allele indices of biallelic sites, -1 missing.
 
@@ -116,14 +112,9 @@ def degree(phi):
 def vcf_king_counts(vcf_path, chunk_length=None):
     """(VCF sample IDs, KingCounts over the autosomal biallelic records, number of records used)."""
     log = get_logger()
-    if chunk_length is None:
-        chunk_length = block_length(len(allel.read_vcf_headers(str(vcf_path)).samples))
-    _, samples, _, chunks = allel.iter_vcf_chunks(str(vcf_path), fields=FIELDS, alt_number=1, chunk_length=chunk_length)
-    samples = [str(s) for s in samples]
-    if not samples:
-        raise InputError(f"{vcf_path}: the VCF has no sample columns; kinship needs genotypes")
+    samples, blocks = open_blocks(vcf_path, FIELDS, "kinship estimates", chunk_length, GENOTYPES_PER_BLOCK)
     total, used = KingCounts.zeros(len(samples)), 0
-    for chunk, *_ in chunks:
+    for chunk in blocks:
         keep = (chunk["variants/numalt"] == 1) & np.array([is_autosome(c) for c in chunk["variants/CHROM"]])
         if keep.any():
             total = total + king_counts(chunk["calldata/GT"][keep])

@@ -41,7 +41,8 @@ from af.store_chunks import chunk_tasks, computed_in_windows, open_store
 from common.atomic import atomic_path
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
-from structure.kinship import block_length, is_autosome
+from common.vcf_blocks import open_blocks
+from structure.kinship import is_autosome
 from structure.reference_panel import bare_chrom
 
 FIELDS = ["variants/CHROM", "variants/POS", "variants/REF", "variants/ALT", "variants/numalt", "calldata/GT"]
@@ -394,14 +395,9 @@ def write_popgen_stats(vcf_path, build, sheet_sexes, populations, out_variants, 
                        chunk_length=None):  # fmt: skip
     """Write the four tables (layouts in the module docstring) for a cohort VCF, in one process. Returns the number
     of records used."""
-    if chunk_length is None:
-        chunk_length = block_length(len(allel.read_vcf_headers(str(vcf_path)).samples))
-    _, samples, _, chunks = allel.iter_vcf_chunks(str(vcf_path), fields=FIELDS, alt_number=1, chunk_length=chunk_length)
-    samples = [str(s) for s in samples]
-    if not samples:
-        raise InputError(f"{vcf_path}: the VCF has no sample columns; population statistics need genotypes")
+    samples, blocks = open_blocks(vcf_path, FIELDS, "population statistics", chunk_length)
     groups = population_groups(samples, populations)
-    results = (popgen_block(chunk, groups, build, len(samples)) for chunk, *_ in chunks)
+    results = (popgen_block(chunk, groups, build, len(samples)) for chunk in blocks)
     outputs = (out_variants, out_samples, out_sfs, out_fst)
     return write_popgen_outputs(results, samples, sheet_sexes, groups, outputs)
 

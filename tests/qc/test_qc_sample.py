@@ -242,25 +242,27 @@ def check(tmp_path, ref_contigs, bam_contigs, bam_name="HG001.bam"):
 
 def test_chr_prefix_in_the_alignment_is_named(tmp_path):
     bam_contigs = {"chr1": 249250621, "chr2": 243199373, "chr3": 198022430, "chr20": 63025520}
-    with pytest.raises(InputError, match=r"^HG001\.bam: contig '20' is not in the alignment header \(it has 'chr1', "
-                       r"'chr2', 'chr3', \.\.\., 'chr20'\.\.\.: looks like 'chr' naming vs no prefix\)$"):  # fmt: skip
+    message = (
+        r"^HG001\.bam: contig '20' is not in the alignment header: the alignment names it 'chr20' and the reference "
+        r"ref\.fa names it '20' \('chr' prefix vs none\)"
+    )
+    with pytest.raises(InputError, match=message):
         check(tmp_path, {"20": 63025520}, bam_contigs)
 
 
 def test_missing_chr_prefix_in_the_alignment_is_named(tmp_path):
-    with pytest.raises(
-        InputError, match=r"contig 'chr20' is not in the alignment header .*'20'\.\.\.: looks like 'chr'"
-    ):
+    with pytest.raises(InputError, match=r"contig 'chr20' is not in the alignment header: the alignment names it '20'"):
         check(tmp_path, {"chr20": 63025520, "chr21": 48129895}, {"20": 63025520, "21": 48129895})
 
 
 def test_missing_contig_without_naming_hint(tmp_path):
-    with pytest.raises(InputError, match=r"^HG001\.bam: contig 'X' is not in the alignment header \(it has '1'\)$"):
+    with pytest.raises(InputError, match=r"^HG001\.bam: contig 'X' is not in the alignment header \(it has '1'\): it "
+                       r"was aligned to another reference than ref\.fa$"):  # fmt: skip
         check(tmp_path, {"1": 1000, "X": 500}, {"1": 1000})
 
 
 def test_contig_of_other_length_is_named(tmp_path):
-    with pytest.raises(InputError, match=r"contig '1' has length 1000 in the reference but 1001 in the alignment"):
+    with pytest.raises(InputError, match=r"contig '1' has length 1001 in the alignment but 1000 in the reference ref"):
         check(tmp_path, {"1": 1000}, {"1": 1001, "2": 5})
 
 
@@ -361,8 +363,8 @@ def test_nfcore_bam_against_the_sliced_reference_fails_the_length_check(testdata
     ref = require(folder / "reference" / "genome.fasta")
     with pytest.raises(
         InputError,
-        match=r"^NA12878\.chr22\.bam: contig 'chr22' has length 40001 in the reference but 50818468 in the alignment "
-        r"\(a different build or a sliced reference\?\)$",
+        match=r"^NA12878\.chr22\.bam: contig 'chr22' has length 50818468 in the alignment but 40001 in the reference "
+        r"genome\.fasta: a different genome build \(or a sliced reference\)$",
     ):
         qs.qc_report("NA12878", bam, f"{bam}.bai", ref, f"{ref}.fai", None, THRESHOLDS)
 

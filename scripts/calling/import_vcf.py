@@ -32,6 +32,9 @@ Outputs: the samples as BCF (+ CSI index), a summary table (one row per sample),
 Every record of the file in the target is kept with its genotypes, hom-ref and ALT '.' records included (they
 say "reference here"; the cohort merge decides what it keeps). Nothing here makes a genotype: a position the
 file lacks stays absent (a no-call once merged, never 0/0).
+
+Size: over 400 lines because one bcftools stream and the header work it needs (contig naming, undeclared tags);
+split, each part would be used only by the other.
 """
 
 import gzip

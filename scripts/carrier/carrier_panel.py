@@ -24,6 +24,9 @@ Matching (find_carriers): for one sample, each panel row is
   `regions`: scripts/sites/panel_to_sites.py); any genotype given is ignored.
 APOE genotype (e2/e3/e4) from rs429358 and rs7412 when both are called (see apoe_genotype for the haplotype table
 and its sources).
+
+Size: over 400 lines because the panel format, its checks against ClinVar's SPDI and the reference, and the per-
+variant classification it defines belong together.
 """
 
 import dataclasses

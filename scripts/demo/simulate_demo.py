@@ -27,6 +27,9 @@ Everything follows from one seed, so every run writes byte-identical files:
 Alignment: minimap2 on the full contigs would index hundreds of Mb of N for each sample, so reads are aligned to a
 compact FASTA of the windows alone and then moved to GRCh38 coordinates (window contig + offset, a header with the
 real contig lengths), then fixmate, sort and markdup as usual.
+
+Size: over 400 lines because one deterministic simulation (genome, truth, reads, alignment) whose steps share one
+random stream and must stay in order for byte-identical demos.
 """
 
 import bisect

@@ -43,6 +43,9 @@ What is left to the jobs (documented decisions):
   CRAMs; nothing is cached. A CRAM without M5 tags (htslib writes none when the reference lacked one
   of the @SQ contigs, and then embeds the reference instead) needs no reference and is not checked.
 - Alignments a rule of the workflow makes (the demo batch) are checked by that rule, not here.
+
+Size: over 400 lines because every header-level input check that runs before any job (alignments, VCF rows,
+reference, regions); each is short, and they share the sheet-row messages.
 """
 
 import contextlib

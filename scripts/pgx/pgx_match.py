@@ -83,6 +83,9 @@ Not implemented: CYP2D6 and copy-number/structural alleles; PharmCAT's research 
 (a sample no named diplotype explains is `no_match`); NAT2-style unphased priority lists and ignored positions in
 exemptions (refused if a panel uses them); PharmCAT's DPWG tie-break for DPYD and the SLCO1B1 rs4149056-only
 fallback (reporter features).
+
+Size: over 400 lines because PharmCAT's matching rules (one numbered list in this docstring) and their special cases
+act on one data model; the rules refer to each other.
 """
 
 import functools

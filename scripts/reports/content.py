@@ -7,6 +7,9 @@ relies on that).
 
 Blocks: Para (rich text; kind "notice", "notice fail" or "small"), Heading, Table (rich cells), Figure (a key of the
 figures dict, numbered in page order), Bullets, Terms. Rich text is a list of str, Bold and Badge segments.
+
+Size: over 400 lines because the words of every report section (the report rework of issue 14 moves each section's
+words beside its data).
 """
 
 from collections import Counter

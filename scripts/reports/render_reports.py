@@ -15,6 +15,9 @@ Sources of each number:
 Report layout: the JSON has one top-level key per section; report_content.py turns it into sections of blocks that
 report_html.py (the page) and report_pdf.py (the PDF) render, so both say the same. Figures: report_figures.py.
 Outputs are byte-stable: sorted keys, rounded numbers, no timestamps or paths, PNGs and PDFs without dates.
+
+Size: over 400 lines because the report job's readers of every stage's batch outputs and the per-sample assembly
+(its split into readers and assembly is planned with the report rework of issue 14).
 """
 
 import functools

@@ -14,6 +14,9 @@ sample's block. Sources:
 A section is "reported", "not_run" (its stage is off in this batch: the workflow says why) or "no_result" (the stage
 ran but has nothing for this sample, e.g. it failed QC and was not genotyped). Numbers are rounded so the JSON is
 byte-stable; no paths (file names only), no timestamps.
+
+Size: over 400 lines because each report section's data; its words are in reports/content.py (the report rework of
+issue 14 puts each section's data and words together).
 """
 
 import hashlib

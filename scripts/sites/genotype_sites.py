@@ -31,6 +31,9 @@ the listed positions are merged in as the VCF gives them (`bcftools merge`, no -
 is a call, hom-ref and ALT '.' reference records included; a position the VCF lacks is ./., never reference. A VCF
 row's record with another ALT than the site's stays beside the site's record (split), so a panel reader sees it.
 The samples are written in sample-sheet order.
+
+Size: over 400 lines because one genotyping procedure (steps 1-5 of this docstring, plus the VCF rows' merge) whose
+steps share the site keys.
 """
 
 import dataclasses

@@ -28,6 +28,9 @@ sfs.tsv: allele_count n_alt n_minor, the site frequency spectrum of the ALT alle
 fst.tsv: pop_a pop_b n_sites hudson_fst for each pair of sheet populations (sorted labels): Hudson's Fst as the
   ratio of the sums of `allel.hudson_fst` numerators and denominators over autosomal records (Bhatia et al. 2013),
   as `plink2 --fst method=hudson`. Header only with fewer than 2 populations.
+
+Size: over 400 lines because one pass over each genotype block computes every statistic (HWE, F, singletons, sex,
+SFS, Fst); splitting them would read each block several times.
 """
 
 import itertools

@@ -1,4 +1,5 @@
-"""Tests for scripts/prs/pgs_scoring.py (PGS Catalog scoring files, pgsc_calc-style matching, scoring).
+"""Tests for scripts/prs/{scoring_file,pgs_matching,pgs_scoring}.py (PGS Catalog scoring files, pgsc_calc-style
+matching, scoring).
 
 Oracles, all outside the code under test:
 - PROVENANCE.md of ../shared/testdata/pgs_catalog_examples: cineca_synthetic_subset x PGS001229_22 gives 782 matched,
@@ -19,16 +20,9 @@ import pytest
 
 from common.input_error import InputError
 from conftest import TESTDATA
-from prs.pgs_scoring import (
-    match_score,
-    percentile_rank,
-    read_scoring_file,
-    read_target_sites,
-    score_cohort,
-    wanted_positions,
-    write_plink2_scorefile,
-    z_scores,
-)
+from prs.pgs_matching import match_score, read_target_sites, wanted_positions, write_plink2_scorefile
+from prs.pgs_scoring import percentile_rank, score_cohort, z_scores
+from prs.scoring_file import read_scoring_file
 
 EXAMPLES = TESTDATA / "pgs_catalog_examples"
 CINECA = EXAMPLES / "cineca_synthetic_subset.vcf.gz"

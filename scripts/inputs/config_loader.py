@@ -136,9 +136,21 @@ def resolve_paths(config, config_dir):
     return config
 
 
+def check_cross_keys(config, source="config"):
+    """InputError for combinations of keys the schema cannot express (each key alone is valid)."""
+    structure = config["structure"]
+    if structure["panel"] and not structure["panel_labels"]:
+        raise InputError(
+            f"{source}: structure.panel is set but structure.panel_labels is not (the panel's labels are needed)"
+        )
+
+
 def load_config(config, config_dir, schema_path, source="config"):
-    """Validate, fill defaults and resolve paths: the config every rule reads. `source` names the file in errors."""
-    return resolve_paths(validate_config(config, schema_path, source), config_dir)
+    """Validate, fill defaults, check keys together and resolve paths: the config every rule reads. `source` names
+    the file in errors."""
+    checked = validate_config(config, schema_path, source)
+    check_cross_keys(checked, source)
+    return resolve_paths(checked, config_dir)
 
 
 def check_input_files(config, may_be_made=frozenset(), source="config"):

@@ -133,11 +133,6 @@ def rich(value):
     return [str(value)]
 
 
-def plain_text(value):
-    """The words of rich text (badges as their word)."""
-    return "".join(VERDICT_STYLE[s.verdict][0] if isinstance(s, Badge) else str(s) for s in rich(value))
-
-
 # ---------------------------------------------------------------- number formats
 
 

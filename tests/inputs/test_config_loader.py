@@ -119,3 +119,12 @@ def test_config_files_only_the_user_provides_must_exist(tmp_path, batch):
         InputError, match=r"config key 'carrier\.panel': file batch/panel\.tsv does not exist \(resolved"
     ):
         check_input_files(config)
+
+
+def test_a_panel_without_its_labels_is_refused_by_the_loader(tmp_path):
+    """A check of two keys together, made where the config is loaded (not in a rule file)."""
+    config = {"samples": "s.tsv", "reference": "r.fa", "structure": {"panel": "GRCH37.sites"}}
+    with pytest.raises(InputError, match=r"^my\.yaml: structure\.panel is set but structure\.panel_labels is not"):
+        load_config(config, tmp_path, SCHEMA, "my.yaml")
+    config["structure"]["panel_labels"] = "labels.tsv"
+    assert load_config(config, tmp_path, SCHEMA, "my.yaml")["structure"]["panel_labels"].endswith("labels.tsv")

@@ -18,7 +18,6 @@ from demo import demo_layout
 from reports import parts as report_parts
 
 SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
-ENVS = Path(workflow.basedir) / "envs"
 
 # Paths in a config file are relative to that file's folder (the last one given wins).
 CONFIG_FILE = Path(workflow.configfiles[-1]) if workflow.configfiles else None
@@ -116,13 +115,6 @@ def sample_file_paths(wildcards):
 
 def regions_bed():
     return [config["regions"]] if config["regions"] else []
-
-
-def cohort_alignments(wildcards):
-    return {
-        "alignments": [SAMPLES[s]["alignment"] for s in SAMPLE_IDS],
-        "indexes": [alignment_index_of(s) for s in SAMPLE_IDS],
-    }
 
 
 # Stage files append their deliverables here, so `rule all` needs no edit when a stage is added.

@@ -20,10 +20,6 @@ EXTRA_TARGETS.extend(
 STRUCTURE = config["structure"]
 PANEL = STRUCTURE["panel"]
 PANEL_LABELS = STRUCTURE["panel_labels"]
-if PANEL and not PANEL_LABELS:
-    raise WorkflowError(
-        "genorisk: structure.panel is set but structure.panel_labels is not (the panel's labels are needed)"
-    )
 # The panel's files are named inputs (none without a panel), so a changed panel re-runs ancestry.
 PANEL_INPUTS = {"panel": PANEL, "panel_labels": PANEL_LABELS} if PANEL else {}
 if PANEL and STRUCTURE["panel_format"] == "peddy":

@@ -76,7 +76,13 @@ def test_paths_are_relative_to_the_config_folder(tmp_path, batch):
     )
     assert lists["sites"]["files"] == ["batch/p.vcf"]
     nested = load_config(
-        {"samples": "s", "reference": "r", "structure": {"panel": "panel/GRCH37.sites"}}, batch, SCHEMA
+        {
+            "samples": "s",
+            "reference": "r",
+            "structure": {"panel": "panel/GRCH37.sites", "panel_labels": "panel/labels.tsv"},
+        },
+        batch,
+        SCHEMA,
     )
     assert nested["structure"]["panel"] == "batch/panel/GRCH37.sites" and nested["pgx"]["panel"] is None
     assert lists["pgs"]["scoring_files"] == ["/x/PGS1.txt", "batch/a.txt"]

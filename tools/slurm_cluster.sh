@@ -28,6 +28,11 @@ stop_pid_file() {  # stop the process named in a pid file, wait for it to end
 }
 
 down() {
+  # Jobs still queued or running (a run killed on timeout) are cancelled first, while slurmctld can still do it.
+  if [[ -s "$dir/slurmctld.pid" ]] && kill -0 "$(cat "$dir/slurmctld.pid")" 2>/dev/null; then
+    timeout 20 scancel --partition=main 2>/dev/null || true
+    for _ in $(seq 50); do [[ -z "$(timeout 5 squeue -h -t PD,R,CG 2>/dev/null)" ]] && break; sleep 0.2; done
+  fi
   stop_pid_file "$dir/slurmd.pid"
   stop_pid_file "$dir/slurmctld.pid"
   stop_pid_file "$dir/munged.pid"  # only if this script started munged

@@ -16,10 +16,9 @@ rule vcf_to_store:
         "logs/af/vcf_to_store.log",
     benchmark:
         "benchmarks/af/vcf_to_store.tsv"
-    retries: 1
     conda:
         "../../envs/af.yaml"
-    threads: 2
+    threads: by_attempt(2)
     resources:
         mem_mb=by_attempt(2000),
         runtime=by_attempt(60),
@@ -39,10 +38,9 @@ rule allele_frequencies:
         "logs/af/allele_frequencies.log",
     benchmark:
         "benchmarks/af/allele_frequencies.tsv"
-    retries: 1
     conda:
         "../../envs/af.yaml"
-    threads: 2
+    threads: by_attempt(2)
     resources:
         mem_mb=by_attempt(2000),
         runtime=by_attempt(60),
@@ -67,7 +65,7 @@ rule af_tables:
         "logs/af/af_tables.log",
     benchmark:
         "benchmarks/af/af_tables.tsv"
-    retries: 1
+    localrule: True
     conda:
         "../../envs/af.yaml"
     threads: 1
@@ -89,7 +87,7 @@ rule af_figures:
         "logs/af/af_figures.log",
     benchmark:
         "benchmarks/af/af_figures.tsv"
-    retries: 1
+    localrule: True
     conda:
         "../../envs/structure.yaml"
     threads: 1

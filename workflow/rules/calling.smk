@@ -31,7 +31,6 @@ rule call_chunk_bcftools:
         "logs/calls/bcftools/chunk_{chunk}.log",
     benchmark:
         "benchmarks/calls/bcftools/chunk_{chunk}.tsv"
-    retries: 1
     conda:
         "../../envs/calling.yaml"
     threads: 1
@@ -61,7 +60,6 @@ rule call_chunk_freebayes:
         "logs/calls/freebayes/chunk_{chunk}.log",
     benchmark:
         "benchmarks/calls/freebayes/chunk_{chunk}.tsv"
-    retries: 1
     conda:
         "../../envs/freebayes.yaml"
     threads: 1
@@ -157,7 +155,6 @@ rule call_gvcf_bcftools:
         "benchmarks/calls/bcftools/gvcf/{sample}.tsv"
     wildcard_constraints:
         sample=id_pattern(ALIGNMENT_IDS),
-    retries: 1
     conda:
         "../../envs/calling.yaml"
     threads: 1

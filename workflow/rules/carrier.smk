@@ -47,6 +47,7 @@ rule carrier_sites:
         "logs/carrier/carrier_sites.log",
     benchmark:
         "benchmarks/carrier/carrier_sites.tsv"
+    localrule: True
     conda:
         "../../envs/pgx.yaml"
     threads: 1

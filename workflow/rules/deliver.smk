@@ -39,7 +39,6 @@ rule input_checksums:
         "logs/deliver/input_checksums/{sample}.log",
     benchmark:
         "benchmarks/deliver/input_checksums/{sample}.tsv"
-    retries: 1
     conda:
         "../../envs/deliver.yaml"
     threads: 1
@@ -65,6 +64,7 @@ rule provenance:
         "logs/deliver/provenance.log",
     benchmark:
         "benchmarks/deliver/provenance.tsv"
+    localrule: True
     conda:
         "../../envs/deliver.yaml"
     threads: 1
@@ -125,6 +125,7 @@ rule manifest:
         "logs/deliver/manifest.log",
     benchmark:
         "benchmarks/deliver/manifest.tsv"
+    localrule: True
     conda:
         "../../envs/deliver.yaml"
     threads: 1

@@ -27,7 +27,7 @@ if config["demo"]:
             "benchmarks/demo/simulate_demo.tsv"
         conda:
             "../../envs/demo.yaml"
-        threads: 2
+        threads: by_attempt(2)
         resources:
             mem_mb=by_attempt(2000),
             runtime=by_attempt(20),

@@ -50,6 +50,7 @@ if PGX_ENABLED:
             "logs/pgx/pgx_sites.log",
         benchmark:
             "benchmarks/pgx/pgx_sites.tsv"
+        localrule: True
         conda:
             "../../envs/pgx.yaml"
         threads: 1

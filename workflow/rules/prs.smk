@@ -15,7 +15,6 @@ rule polygenic_scores:
         "logs/prs/polygenic_scores.log",
     benchmark:
         "benchmarks/prs/polygenic_scores.tsv"
-    retries: 1
     conda:
         "../../envs/prs.yaml"
     threads: 1

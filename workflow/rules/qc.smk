@@ -76,7 +76,6 @@ rule qc_sample:
         "benchmarks/qc/{sample}.tsv"
     wildcard_constraints:
         sample=id_pattern(ALIGNMENT_IDS),
-    retries: 1
     conda:
         "../../envs/qc.yaml"
     threads: 1
@@ -98,6 +97,7 @@ rule batch_qc:
         "logs/qc/batch_qc.log",
     benchmark:
         "benchmarks/qc/batch_qc.tsv"
+    localrule: True
     conda:
         "../../envs/qc.yaml"
     threads: 1

@@ -97,6 +97,7 @@ rule batch_summary:
         "logs/report/batch_summary.log",
     benchmark:
         "benchmarks/report/batch_summary.tsv"
+    localrule: True
     conda:
         "../../envs/report.yaml"
     threads: 1

@@ -26,7 +26,6 @@ rule genotype_sites:
         "logs/calls/{caller}/genotype_sites.log",
     benchmark:
         "benchmarks/calls/{caller}/genotype_sites.tsv"
-    retries: 1
     conda:
         "../../envs/sites.yaml"
     threads: 1

@@ -70,7 +70,6 @@ if PANEL and ALIGNMENT_IDS:
             "benchmarks/calls/{caller}/genotype_ancestry_sites.tsv"
         wildcard_constraints:
             caller=id_pattern([PRIMARY_CALLER]),
-        retries: 1
         conda:
             "../../envs/sites.yaml"
         threads: 1
@@ -98,7 +97,6 @@ rule relatedness:
         "logs/af/relatedness.log",
     benchmark:
         "benchmarks/af/relatedness.tsv"
-    retries: 1
     conda:
         "../../envs/structure.yaml"
     threads: 1
@@ -131,7 +129,6 @@ rule population_structure:
         "logs/af/population_structure.log",
     benchmark:
         "benchmarks/af/population_structure.tsv"
-    retries: 1
     conda:
         "../../envs/structure.yaml"
     threads: 1
@@ -158,10 +155,9 @@ rule popgen_stats:
         "logs/af/popgen_stats.log",
     benchmark:
         "benchmarks/af/popgen_stats.tsv"
-    retries: 1
     conda:
         "../../envs/af.yaml"
-    threads: 2
+    threads: by_attempt(2)
     resources:
         mem_mb=by_attempt(4000),
         runtime=by_attempt(60),

@@ -24,6 +24,7 @@ rule run_summary:
         "logs/summary/run_summary.log",
     benchmark:
         "benchmarks/summary/run_summary.tsv"
+    localrule: True
     conda:
         "../../envs/report.yaml"
     threads: 1
@@ -49,6 +50,7 @@ rule qc_gate:
         "benchmarks/summary/qc_gate.tsv"
     # A verdict, not a flaky job: the profiles' retries would only repeat the same failure.
     retries: 0
+    localrule: True
     conda:
         "../../envs/report.yaml"
     threads: 1

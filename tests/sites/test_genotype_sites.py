@@ -271,14 +271,15 @@ def demo_sites_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("demo_sites")
     configfile = demo_batch(workdir)
     # build "other": the carrier panel's sites stay out, so only this test's sites are genotyped
-    config = yaml.safe_load(configfile.read_text()) | {"build": "other", "sites": {"files": ["sites.vcf"]}}
+    config = yaml.safe_load(configfile.read_text()) | {"build": "other"}
     configfile.write_text(yaml.safe_dump(config))
     snakemake(
         workdir, "--cores", "2", "resources/demo/truth.vcf.gz", "resources/reference/genome.fa", configfile=configfile
     )
     variants, homref, n_run = demo_sites(workdir)
     rows = [(c, p, f"site{i}", r, a) for i, (c, p, r, a) in enumerate(variants + homref + n_run)]
-    sites_vcf(configfile.parent / "sites.vcf", rows)
+    sites_vcf(configfile.parent / "sites.vcf", rows)  # the sites file exists before the config names it
+    configfile.write_text(yaml.safe_dump(config | {"sites": {"files": ["sites.vcf"]}}))
     plan = snakemake(workdir, "-n", "--cores", "2", configfile=configfile)
     snakemake(workdir, "--cores", "2", "results/calls/bcftools/sites.vcf.gz", configfile=configfile)
     return workdir, variants, homref, n_run, plan.stdout + plan.stderr

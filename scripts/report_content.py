@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from report_figures import LABELS, ordinal, short_number
 from report_sections import NOT_COVERED_TEXT, genotyped
+from sample_genotype_counts import COUNT_KEYS
 
 QC_METRICS = ("total_reads", "mapped_rate", "duplicate_rate", "mean_depth", "breadth")
-COUNT_KEYS = ("n_snv_het", "n_snv_hom_alt", "n_indel_het", "n_indel_hom_alt", "n_other", "n_no_call")
 RATE_KEYS = ("ti_tv", "heterozygosity", "call_rate")
 VERDICT_STYLE = {  # verdict -> (word shown, symbol, background colour): never colour alone
     "pass": ("PASS", "\u2713", "#1A7F37"),

@@ -3,10 +3,10 @@
 Builds a scratch batch of N alignments (links to one valid header-only BAM with its index: the preflight reads
 headers, planning reads no data), then times the dry run.
 Prints a table and writes JSON (benchmarks/out/plan_scale.json).
-Usage: python benchmarks/plan_scale.py [N ...]   (default: 100 1000)
+Usage: python benchmarks/plan_scale.py [N ...] [--out FILE]   (default: 100 1000; benchmarks/out/plan_scale.json)
 """
 
-import json
+import argparse
 import os
 import re
 import subprocess
@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pysam
+from bench_output import OUT, write_json
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -53,15 +54,17 @@ def plan(n_samples):
     return {"samples": n_samples, "jobs": int(total.group(1)) if total else None, "plan_seconds": round(seconds, 2)}
 
 
-def main(sizes):
+def main(sizes, out=OUT / "plan_scale.json"):
     rows = [plan(n) for n in sizes]
     print(f"{'samples':>8} {'jobs':>7} {'snakemake -n (s)':>17}")
     for r in rows:
         print(f"{r['samples']:>8} {r['jobs']:>7} {r['plan_seconds']:>17}")
-    out = REPO / "benchmarks" / "out" / "plan_scale.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(rows, indent=2) + "\n")
+    write_json(out, rows)
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [100, 1000])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[100, 1000], help="batch sizes (samples)")
+    parser.add_argument("--out", default=str(OUT / "plan_scale.json"), help="JSON written")
+    args = parser.parse_args()
+    main(args.sizes, args.out)

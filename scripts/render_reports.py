@@ -263,9 +263,8 @@ def stage_sections(sample_id, verdict, stages=None, not_run=None):
             sample_id, stages["ancestry"], verdict, stages.get("panel_groups")
         )
     if stages.get("popgen") is not None or stages.get("relatedness") is not None:
-        sections["identity"], out["identity"] = rs.identity_section(
-            sample_id, stages.get("popgen"), stages.get("relatedness"), verdict
-        )
+        pairs = None if stages.get("relatedness") is None else stages["relatedness"].get(sample_id, [])
+        sections["identity"], out["identity"] = rs.identity_section(sample_id, stages.get("popgen"), pairs, verdict)
     if stages.get("sites") is not None or sections.get("pgx") or sections.get("carrier"):
         sections["panel_qc"], out["panel_qc"] = rs.panel_qc_section(
             sample_id, stages.get("sites"), out["pgx"], out["carrier"], stages.get("sites_min_depth"), verdict
@@ -386,7 +385,7 @@ def load_stages(samples, inputs, build, log=None):
     if get("popgen_samples"):
         stages["popgen"] = rs.read_popgen_samples(get("popgen_samples"))
     if get("relatedness"):
-        stages["relatedness"] = rs.read_relatedness(get("relatedness"))
+        stages["relatedness"] = rs.read_relatedness(get("relatedness"), samples)
     if get("sites_vcf"):
         stages["sites"] = rs.read_sites(get("sites_vcf"), samples)
     if get("provenance"):

@@ -132,11 +132,11 @@ def cohort_table(counts, stats, batch_qc, vcf_path, stats_path, batch_qc_path):
     if in_cohort != in_vcf:
         odd = sorted(in_cohort ^ in_vcf)[0]
         where = "marked in_cohort but absent from" if odd in in_cohort else "marked not in_cohort but present in"
-        raise InputError(f"{batch_qc_path}: sample {odd!r} is {where} the cohort of {vcf_path}")
+        raise InputError(f"{batch_qc_path}: sample {odd!r} is {where} the cohort VCF {vcf_path}")
     table = {}
     for sample, sample_counts in counts.items():
         if sample not in stats:
-            raise InputError(f"{stats_path}: sample {sample!r} of the cohort ({vcf_path}) has no row")
+            raise InputError(f"{stats_path}: sample {sample!r} of the cohort VCF has no row")
         rates = {key: _rounded(key, stats[sample][key]) for key in RATE_KEYS}
         table[sample] = {**sample_counts, **rates}
         n_het = sample_counts["n_snv_het"] + sample_counts["n_indel_het"]

@@ -13,8 +13,10 @@ with --before REV also REV, in a scratch clone), from a clean results/report/:
 - baseline, the bare tool over the same cohort: `bcftools stats -s -` on the cohort VCF (wall, max RSS via wait4);
 - identity: the SHA-256 of every file of results/report/ compared between the checkouts.
 Prints a table; writes JSON (default benchmarks/out/report_stage.json).
+With --report-jobs N only the first N report jobs run (the whole stage with the old code takes ~50 min here); the
+stage is then estimated as the once-per-batch jobs plus every report job at the measured mean, 2 at a time.
 Usage: .venv/bin/python benchmarks/report_stage.py [--samples 2504] [--samples-per-job 50] [--before REV]
-       [--batch DIR (kept, reused)] [--out FILE]
+       [--report-jobs N] [--batch DIR (kept, reused)] [--out FILE]
 """
 
 import argparse
@@ -75,6 +77,14 @@ def prepare(checkout, folder):
     snakemake(checkout, folder, TARGET, "--rerun-triggers", "mtime", "--omit-from", *stage_rules(checkout, folder))
 
 
+def yaml_value(path, key):
+    """The value of `key` in the config make_batch wrote (one flow mapping per line, no YAML parser needed)."""
+    for line in path.read_text().splitlines():
+        if f"{key}:" in line:
+            return line.split(f"{key}:")[1].strip(" }")
+    raise KeyError(key)
+
+
 def measured(cmd, **kwargs):
     """(wall seconds, max RSS MiB of the process) of one command; its stdout is discarded."""
     start = time.perf_counter()
@@ -107,23 +117,37 @@ def report_hashes(folder):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((folder / "results/report").iterdir())}
 
 
-def run_stage(label, checkout, folder):
-    """Time the stage from a clean report folder with `checkout`'s code; returns its row."""
+def run_stage(label, checkout, folder, report_jobs=None):
+    """Time the stage from a clean report folder with `checkout`'s code; returns its row.
+
+    report_jobs: run only the first N report jobs (and what they need), and estimate the whole stage from them:
+    the once-per-batch jobs plus all report jobs at their mean time, CORES at a time."""
     rules = stage_rules(checkout, folder)
+    n_parts = sum(r.startswith("render_reports_") for r in rules)
+    targets = [TARGET]
+    if report_jobs:
+        per_job = int(yaml_value(folder / "config.yaml", "samples_per_job"))
+        samples = [line.split("\t")[0] for line in (folder / "samples.tsv").read_text().splitlines()[1:]]
+        targets = [f"results/report/{s}.pdf" for s in samples[: report_jobs * per_job]]
     for stale in ("results/report", "benchmarks/report", "results/af/genotype_counts.tsv",
                   "benchmarks/af/genotype_counts.tsv"):  # fmt: skip
         path = folder / stale
         shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
     start = time.perf_counter()
     # mtime only: the other checkout's code and parameters must not make the shared upstream outputs rerun
-    snakemake(checkout, folder, TARGET, "--rerun-triggers", "mtime")
+    snakemake(checkout, folder, *targets, "--rerun-triggers", "mtime")
     wall = time.perf_counter() - start
     jobs = job_benchmarks(folder, rules)
     renders = [j for j in jobs if j["rule"].startswith("render_reports_")]
+    once = sum(j["s"] for j in jobs if not j["rule"].startswith("render_reports_"))
+    mean = sum(j["s"] for j in renders) / max(len(renders), 1)
     rss = [j["max_rss_mib"] for j in jobs if j["max_rss_mib"] is not None]
     return {
         "label": label,
         "stage_wall_s": round(wall, 1),
+        "partial": bool(report_jobs),
+        "report_parts": n_parts,
+        "stage_estimate_s": round(once + n_parts * mean / CORES, 1),
         "jobs": len(jobs),
         "report_jobs": len(renders),
         "report_job_mean_s": round(sum(j["s"] for j in renders) / max(len(renders), 1), 2),
@@ -145,13 +169,12 @@ def checkout_of(rev, scratch):
 
 
 def print_table(result):
-    head = (
-        f"{'run':<22}{'stage s':>9}{'jobs':>6}{'job mean s':>11}{'job max s':>10}{'job s sum':>10}{'max RSS MiB':>12}"
-    )
-    print(head)
+    print(f"{'run':<22}{'stage s':>9}{'jobs':>6}{'job mean s':>11}{'job max s':>10}{'job s sum':>10}"
+          f"{'max RSS MiB':>12}{'stage est s':>12}")  # fmt: skip
     for row in result["runs"]:
         print(f"{row['label']:<22}{row['stage_wall_s']:>9}{row['jobs']:>6}{row['report_job_mean_s']:>11}"
-              f"{row['report_job_max_s']:>10}{row['job_cpu_sum_s']:>10}{row['max_job_rss_mib']!s:>12}")  # fmt: skip
+              f"{row['report_job_max_s']:>10}{row['job_cpu_sum_s']:>10}{row['max_job_rss_mib']!s:>12}"
+              f"{row['stage_estimate_s']:>12}")  # fmt: skip
     base = result["baseline"]
     print(f"{'bcftools stats -s -':<22}{base['wall_s']:>9}{1:>6}{'':>11}{'':>10}{'':>10}{base['max_rss_mib']:>12}")
     if result["identical_reports"] is not None:
@@ -175,10 +198,11 @@ def main(args):
         wall, rss = measured(["bcftools", "stats", "-s", "-", str(folder / COHORT)])
         runs = []
         for label, checkout in checkouts:
-            runs.append(run_stage(label, checkout, folder))
+            runs.append(run_stage(label, checkout, folder, args.report_jobs))
             print(f"{label}: {runs[-1]['stage_wall_s']} s", flush=True)
     hashes = [run.pop("hashes") for run in runs]
-    differing = sorted(name for name in set(hashes[0]) | set(hashes[-1]) if hashes[0].get(name) != hashes[-1].get(name))
+    common = set(hashes[0]) & set(hashes[-1])  # with --report-jobs, batch_summary.tsv is made by neither
+    differing = sorted(name for name in common if hashes[0][name] != hashes[-1][name])
     result = {
         "samples": args.samples,
         "samples_per_job": args.samples_per_job,
@@ -188,6 +212,7 @@ def main(args):
         "baseline": {"command": "bcftools stats -s - cohort.vcf.gz", "wall_s": wall, "max_rss_mib": rss},
         "identical_reports": not differing if len(runs) > 1 else None,
         "n_report_files": len(hashes[-1]),
+        "n_report_files_compared": len(common),
         "differing": differing if len(runs) > 1 else [],
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
     }
@@ -200,6 +225,7 @@ if __name__ == "__main__":
     parser.add_argument("--samples", type=int, default=2504, help="VCF rows (first N of the 2,504 unrelated)")
     parser.add_argument("--samples-per-job", type=int, default=50, help="config report.samples_per_job")
     parser.add_argument("--before", help="also measure this git revision (a scratch clone), first")
+    parser.add_argument("--report-jobs", type=int, help="run only the first N report jobs; the stage is estimated")
     parser.add_argument("--batch", help="batch folder to use and keep (upstream outputs are reused when present)")
     parser.add_argument("--out", default=str(OUT / "report_stage.json"))
     main(parser.parse_args())

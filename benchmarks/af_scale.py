@@ -17,7 +17,7 @@ For each: wall seconds, CPU seconds (user + system, children included) and peak 
 equal plink2's at every record, prints a table with ratios and writes benchmarks/out/af_scale_<V>x<S>.json.
 The machine's load average is recorded: on a shared machine, compare CPU seconds when wall times are noisy.
 
-Usage: .venv/bin/python benchmarks/af_scale.py [N_VARIANTS [N_SAMPLES]] [--populations K] [--keep]
+Usage: .venv/bin/python benchmarks/af_scale.py [N_VARIANTS [N_SAMPLES]] [--populations K] [--keep] [--out FILE]
 Default 100,000 x 500 (about a minute). The 1,000,000 x 1,000 run (a 4 GB VCF text, ~200 MB bgzipped; ~10 min,
 ~1.5 GB of scratch space in $TMPDIR):
   .venv/bin/python benchmarks/af_scale.py 1000000 1000
@@ -25,7 +25,6 @@ Default 100,000 x 500 (about a minute). The 1,000,000 x 1,000 run (a 4 GB VCF te
 
 import argparse
 import csv
-import json
 import os
 import shutil
 import subprocess
@@ -37,10 +36,10 @@ from pathlib import Path
 
 import numpy as np
 import psutil
+from bench_output import OUT, write_json
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
-OUT = REPO / "benchmarks" / "out"
 SEED = 20260806
 GT_TEXT = np.frombuffer(b"0/0\t0/1\t1/1\t./.\t", dtype=np.uint8).reshape(4, 4)
 BASES = np.array(list("ACGT"))
@@ -220,7 +219,7 @@ def check_against_plink2(variants_tsv, afreq):
     return n
 
 
-def run(n_variants, n_samples, n_populations, folder):
+def run(n_variants, n_samples, n_populations, folder, out=None):
     folder = Path(folder)
     vcf = folder / "cohort.vcf.gz"
     print(f"generating {n_variants:,} x {n_samples:,} ...", flush=True)
@@ -286,10 +285,8 @@ def run(n_variants, n_samples, n_populations, folder):
         "ratios": ratios,
     }
     print_table(result)
-    OUT.mkdir(parents=True, exist_ok=True)
-    target = OUT / f"af_scale_{n_variants}x{n_samples}.json"
-    target.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {target.relative_to(REPO)}")
+    target = Path(out) if out else OUT / f"af_scale_{n_variants}x{n_samples}.json"
+    write_json(target, result)
     return result
 
 
@@ -320,13 +317,14 @@ def main(argv):
     parser.add_argument("samples", nargs="?", type=int, default=500)
     parser.add_argument("--populations", type=int, default=0, help="population labels for the stats (0: none)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (printed)")
+    parser.add_argument("--out", help="JSON written (default: benchmarks/out/af_scale_<variants>x<samples>.json)")
     args = parser.parse_args(argv)
     for tool in ("bgzip", "tabix", "plink2", "bcftools"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not on PATH")
     folder = tempfile.mkdtemp(prefix="af_scale.")
     try:
-        run(args.variants, args.samples, args.populations, folder)
+        run(args.variants, args.samples, args.populations, folder, out=args.out)
     finally:
         if args.keep:
             print(f"scratch folder kept: {folder}")

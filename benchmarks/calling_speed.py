@@ -19,7 +19,6 @@ Usage: .venv/bin/python benchmarks/calling_speed.py [--repeats 3] [--sizes-mb 0.
 """
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -28,6 +27,8 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from bench_output import OUT, write_json
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
@@ -62,13 +63,36 @@ def trio_workload(folder):
             "regions": folder / "window.bed", "bases": WINDOW[2] - WINDOW[1], "samples": len(BAMS)}  # fmt: skip
 
 
+def demo_density():
+    """(SNVs, indels) per base of sequence in the demo genome: its random variants over its windows' bases."""
+    from demo import simulate_demo as sim
+
+    panels = REPO / "config" / "panels"
+    windows = sim.make_windows(sim.panel_sites(panels / "pgx", panels / "carrier" / "carrier_panel.tsv"))
+    bases = sum(w.length for w in windows)
+    return sim.N_SNVS / bases, sim.N_INDELS / bases
+
+
+def scaled_genome(size_bp, seed=SIM_SEED):
+    """A simulate_demo.DemoGenome of one `size_bp` contig "chr1" (one window covering it, no panel sites), with the
+    demo's variant density and genotype model: the simulator's own functions with an explicit window instead of the
+    panels' (the module itself is not changed)."""
+    from demo import simulate_demo as sim
+
+    windows = [sim.Window(0, "chr1", 0, size_bp)]
+    codes = [sim.markov_chain(sim.stream(seed, sim.STREAM_GENOME), size_bp)]
+    snv_rate, indel_rate = demo_density()
+    variants = sim.choose_variants(seed, windows, codes, [], n_snvs=max(1, round(snv_rate * size_bp)),
+                                   n_indels=max(1, round(indel_rate * size_bp)))  # fmt: skip
+    alleles = sim.draw_genotypes(seed, len(variants))
+    return sim.DemoGenome([], windows, codes, {"chr1": size_bp}, variants, alleles, {})
+
+
 def simulate_scaled_inputs(out_dir, size_bp, depth, threads):
     """reference.fa + one BAM per demo sample for one `size_bp` contig at `depth`, with the demo simulator.
 
-    simulate_demo.simulate_demo() reads the module constant CONTIGS through default arguments bound at import time,
-    so monkeypatching the constant would not reach it; instead this repeats its short orchestration (reference,
-    variants, genotypes, reads, minimap2) calling the module's functions with an explicit bigger contig spec.
-    The module itself is not modified. No truth VCF (not needed) and no CRAM (all BAM).
+    Repeats simulate_demo.simulate_sample's steps (read pairs, FASTQ, minimap2 + lift, fixmate, sort, markdup) on
+    the genome of scaled_genome at another depth. No truth VCF (not needed) and no CRAM (all BAM).
     """
     from demo import simulate_demo as sim
 
@@ -77,25 +101,21 @@ def simulate_scaled_inputs(out_dir, size_bp, depth, threads):
         return
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
-    contigs = (sim.ContigSpec("chr1", size_bp),)
-    scale = size_bp / sum(s.length - sum(e - b for b, e in s.n_runs) for s in sim.CONTIGS)  # same variant density
-    genome = sim.simulate_reference(SIM_SEED, contigs)
+    genome = scaled_genome(size_bp)
     reference = out_dir / "reference.fa"
-    sim.write_fasta(genome, reference)
-    variants = sim.choose_variants(
-        SIM_SEED, genome, contigs, n_snvs=round(sim.N_SNVS * scale), n_indels=round(sim.N_INDELS * scale)
-    )
-    haplotypes = sim.draw_genotypes(SIM_SEED, len(variants))
+    with open(reference, "wb") as out:
+        out.write(b">chr1\n" + sim.fasta_lines(sim.BASES[genome.codes[0]]))
+    compact = out_dir / "windows.fa"  # the window's name (w000) for minimap2; lifted back to chr1
+    sim.write_compact_fasta(genome.windows, genome.codes, compact)
     for index, sample in enumerate(sim.DEMO_SAMPLES):
         work = out_dir / f"work_{sample}"
         work.mkdir()
-        pairs = sim.simulate_pairs(SIM_SEED, index, sim.sample_haplotypes(genome, variants, haplotypes, index, contigs),
-                                   depth)  # fmt: skip
+        pairs = sim.simulate_pairs(SIM_SEED, index, sim.sample_haplotypes(genome, index, sample), depth)
         sim.write_fastq(pairs[0], pairs[2], work / "r1.fq")
         sim.write_fastq(pairs[1], pairs[3], work / "r2.fq")
         del pairs
-        sim.align(reference, work / "r1.fq", work / "r2.fq", f"LIB-{index + 1}", out_dir / f"{sample}.bam", work,
-                  threads)  # fmt: skip
+        sim.align(compact, genome.windows, genome.lengths, None, work / "r1.fq", work / "r2.fq", f"LIB-{index + 1}",
+                  out_dir / f"{sample}.bam", work, threads)  # fmt: skip
         shutil.rmtree(work)
         print(f"  simulated {sample} ({size_bp / 1e6:g} Mb, {depth}x)", flush=True)
     for sample in sim.DEMO_SAMPLES:  # the bare tools read the region through an index (the workflow makes its own)
@@ -320,10 +340,7 @@ def main(args):
                             for w in workloads],
               "rows": rows, "speedups": speeds, "break_even_mb": even,
               "load_average_at_end": [round(x, 2) for x in os.getloadavg()]}  # fmt: skip
-    out = REPO / "benchmarks" / "out" / "calling_speed.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"written {out.relative_to(REPO)}")
+    write_json(args.out, result)
 
 
 if __name__ == "__main__":
@@ -335,4 +352,5 @@ if __name__ == "__main__":
     parser.add_argument("--callers", default=",".join(CALLERS))
     parser.add_argument("--no-trio", action="store_true", help="skip the 10 kb trio window")
     parser.add_argument("--inputs", help="folder to keep (and reuse) the simulated inputs; default: a temp folder")
+    parser.add_argument("--out", default=str(OUT / "calling_speed.json"), help="JSON written")
     main(parser.parse_args())

@@ -6,10 +6,11 @@ Peak memory is the dry run's maximum resident set size (os.wait4's rusage: the p
 for). Growth per sample: each size's CPU time and memory over the smallest size's, against the ratio of sample counts
 (1.0 = linear).
 Prints a table and writes JSON (benchmarks/out/plan_scale.json).
-Usage: python benchmarks/plan_scale.py [N ...]   (default: 1000 10000; the issue's target: 10,000 under 60 s, 4 GiB)
+Usage: python benchmarks/plan_scale.py [N ...] [--out FILE]   (default: 1000 10000; the issue's target: 10,000 under
+60 s and 4 GiB; JSON to benchmarks/out/plan_scale.json)
 """
 
-import json
+import argparse
 import os
 import re
 import subprocess
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 
 import pysam
+from bench_output import OUT, write_json
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -66,7 +68,7 @@ def plan(n_samples):
     }
 
 
-def main(sizes):
+def main(sizes, out=OUT / "plan_scale.json"):
     rows = [plan(n) for n in sorted(sizes)]
     base = rows[0]
     for r in rows:
@@ -79,10 +81,12 @@ def main(sizes):
             f"{r['samples']:>8} {r['jobs']:>7} {r['plan_seconds']:>9} {r['cpu_seconds']:>8} {r['peak_rss_mib']:>13}"
             f" {r['cpu_growth_per_sample']:>20}"
         )
-    out = REPO / "benchmarks" / "out" / "plan_scale.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(rows, indent=2) + "\n")
+    write_json(out, rows)
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1000, 10000])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000], help="batch sizes (samples)")
+    parser.add_argument("--out", default=str(OUT / "plan_scale.json"), help="JSON written")
+    args = parser.parse_args()
+    main(args.sizes, args.out)

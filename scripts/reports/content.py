@@ -15,11 +15,11 @@ words beside its data).
 from collections import Counter
 from dataclasses import dataclass, field
 
+from af.sample_genotype_counts import COUNT_KEYS
 from reports.figures import LABELS, ordinal, short_number
 from reports.sections import NOT_COVERED_TEXT, genotyped
 
 QC_METRICS = ("total_reads", "mapped_rate", "duplicate_rate", "mean_depth", "breadth")
-COUNT_KEYS = ("n_snv_het", "n_snv_hom_alt", "n_indel_het", "n_indel_hom_alt", "n_other", "n_no_call")
 RATE_KEYS = ("ti_tv", "heterozygosity", "call_rate")
 VERDICT_STYLE = {  # verdict -> (word shown, symbol, background colour): never colour alone
     "pass": ("PASS", "\u2713", "#1A7F37"),

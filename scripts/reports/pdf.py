@@ -26,6 +26,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
 
+from reports import pdf_font_subsets  # noqa: E402
 from reports.content import (  # noqa: E402
     ETHICS,
     VERDICT_STYLE,
@@ -372,6 +373,7 @@ def _footer(fig, sample_id, number, total):
 
 def pdf_bytes(report, figures):
     """The PDF of one report: A4 pages, the same sections as the HTML; identical bytes for identical input."""
+    pdf_font_subsets.enable()  # the font subsets of earlier reports in this process are reused (same bytes)
     pages = layout_report(report, figures)
     buffer = io.BytesIO()
     metadata = {"Title": f"Genetic analysis report: sample {report['sample_id']}", "Creator": "genorisk",

@@ -6,7 +6,8 @@ over the in-cohort samples, i.e. the columns of the cohort VCF.
 
 Sources of each number:
 - QC verdict, reasons and metrics: results/qc/{sample}.qc.json; cohort membership: results/qc/batch_qc.tsv.
-- Het / hom-alt counts of SNVs and indels and no-calls: counted here from the cohort VCF (one pass over it).
+- Het / hom-alt counts of SNVs and indels and no-calls: results/af/genotype_counts.tsv, counted once per batch from
+  the genotype store (scripts/af/genotype_counts.py); given a VCF instead, counted here from it (one pass).
 - Ti/Tv, heterozygosity and call rate: results/af/samples.tsv (the allele-frequency step's definitions).
 - Panel QC, identity checks, carrier findings, pharmacogenomics, polygenic scores, ancestry and provenance: the later
   stages' outputs, each optional (report_sections.py says which file gives what). A stage that is off in this batch
@@ -20,15 +21,13 @@ Size: over 400 lines because the report job's readers of every stage's batch out
 (its split into readers and assembly is planned with the report rework of issue 14).
 """
 
-import functools
 import json
-import warnings
 from pathlib import Path
 
-import allel
 import jsonschema
 import numpy as np
 
+from af.sample_genotype_counts import INDEL, OTHER, REF, SNV, allele_class, count_genotypes, read_table
 from common.atomic import atomic_path
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
@@ -41,7 +40,9 @@ from reports.pdf import pdf_bytes
 from reports.sections import number as _number
 from reports.sections import read_tsv
 
-__all__ = ["counts_figure", "het_callrate_figure", "render_html"]  # re-exported: deliver.py and tests use them here
+# re-exported: deliver.py and tests use them here
+__all__ = ["INDEL", "OTHER", "REF", "SNV", "allele_class", "count_genotypes", "counts_figure", "het_callrate_figure",
+           "render_html"]  # fmt: skip
 
 REPORT_VERSION = "2.0"
 DISCLAIMER = (
@@ -64,9 +65,6 @@ DIGITS = {
     "breadth": 4,
     "mean_depth": 2,
 }
-# Allele classes; a genotype takes the highest class among the alleles it carries.
-REF, SNV, INDEL, OTHER = 0, 1, 2, 3
-CELLS_PER_BLOCK = 4_000_000  # genotypes (variants x samples) held per VCF block: bounds memory for big cohorts
 
 
 # ---------------------------------------------------------------- reading inputs
@@ -117,117 +115,6 @@ def read_qc(path, expected_sample):
     return qc
 
 
-# ---------------------------------------------------------------- genotype counts from the VCF
-
-
-# ALT alleles that are no variant of their own: missing, mpileup's unobserved allele, gVCF's <NON_REF>, and `*`
-# (a base deleted by an overlapping record, which counts that deletion itself).
-NOT_A_VARIANT = frozenset({".", "X", "<X>", "<*>", "<NON_REF>", "*"})
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def allele_class(ref, alt):
-    """SNV, INDEL, OTHER (MNP, complex, symbolic, breakend) or REF for one ALT allele against REF.
-
-    Written here because neither pysam nor scikit-allel types alleles; it follows htslib's typing (vcf.c,
-    bcf_set_variant_type) so the counts match `bcftools stats`: after trimming the shared prefix and then the
-    shared suffix (keeping one base), one base against one is an SNV, one base matching the other's end is an
-    indel (`TCAC>C`), and anything else is OTHER (`AC>T`).
-    """
-    if alt == "":
-        return OTHER  # padding of a shorter ALT list: never carried in valid data
-    if alt.upper() in NOT_A_VARIANT:
-        return REF
-    ref, alt = ref.upper(), alt.upper()
-    if len(ref) == 1 and len(alt) == 1:
-        return REF if ref == alt else SNV
-    if alt.startswith("<") or "[" in alt or "]" in alt:
-        return OTHER
-    shared = 0
-    while shared < min(len(ref), len(alt)) and ref[shared] == alt[shared]:
-        shared += 1
-    r, a = ref[shared:], alt[shared:]
-    if not r or not a:
-        return INDEL if r or a else REF
-    tail = 0
-    while tail < min(len(r), len(a)) - 1 and r[-1 - tail] == a[-1 - tail]:
-        tail += 1
-    r, a = r[: len(r) - tail], a[: len(a) - tail]
-    if len(r) == 1 and len(a) == 1:
-        return SNV
-    if len(r) == 1 or len(a) == 1:
-        return INDEL if r[-1] == a[-1] else OTHER
-    return OTHER
-
-
-def allele_classes(ref, alt):
-    """Class of every allele: ref (n_variants,) str, alt (n_variants, n_alt) str -> (n_variants, n_alt + 2) int8.
-
-    Column 0 is REF (class REF), columns 1..n_alt the ALT alleles (see allele_class), and the last column OTHER
-    for allele indexes beyond what was read (more ALTs than scikit-allel's `alt_number`).
-    """
-    n_variants, n_alt = alt.shape
-    classes = np.full((n_variants, n_alt + 2), OTHER, dtype=np.int8)
-    classes[:, 0] = REF
-    for i in range(n_variants):
-        for j in range(n_alt):
-            classes[i, j + 1] = allele_class(ref[i], alt[i, j])
-    return classes
-
-
-def _count_block(gt, classes):
-    """Counts per sample for one block: gt (n_variants, n_samples, ploidy) int, classes from allele_classes.
-
-    Returns {key: (n_samples,) int64} for COUNT_KEYS. A genotype with any missing allele is a no-call; het means
-    called with differing alleles; hom-alt means called with all alleles equal and not REF.
-    """
-    n_variants, n_samples, _ = gt.shape
-    beyond = classes.shape[1] - 1
-    index = np.where(gt < 0, 0, np.minimum(gt, beyond)).astype(np.intp)
-    carried = np.take_along_axis(
-        np.broadcast_to(classes[:, None, :], (n_variants, n_samples, classes.shape[1])), index, axis=2
-    ).max(axis=2)
-    called = (gt >= 0).all(axis=2)
-    het = called & (gt != gt[:, :, :1]).any(axis=2)
-    hom_alt = called & ~het & (gt[:, :, 0] > 0)
-    return {
-        "n_snv_het": (het & (carried == SNV)).sum(axis=0),
-        "n_snv_hom_alt": (hom_alt & (carried == SNV)).sum(axis=0),
-        "n_indel_het": (het & (carried == INDEL)).sum(axis=0),
-        "n_indel_hom_alt": (hom_alt & (carried == INDEL)).sum(axis=0),
-        "n_other": ((het | hom_alt) & (carried == OTHER)).sum(axis=0),
-        "n_no_call": (~called).sum(axis=0),
-    }
-
-
-def count_genotypes(vcf_path, log=None, chunk_length=None):
-    """One pass over the VCF: ({sample: {count key: int}}, n_sites), samples in VCF column order.
-
-    Reads REF, ALT and GT only, in blocks of `chunk_length` variants (default: about CELLS_PER_BLOCK genotypes).
-    """
-    log = log or get_logger()
-    with warnings.catch_warnings():
-        # scikit-allel warns about INFO headers it cannot parse (bcftools' VDB has a Version key); INFO is not read.
-        warnings.filterwarnings("ignore", message="invalid INFO header")
-        samples = list(allel.read_vcf_headers(str(vcf_path)).samples)
-        totals = {key: np.zeros(len(samples), dtype=np.int64) for key in COUNT_KEYS}
-        n_sites = 0
-        if not samples:
-            return {}, 0
-        chunk_length = chunk_length or max(1024, CELLS_PER_BLOCK // len(samples))
-        _, _, _, blocks = allel.iter_vcf_chunks(
-            str(vcf_path), fields=["variants/REF", "variants/ALT", "calldata/GT"], chunk_length=chunk_length
-        )
-        for chunk, n_block, _, _ in blocks:
-            block = _count_block(chunk["calldata/GT"], allele_classes(chunk["variants/REF"], chunk["variants/ALT"]))
-            for key in COUNT_KEYS:
-                totals[key] += block[key]
-            n_sites += n_block
-            log.info("counted genotypes of %d variants x %d samples", n_sites, len(samples))
-    counts = {s: {key: int(totals[key][i]) for key in COUNT_KEYS} for i, s in enumerate(samples)}
-    return counts, n_sites
-
-
 # ---------------------------------------------------------------- report content
 
 
@@ -238,7 +125,9 @@ def _rounded(key, value):
 
 
 def cohort_table(counts, stats, batch_qc, vcf_path, stats_path, batch_qc_path):
-    """{sample: counts + rates} for the in-cohort samples (VCF order); checks the three sources agree."""
+    """{sample: counts + rates} for the in-cohort samples (VCF order); checks the three sources agree.
+
+    vcf_path: where `counts` came from, the cohort VCF or its genotype_counts.tsv (named in messages)."""
     in_cohort = {s for s, row in batch_qc.items() if row["in_cohort"]}
     in_vcf = set(counts)
     if in_vcf - set(batch_qc):
@@ -377,9 +266,8 @@ def stage_sections(sample_id, verdict, stages=None, not_run=None):
             sample_id, stages["ancestry"], verdict, stages.get("panel_groups")
         )
     if stages.get("popgen") is not None or stages.get("relatedness") is not None:
-        sections["identity"], out["identity"] = rs.identity_section(
-            sample_id, stages.get("popgen"), stages.get("relatedness"), verdict
-        )
+        pairs = None if stages.get("relatedness") is None else stages["relatedness"].get(sample_id, [])
+        sections["identity"], out["identity"] = rs.identity_section(sample_id, stages.get("popgen"), pairs, verdict)
     if stages.get("sites") is not None or sections.get("pgx") or sections.get("carrier"):
         sections["panel_qc"], out["panel_qc"] = rs.panel_qc_section(
             sample_id, stages.get("sites"), out["pgx"], out["carrier"], stages.get("sites_min_depth"), verdict
@@ -500,7 +388,7 @@ def load_stages(samples, inputs, build, log=None):
     if get("popgen_samples"):
         stages["popgen"] = rs.read_popgen_samples(get("popgen_samples"))
     if get("relatedness"):
-        stages["relatedness"] = rs.read_relatedness(get("relatedness"))
+        stages["relatedness"] = rs.read_relatedness(get("relatedness"), samples)
     if get("sites_vcf"):
         stages["sites"] = rs.read_sites(get("sites_vcf"), samples)
     if get("provenance"):
@@ -548,9 +436,13 @@ def render_reports(
     pdf_paths=None,
     stage_inputs=None,
     not_run=None,
+    genotype_counts_path=None,
 ):
     """Write {sample}.json (schema-checked), {sample}.html and, with pdf_paths, {sample}.pdf (lists aligned by position;
     a None in pdf_paths skips that sample's PDF).
+
+    The per-sample genotype counts come from `genotype_counts_path` (results/af/genotype_counts.tsv, counted once
+    per batch) when given, else from the cohort VCF at `vcf_path` (one pass over it: the whole cohort per job).
 
     stage_inputs: {"pgx", "carrier", "prs_tsv", "prs_json", "ancestry", "panel_points", "popgen_samples",
     "relatedness", "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage": path or None, "sites_min_depth": int,
@@ -564,10 +456,14 @@ def render_reports(
         raise ValueError("pdf paths must be aligned with the samples")
     schema = json.loads(Path(schema_path).read_text())
     batch_qc = read_batch_qc(batch_qc_path)
-    counts, n_sites = count_genotypes(vcf_path, log)
+    if genotype_counts_path is not None:
+        counts, n_sites = read_table(genotype_counts_path)
+    else:
+        counts, n_sites = count_genotypes(vcf_path, log)
     cohort = cohort_table(
-        counts, read_sample_stats(af_samples_path), batch_qc, vcf_path, af_samples_path, batch_qc_path
-    )
+        counts, read_sample_stats(af_samples_path), batch_qc, genotype_counts_path or vcf_path, af_samples_path,
+        batch_qc_path,
+    )  # fmt: skip
     batch = batch_summary(cohort)
     log.info("cohort: %d samples, %d variant sites", len(cohort), n_sites)
     stages = load_stages(samples, stage_inputs or {}, build, log)
@@ -612,7 +508,7 @@ def main(smk):
         list(smk.params.samples),
         list(smk.input.qc),
         smk.input.batch_qc,
-        smk.input.vcf,
+        None,
         smk.input.af_samples,
         smk.input.schema,
         list(smk.output.json),
@@ -623,6 +519,7 @@ def main(smk):
         pdf_paths=list(smk.output.pdf),
         stage_inputs=stage_inputs_of(smk),
         not_run=dict(smk.params.not_run),
+        genotype_counts_path=smk.input.genotype_counts,
     )
 
 

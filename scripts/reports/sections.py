@@ -364,9 +364,33 @@ def read_popgen_samples(path):
     return {row["sample_id"]: row for row in read_tsv(path, ("sample_id", "inferred_sex", "sheet_sex", "sex_agrees"))}
 
 
-def read_relatedness(path):
-    return read_tsv(path, ("sample_a", "sample_b", "kinship", "relationship", "pedigree_agrees", "n_sites",
-                           "expected_relationship"))  # fmt: skip
+RELATEDNESS_COLUMNS = ("sample_a", "sample_b", "kinship", "relationship", "pedigree_agrees", "n_sites",
+                       "expected_relationship")  # fmt: skip
+
+
+def read_relatedness(path, samples=None):
+    """{sample: [row dict]} of relatedness.tsv, a row under both of its samples; with `samples`, only theirs.
+
+    The table has a row per pair of the cohort (3.1 million for 2,504 samples): it is streamed, and a row is made a
+    dict only when it involves one of `samples` (a report job's), so memory follows the job, not the cohort."""
+    wanted = None if samples is None else set(samples)
+    pairs = {}
+    with open(path, newline="") as fh:
+        header = fh.readline().rstrip("\r\n").split("\t")
+        missing = [c for c in RELATEDNESS_COLUMNS if c not in header]
+        if missing:
+            raise InputError(f"{path}: column {missing[0]!r} is missing from the header")
+        a_at, b_at = header.index("sample_a"), header.index("sample_b")
+        for line in fh:
+            fields = line.rstrip("\r\n").split("\t")
+            a, b = fields[a_at], fields[b_at]
+            if wanted is not None and a not in wanted and b not in wanted:
+                continue
+            row = dict(zip(header, fields))  # as csv.DictReader: None-free because every line has the header's fields
+            for sample in (a, b) if a != b else (a,):
+                if wanted is None or sample in wanted:
+                    pairs.setdefault(sample, []).append(row)
+    return pairs
 
 
 def _yes_no(text):
@@ -402,6 +426,8 @@ def relative(row, sample):
 
 def identity_section(sample, popgen, relatedness, verdict):
     """(section status, {"sex", "relatives", "n_pairs", "n_pairs_too_few_sites"} or None).
+
+    relatedness: rows of relatedness.tsv (at least those with this sample; read_relatedness(...)[sample]) or None.
 
     relatives: pairs with this sample that are related (a KING degree), expected related by the sheet's pedigree, or
     that disagree with it; unrelated pairs and pairs with too few shared sites are only counted.

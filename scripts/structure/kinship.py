@@ -1,4 +1,4 @@
-"""KING-robust kinship between all sample pairs of the cohort VCF, the inferred degree, and the sheet's pedigree.
+"""KING-robust kinship between all sample pairs of the cohort (genotype store or VCF), the degree, and the pedigree.
 
 KING-robust (between-family) estimator, Manichaikul et al. 2010, Bioinformatics 26:2867, eq. (11), over the
 autosomal biallelic sites at which both samples have a call:
@@ -22,10 +22,12 @@ one row per pair (i < j in VCF order); kinship with 6 significant digits; ibs0/h
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import allel
 import numpy as np
 
+from af.store_chunks import open_store
 from common.atomic import atomic_path
 from common.input_error import InputError
 from common.rule_logging import get_logger
@@ -113,13 +115,33 @@ def vcf_king_counts(vcf_path, chunk_length=None):
     """(VCF sample IDs, KingCounts over the autosomal biallelic records, number of records used)."""
     log = get_logger()
     samples, blocks = open_blocks(vcf_path, FIELDS, "kinship estimates", chunk_length, GENOTYPES_PER_BLOCK)
-    total, used = KingCounts.zeros(len(samples)), 0
-    for chunk in blocks:
-        keep = (chunk["variants/numalt"] == 1) & np.array([is_autosome(c) for c in chunk["variants/CHROM"]])
-        if keep.any():
-            total = total + king_counts(chunk["calldata/GT"][keep])
-            used += int(keep.sum())
+    total, used = summed_king_counts(len(samples), blocks)
     log.info("KING counts over %d autosomal biallelic records, %d samples", used, len(samples))
+    return samples, total, used
+
+
+def summed_king_counts(n_samples, blocks):
+    """(KingCounts, records used) over blocks {FIELDS: array} of any source, keeping autosomal biallelic records."""
+    total, used = KingCounts.zeros(n_samples), 0
+    for block in blocks:
+        keep = (block["variants/numalt"] == 1) & np.array([is_autosome(c) for c in block["variants/CHROM"]])
+        if keep.any():
+            total = total + king_counts(block["calldata/GT"][keep])
+            used += int(keep.sum())
+    return total, used
+
+
+def store_king_counts(store_path):
+    """vcf_king_counts from the genotype store (scripts/af/vcf_to_store.py), read a store chunk at a time: the same
+    numbers as from the VCF it was made from (the store keeps numalt, CHROM and the diploid GT)."""
+    log = get_logger()
+    root, where, samples = open_store(store_path)
+    if not samples:
+        raise InputError(f"{where}: the store has no samples; kinship needs genotypes")
+    n, step = root["calldata/GT"].shape[0], root["calldata/GT"].chunks[0]
+    blocks = ({key: root[key][start : start + step] for key in FIELDS} for start in range(0, n, step))
+    total, used = summed_king_counts(len(samples), blocks)
+    log.info("KING counts over %d autosomal biallelic records, %d samples (genotype store)", used, len(samples))
     return samples, total, used
 
 
@@ -238,9 +260,10 @@ def plot_kinship(path, samples, phi, counts, expected, min_sites=MIN_SITES):
 
 
 def write_relatedness(vcf_path, parents, out_tsv, out_png, min_sites=MIN_SITES):
-    """relatedness.tsv and kinship.png for the cohort VCF. parents: {sample: (father, mother)} from the sheet."""
+    """relatedness.tsv and kinship.png for the cohort: `vcf_path` is its VCF, or its genotype store (a folder).
+    parents: {sample: (father, mother)} from the sheet."""
     log = get_logger()
-    samples, counts, used = vcf_king_counts(vcf_path)
+    samples, counts, used = store_king_counts(vcf_path) if Path(vcf_path).is_dir() else vcf_king_counts(vcf_path)
     phi = king_robust(counts)
     family = {s: (None, None) for s in samples}
     family.update({s: tuple(pair) for s, pair in parents.items()})

@@ -261,3 +261,18 @@ def test_trio_ancestry_is_skipped_without_a_panel(trio_run):
         rows = list(csv.DictReader(fh, delimiter="\t"))
     assert [r["sample_id"] for r in rows] == ["HG001", "NA12891", "NA12892", "HG002"]
     assert {(r["ancestry"], r["status"]) for r in rows} == {("unknown", "no_panel")}
+
+
+def test_relatedness_from_the_genotype_store_is_the_bytes_from_the_vcf(simulated, tmp_path):
+    """The rule reads the store (the cohort read once per representation): same table and figure as from the VCF,
+    with the store in several chunks."""
+    from af.vcf_to_store import vcf_to_store
+
+    _, vcf, _, _, _ = simulated
+    vcf_to_store(vcf, tmp_path / "cohort.zarr", chunk_variants=97, workers=1)
+    parents = {name: pair for name, pair in PEDIGREE.items()}
+    write_relatedness(vcf, parents, tmp_path / "vcf.tsv", tmp_path / "vcf.png")
+    write_relatedness(tmp_path / "cohort.zarr", parents, tmp_path / "store.tsv", tmp_path / "store.png")
+    assert (tmp_path / "store.tsv").read_bytes() == (tmp_path / "vcf.tsv").read_bytes()
+    assert (tmp_path / "store.png").read_bytes() == (tmp_path / "vcf.png").read_bytes()
+    assert len((tmp_path / "store.tsv").read_text().splitlines()) == 1 + 21

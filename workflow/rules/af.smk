@@ -51,6 +51,30 @@ rule allele_frequencies:
         "../../scripts/af/allele_frequencies.py"
 
 
+# Per-sample genotype counts (SNV/indel het and hom-alt, other, no-calls) for the reports, counted once per batch
+# from the store: each report job reads this table instead of parsing the whole cohort VCF again.
+rule genotype_counts:
+    input:
+        store="results/af/cohort.zarr",
+    output:
+        tsv="results/af/genotype_counts.tsv",
+    log:
+        "logs/af/genotype_counts.log",
+    benchmark:
+        "benchmarks/af/genotype_counts.tsv"
+    retries: 1
+    conda:
+        "../../envs/af.yaml"
+    threads: 2
+    resources:
+        mem_mb=by_attempt(2000),
+        runtime=by_attempt(60),
+    params:
+        scheduler=lookup(dpath="af/scheduler", within=config),
+    script:
+        "../../scripts/af/genotype_counts.py"
+
+
 rule af_tables:
     input:
         counts="results/af/parts/allele_counts.tsv",

@@ -8,14 +8,8 @@
 from reports import stages as report_stages
 
 CARRIER = config["carrier"]
-CARRIER_PANEL = (
-    CARRIER["panel"]
-    if CARRIER["panel"]
-    else SHIPPED_CARRIER_PANEL
-)
-CARRIER_VCF = (
-    CARRIER["vcf"] if CARRIER["vcf"] else SITES_VCF
-)
+CARRIER_PANEL = CARRIER["panel"] if CARRIER["panel"] else SHIPPED_CARRIER_PANEL
+CARRIER_VCF = CARRIER["vcf"] if CARRIER["vcf"] else SITES_VCF
 CARRIER_ENABLED = report_stages.panel_stage_enabled(config, "carrier")
 # The sites file genotype_sites adds to sites.files when the findings read its output, and the coverage table.
 CARRIER_SITES = (
@@ -54,7 +48,6 @@ rule carrier_sites:
     resources:
         mem_mb=by_attempt(1000),
         runtime=by_attempt(10),
-    params:
     script:
         "../../scripts/carrier/carrier_sites.py"
 

@@ -7,16 +7,8 @@ from pgx import pgx_match
 from reports import stages as report_stages
 
 # pgx.vcf and pgx.panel were resolved relative to the config file's folder by config_loader.
-PGX_VCF = (
-    config["pgx"]["vcf"]
-    if config["pgx"]["vcf"]
-    else SITES_VCF
-)
-PGX_PANEL = (
-    config["pgx"]["panel"]
-    if config["pgx"]["panel"]
-    else SHIPPED_PGX_PANEL
-)
+PGX_VCF = config["pgx"]["vcf"] if config["pgx"]["vcf"] else SITES_VCF
+PGX_PANEL = config["pgx"]["panel"] if config["pgx"]["panel"] else SHIPPED_PGX_PANEL
 PGX_ENABLED = report_stages.panel_stage_enabled(config, "pgx")
 PGX_SITES = (
     ["resources/panels/pgx_sites.vcf"]

@@ -33,9 +33,7 @@ REPORT_STAGE_INPUTS = {
     "carrier_coverage": CARRIER_COVERAGE if CARRIER_ENABLED else [],
     "prs_tsv": ["results/prs/scores.tsv"] if config["pgs"]["scoring_files"] else [],
     "prs_json": ["results/prs/scores.json"] if config["pgs"]["scoring_files"] else [],
-    "sites_vcf": (
-        [SITES_VCF] if SITES_GENOTYPED else []
-    ),
+    "sites_vcf": ([SITES_VCF] if SITES_GENOTYPED else []),
     "ancestry": "results/af/ancestry.tsv",
     "panel_points": "results/af/ancestry_panel.tsv",
     "popgen_samples": "results/af/samples.tsv",
@@ -57,8 +55,7 @@ for part, part_samples in enumerate(REPORT_PARTS):
             **REPORT_STAGE_INPUTS,
             qc=expand("results/qc/{sample}.qc.json", sample=part_samples),
             batch_qc="results/qc/batch_qc.tsv",
-            vcf=COHORT_VCF,
-            tbi=COHORT_TBI,
+            genotype_counts="results/af/genotype_counts.tsv",
             af_variants="results/af/variants.tsv",
             af_samples="results/af/samples.tsv",
             provenance=REPORT_PROVENANCE,

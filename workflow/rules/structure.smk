@@ -1,7 +1,7 @@
 # Population structure of the cohort from the primary caller's calls (results/af/):
 # relatedness (KING-robust kinship, checked against the sheet's father/mother), ancestry on a
 # labelled reference panel (structure.panel; skipped when null) and population-genetics statistics
-# (from the genotype store with dask, like the allele frequencies).
+# (from the genotype store with dask, like the allele frequencies); relatedness reads the store too.
 # One script per rule.
 EXTRA_TARGETS.extend(
     [
@@ -88,8 +88,7 @@ if PANEL and ALIGNMENT_IDS:
 
 rule relatedness:
     input:
-        vcf=COHORT_VCF,
-        tbi=COHORT_TBI,
+        store="results/af/cohort.zarr",
     output:
         relatedness="results/af/relatedness.tsv",
         kinship="results/af/kinship.png",

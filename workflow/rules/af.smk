@@ -62,10 +62,9 @@ rule genotype_counts:
         "logs/af/genotype_counts.log",
     benchmark:
         "benchmarks/af/genotype_counts.tsv"
-    retries: 1
     conda:
         "../../envs/af.yaml"
-    threads: 2
+    threads: by_attempt(2)
     resources:
         mem_mb=by_attempt(2000),
         runtime=by_attempt(60),

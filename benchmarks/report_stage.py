@@ -3,7 +3,8 @@
 Workload: the first --samples sample IDs of the 1000 Genomes phase-3 panel (default all 2,504 unrelated samples) as
 VCF rows of one sheet, every row pointing at the 3,202-sample 30x chr22 window
 (../shared/testdata/1000g_30x_3202_chr22_16.57-16.61Mb_grch38, 903 SNVs) with the chr22 reference of
-nfcore_na12878_chr22_grch38: the batch of tests/test_workflow_vcf_panel.py without its edited row. The stages before
+nfcore_na12878_chr22_grch38: the batch of tests/workflow/test_workflow_vcf_panel.py without its edited row. The
+stages before
 the reports run once, untimed (with the code of the first checkout). Then, for each checkout (this repository, and
 with --before REV also REV, in a scratch clone), from a clean results/report/:
 - stage: `snakemake --cores 2 results/report/batch_summary.tsv` (every report job, and whatever the checkout runs

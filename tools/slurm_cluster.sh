@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A one-node SLURM cluster on 127.0.0.1 from Debian's packages, for the cluster test (tests/test_slurm_cluster.py).
+# A one-node SLURM cluster on 127.0.0.1 from Debian's packages, for the cluster test (tests/workflow/test_slurm_cluster.py).
 #   tools/slurm_cluster.sh up DIR     install slurm + munge if missing (root), start munged, slurmctld and slurmd
 #                                     with state, spool, logs and pid files in DIR; wait until the node is idle
 #   tools/slurm_cluster.sh down DIR   stop the daemons this script started (by their pid files in DIR) and remove

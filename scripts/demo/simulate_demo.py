@@ -65,7 +65,7 @@ POPULATIONS = {
 # definitions: CYP2C19 *1/*2, *2/*2, *1/*17, *17/*17, *1/*1, *2/*17 (GRCh38 is *38; *1, *2 and *17 all carry
 # rs3758581 G, *2 also rs12769205 G and rs4244285 A, *17 rs12248560 T); CYP2C9 *1/*3, *1/*2; VKORC1 -1639 AG and
 # AA; SLCO1B1 *1/*5, *5/*5; DPYD c.1905+1G>A (*2A) and TPMT *3C carriers; F5 Leiden and HBB S carriers; APOE
-# e3/e4 and e2/e3 (tests/test_demo_panels.py states the expected calls).
+# e3/e4 and e2/e3 (tests/workflow/test_demo_panels.py states the expected calls).
 PLANTED = (
     ("CYP2C19", "rs3758581", "G", ("1|1", "1|1", "1|1", "1|1", "1|1", "1|1")),
     ("CYP2C19", "rs12769205", "G", ("0|1", "1|1", "0|0", "0|0", "0|0", "1|0")),

@@ -3,7 +3,7 @@
 Called from common.smk once the config and the sample sheet are read (main Snakemake process only).
 It reads file headers and tails, never whole alignments: 2,500 BAMs are checked in 0.5 s with an
 86-contig header (hs37d5) and in about 3 s with a 3,366-contig one (GRCh38 with alts and HLA),
-measured on 2 cores (tests/test_preflight.py times the first). Every problem is an InputError naming the
+measured on 2 cores (tests/inputs/test_preflight.py times the first). Every problem is an InputError naming the
 file (alignment basenames, no directories), the sheet row and sample, and the problem; all
 alignment problems of a batch are reported together in one error.
 

@@ -6,8 +6,9 @@ the whole font file again (DejaVu Sans' large GPOS/GSUB tables): measured ~0.9 s
 four fonts per report, most of a report job's time. The subset depends only on the font file, its face and the set of
 glyphs, and the reports of one job use a few distinct glyph sets, so `enable()` wraps both functions with a cache keyed
 on exactly those: a repeat gets the bytes fontTools wrote the first time. fontTools' subsetting and saving are
-deterministic (the reports' PDFs are byte-stable; tests/test_render_reports.py checks), so a PDF is the same bytes
-with or without the cache (tests/test_pdf_font_subsets.py checks that too).
+deterministic (the reports' PDFs are byte-stable; tests/reports/test_render_reports.py checks), so a PDF is the same
+bytes
+with or without the cache (tests/reports/test_pdf_font_subsets.py checks that too).
 
 Written against matplotlib 3.10-3.11's private _backend_pdf_ps (get_glyphs_subset returning a context manager of
 SubsetResults(font, glyph_index_map), font_as_file(font)); `enable()` leaves matplotlib alone when that shape differs.

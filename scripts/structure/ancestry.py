@@ -17,7 +17,8 @@
    sites: 99.8% correct; at ~110 sites: 92%).
 
 peddy (the reference here) uses scikit-learn's PCA + SVC; this uses numpy and scikit-allel only. On peddy's 2,504-sample
-panel, stratified 5-fold held-out accuracy is 0.993 ('unknown' counted wrong; tests/test_ancestry.py), as peddy's
+panel, stratified 5-fold held-out accuracy is 0.993 ('unknown' counted wrong; tests/structure/test_ancestry.py), as
+peddy's
 own SVC (0.9936). Projected samples sit somewhat closer to the origin than the panel's own coordinates (the usual
 out-of-sample PCA shrinkage); the class models are fitted on panel coordinates and the held-out accuracy above
 already includes that effect.

@@ -6,7 +6,8 @@ autosomal biallelic sites at which both samples have a call:
     phi_ij = (N_AaAa - 2 N_AA,aa) / (2 min(N_Aa_i, N_Aa_j)) + 1/2 - (N_Aa_i + N_Aa_j) / (4 min(N_Aa_i, N_Aa_j))
 
 N_AaAa: sites where both are heterozygous; N_AA,aa: opposite homozygotes (IBS0); N_Aa_i: sites where i is
-heterozygous (and j called). This is what `plink2 --make-king` computes (tests/test_kinship.py checks to 1e-6).
+heterozygous (and j called). This is what `plink2 --make-king` computes (tests/structure/test_kinship.py checks to
+1e-6).
 Written with numpy (matrix products of scikit-allel's per-genotype indicators, summed over variant blocks) because
 scikit-allel has no kinship estimator.
 

@@ -2,7 +2,7 @@
 
 A two-worker LocalCluster (worker processes: `processes=True`, started in about 1 s here) and a scheduler + two
 workers started with the `dask` command line from another folder, which cannot import scripts/ (so the script
-uploads its modules) must give the bytes of the single-process run, which tests/test_vcf_to_store.py checks
+uploads its modules) must give the bytes of the single-process run, which tests/af/test_vcf_to_store.py checks
 against the block reader and the 1000 Genomes INFO counts; the overall AC/AN are checked against INFO here too.
 """
 
@@ -146,7 +146,7 @@ def test_workers_that_cannot_import_the_scripts_get_them_and_give_the_same_bytes
 
 def test_local_cluster_gives_the_single_process_population_statistics(onekg, cluster):
     """popgen_stats reads the same store through the same chunk runner: HWE, F, sex, SFS and Fst tables from the
-    two-worker cluster equal the one-thread run's bytes (which tests/test_popgen_stats.py ties to plink2)."""
+    two-worker cluster equal the one-thread run's bytes (which tests/structure/test_popgen_stats.py ties to plink2)."""
     from structure.popgen_stats import write_popgen_stats_from_store
 
     out = onekg["out"]

@@ -2,7 +2,7 @@
 the report jobs read instead of the cohort VCF (scripts/af/sample_genotype_counts.py).
 
 Oracle: `bcftools stats -s -` (PSC: SNV het/hom-alt and missing; PSI: indel het/hom-alt), as in
-tests/test_render_reports.py, and the counts the report jobs made from the VCF before (byte-identical reports).
+tests/reports/test_render_reports.py, and the counts the report jobs made from the VCF before (byte-identical reports).
 """
 
 import subprocess

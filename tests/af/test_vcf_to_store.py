@@ -1,9 +1,9 @@
 """Tests for scripts/af/vcf_to_store.py and the store + dask path of scripts/af/allele_frequencies.py.
 
 Expected values come from outside the code: `bcftools query` on the same VCF (every record and genotype of the
-store), the hand-worked tables of tests/test_allele_frequencies.py, the 1000 Genomes INFO counts (NYGC's AC/AN/AF
+store), the hand-worked tables of tests/af/test_allele_frequencies.py, the 1000 Genomes INFO counts (NYGC's AC/AN/AF
 and AC/AN/AF_{POP}_unrel), and the bytes of the VCF block reader (`write_allele_frequencies`), itself checked
-against those counts, bcftools +fill-tags, bcftools stats and plink2 in tests/test_allele_frequencies.py.
+against those counts, bcftools +fill-tags, bcftools stats and plink2 in tests/af/test_allele_frequencies.py.
 """
 
 import gzip

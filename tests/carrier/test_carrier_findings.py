@@ -227,7 +227,7 @@ def test_sites_vcf_uses_the_reference_names_order_and_leaves_out_what_it_lacks(p
 
 def test_a_reference_without_any_panel_row_gives_an_empty_sites_file(tmp_path):
     # Not an error: a partial reference (chr22, a panel) may hold none of the rows; they are all not_covered
-    # (tests/test_panel_to_sites.py) and the report says the stage did not run.
+    # (tests/sites/test_panel_to_sites.py) and the report says the stage did not run.
     fai = tmp_path / "demo.fa.fai"
     fai.write_text("chr1\t60000\t0\t60\t61\nchr2\t40000\t0\t60\t61\n")  # the demo: chr1, chr2, far too short
     assert panel_to_sites(PANEL, fai, tmp_path / "sites.vcf") == 0

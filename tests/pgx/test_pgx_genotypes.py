@@ -4,7 +4,7 @@ Inputs: PharmCAT's example VCF and tiny VCFs written here from PharmCAT's positi
 ../shared/testdata/pharmcat_positions_grch38), shuffled, renamed and split the ways users' VCFs come; bcftools
 (norm -m -any, view, index) makes the split and indexed variants. Expected calls: PharmCAT's own output for its example
 (docs/examples/pharmcat.example.report.tsv at PharmGKB/PharmCAT @ 5431bf1, transcribed below) and the CPIC/PharmCAT
-values cited in tests/test_pgx_match.py.
+values cited in tests/pgx/test_pgx_match.py.
 """
 
 import json

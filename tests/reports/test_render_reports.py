@@ -497,7 +497,7 @@ def test_chromium_renders_the_page(rendered, tmp_path):
 #   TPMT rs1800460 + rs1142345                           S1 0/1 both                 -> *1/*3A or *3B/*3C: ambiguous
 #   CYP2C19 rs12248560 (*17) + rs3758581 (1/1 all)       S2 0/1                      -> *1/*17 Rapid Metabolizer
 #   CYP2C19 rs4244285                                    S3 ./. DP 0                 -> missing_positions
-# (the CYP2C19 and TPMT calls are those of tests/test_pgx_genotypes.py, PharmCAT's own examples).
+# (the CYP2C19 and TPMT calls are those of tests/pgx/test_pgx_genotypes.py, PharmCAT's own examples).
 PANEL_DIR = REPO / "config" / "panels"
 PGX_GENES = ["CYP2C19", "TPMT"]
 SITE_GENOTYPES = {  # (chrom, pos) -> {sample: "GT:DP"}

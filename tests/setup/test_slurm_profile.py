@@ -1,6 +1,6 @@
 """workflow/profiles/slurm without a cluster: retries set in the profile only, every rule's resources grow with the
 attempt, and a large batch's per-sample jobs are planned as a few bundled cluster jobs (the dry run of the profile).
-The cluster itself: tests/test_slurm_cluster.py."""
+The cluster itself: tests/workflow/test_slurm_cluster.py."""
 
 import math
 import re

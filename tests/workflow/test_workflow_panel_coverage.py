@@ -13,7 +13,8 @@ reference or not_found, both stages say "not run: no panel position lies on this
 
 2. The demo batch with its target (`regions`) cut down by hand: the windows around VKORC1 rs9923231 (chr16, the
 gene's one defining position) and around the four HBB rows (chr11:5,226,820-5,227,002) are left out. Those positions
-are not_covered in every sample, even demo04's HBB S (rs334) that the plain demo finds (tests/test_demo_panels.py);
+are not_covered in every sample, even demo04's HBB S (rs334) that the plain demo finds
+(tests/workflow/test_demo_panels.py);
 every other call is the plain demo's.
 """
 
@@ -156,7 +157,7 @@ def test_positions_outside_the_target_are_not_covered_in_every_sample(cut_target
 
 def test_positions_inside_the_target_keep_the_plain_demos_calls(cut_target_run):
     reports, _ = cut_target_run
-    # tests/test_demo_panels.py's expectations for genes whose windows are kept
+    # tests/workflow/test_demo_panels.py's expectations for genes whose windows are kept
     assert reports["demo01"]["pgx"]["CYP2C19"]["diplotypes"] == ["*1/*2"]
     assert reports["demo06"]["pgx"]["TPMT"]["phenotype"] == "Intermediate Metabolizer"
     assert next(f for f in reports["demo01"]["carrier"] if f["rsid"] == "rs6025")["status"] == "found"

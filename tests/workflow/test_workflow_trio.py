@@ -102,7 +102,7 @@ def test_trio_qc_and_cohort(trio_run):
     rows = {r["sample_id"]: r for r in csv.DictReader(open(batch / "results/qc/batch_qc.tsv"), delimiter="\t")}
     assert list(rows) == list(SHEET)
     assert all(r["in_cohort"] == "yes" for r in rows.values())
-    # samtools depth over the window, checked independently in tests/test_qc_sample.py; here the order of magnitude
+    # samtools depth over the window, checked independently in tests/qc/test_qc_sample.py; here the order of magnitude
     assert 20 < float(rows["HG001"]["mean_depth"]) < 35
     names = subprocess.run(["bcftools", "query", "-l", str(batch / "results/calls/bcftools/cohort.vcf.gz")],
                            capture_output=True, text=True, check=True).stdout.split()  # fmt: skip

@@ -3,9 +3,9 @@
 1. A mixed batch on the GIAB/CEPH trio: the parents as BAMs, HG001 as the GIAB v3.3.2 truth VCF (a plain VCF),
    HG002 as a gVCF made here with bare bcftools (mpileup | call -g). Oracles: the truth VCF's own records
    (HG001's genotypes; a position it lacks is ./., never 0/0), the gVCF's blocks (HG002's 0/0 and depth),
-   PROVENANCE (the trio is Mendelian-consistent) and the independent Mendel count of tests/test_mendel.py.
+   PROVENANCE (the trio is Mendelian-consistent) and the independent Mendel count of tests/qc/test_mendel.py.
 2. A VCF of another build (positions shifted): the run stops with one message, no cohort VCF is left.
-The 2,504-row 1000 Genomes batch is in tests/test_workflow_vcf_panel.py.
+The 2,504-row 1000 Genomes batch is in tests/workflow/test_workflow_vcf_panel.py.
 """
 
 import csv

@@ -201,9 +201,14 @@ def _variants_sentence(report):
         "warn": "passed sequencing quality control with warnings",
         "not_applicable": "arrived already called (a VCF), so sequencing quality control does not apply",
     }
+    others = batch["n_samples"] - 1
+    joined = (
+        f"Its calls were merged with those of the {others} other sample(s) of this batch"
+        if qc["verdict"] == "not_applicable"  # a VCF row: called elsewhere, merged into the cohort here
+        else f"Its variants were called together with {others} other sample(s) of this batch"
+    )
     return [
-        "Sample ", Bold(sid), f" {state[qc['verdict']]}. Its variants were called together with "
-        f"{batch['n_samples'] - 1} other sample(s) of this batch. Compared with the reference genome it has ",
+        "Sample ", Bold(sid), f" {state[qc['verdict']]}. {joined}. Compared with the reference genome it has ",
         Bold(f"{snv:,}"), " single-letter changes (SNVs) and ", Bold(f"{indel:,}"), " small insertions or deletions "
         f"(indels) at the {variants['n_sites']:,} variant sites of the batch. These counts describe data quality and "
         "overall variation; they are not findings about disease.",

@@ -402,13 +402,15 @@ def uncovered_stages(stages, inputs, not_run, log):
     """A panel stage that ran on a reference holding none of its positions is not run (report_stages.coverage_reason):
     its results leave `stages`, and so do empty panel sites when no panel stage is left; returns `not_run` with the
     reasons."""
-    not_run, uncovered = dict(not_run or {}), False
-    for name in ("pgx", "carrier"):
-        reason = report_stages.coverage_reason(inputs.get(f"{name}_coverage"))
-        if reason:
+    tables = {name: inputs.get(f"{name}_coverage") for name in ("pgx", "carrier")}
+    updated = report_stages.with_coverage_reasons(not_run, tables)
+    uncovered = False
+    for name in tables:
+        if updated.get(name) and updated.get(name) != (not_run or {}).get(name):
             stages.pop(name, None)
-            not_run[name], uncovered = reason, True
-            log.info("%s section not run: %s", name, reason)
+            uncovered = True
+            log.info("%s section not run: %s", name, updated[name])
+    not_run = updated
     panels_left = "pgx" in stages or "carrier" in stages
     if uncovered and not panels_left and not any((stages.get("sites") or {}).values()):
         stages.pop("sites", None)
@@ -493,8 +495,7 @@ def stage_inputs_of(smk):
              "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage")  # fmt: skip
     found = {}
     for name in names:
-        value = getattr(smk.input, name, None)
-        found[name] = (value[0] if value else None) if isinstance(value, list) else (value or None)
+        found[name] = report_stages.optional_input(getattr(smk.input, name, None))
     roles = dict(smk.params.panel_roles)
     panels = smk.input.panels
     found["panel_files"] = [(roles[str(p)], str(p)) for p in ([panels] if isinstance(panels, str) else panels)]

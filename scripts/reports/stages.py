@@ -57,6 +57,25 @@ def coverage_reason(coverage_tsv):
     )
 
 
+def optional_input(value):
+    """A rule's optional input as a path or None: Snakemake gives an empty list for a stage that is off, a one-element
+    list or a string otherwise."""
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value or None
+
+
+def with_coverage_reasons(not_run, coverage_tables):
+    """`not_run` ({section: why or None}) with the panel stages that ran but cover nothing marked not run:
+    coverage_tables {"pgx"/"carrier": coverage table path or None}. Used by the report job and the run summary."""
+    updated = dict(not_run or {})
+    for name, table in coverage_tables.items():
+        reason = coverage_reason(table)
+        if reason:
+            updated[name] = reason
+    return updated
+
+
 def prs_reason(config):
     if config["pgs"]["scoring_files"]:
         return None

@@ -24,6 +24,7 @@ from common.atomic import write_text
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
 from qc.batch_qc import read_batch_qc
+from reports import stages as report_stages
 
 REPORTS = "results/report"
 BATCH_QC = "results/qc/batch_qc.tsv"
@@ -168,9 +169,12 @@ def _exit_line(finished, summary, log):
 
 def main(smk):
     setup_logging(smk.log[0])
+    tables = {
+        name: report_stages.optional_input(getattr(smk.input, f"{name}_coverage", None)) for name in ("pgx", "carrier")
+    }
     write_run_summary(
         smk.input.batch_qc,
-        smk.params.not_run,
+        report_stages.with_coverage_reasons(smk.params.not_run, tables),
         smk.output.json,
         scores_json=smk.input.scores[0] if smk.input.scores else None,
         fail_batch_on=smk.params.fail_batch_on,

@@ -125,3 +125,20 @@ def test_refused_score_of_a_real_scores_json(tmp_path):
     scores = tmp_path / "scores.json"
     write_polygenic_scores(vcf, files, "GRCh37", tmp_path / "scores.tsv", scores, min_overlap=0.5)
     assert refused_scores(scores) == {"PGS_LOW": LOW_STATUS}
+
+
+def test_a_panel_stage_covering_no_position_is_listed_as_not_run(tmp_path):
+    """A reference holding none of a panel's positions (e.g. chr22 only): the stage ran but says nothing, so the run
+    summary lists it with the report's words; a table with a covered position leaves the stage alone."""
+    from reports import stages as report_stages
+
+    header = "gene\tchrom\tpos\tref\talt\tid\tstatus\treason\n"
+    none = tmp_path / "pgx_coverage.tsv"
+    row = "VKORC1\tchr16\t31096368\tC\tT\trs9923231\tnot_covered\tcontig chr16 is not in the reference\n"
+    none.write_text(header + row)
+    some = tmp_path / "carrier_coverage.tsv"
+    some.write_text(header + "F5\tchr1\t169549811\tC\tT\trs6025\tcovered\t\n")
+    not_run = report_stages.with_coverage_reasons({"ancestry": "no panel", "pgx": None}, {"pgx": none, "carrier": some})
+    assert not_run["pgx"].startswith("no panel position lies on this reference (all 1 positions of its 1 genes")
+    assert "carrier" not in not_run and not_run["ancestry"] == "no panel"
+    assert report_stages.optional_input([]) is None and report_stages.optional_input(["a.tsv"]) == "a.tsv"

@@ -16,6 +16,8 @@ rule run_summary:
     input:
         batch_qc=run_summary.BATCH_QC,
         scores=REPORT_STAGE_INPUTS["prs_json"],
+        pgx_coverage=REPORT_STAGE_INPUTS["pgx_coverage"],
+        carrier_coverage=REPORT_STAGE_INPUTS["carrier_coverage"],
         reports=expand("results/report/{sample}.json", sample=SAMPLE_IDS),
         batch_summary=run_summary.BATCH_SUMMARY,
     output:

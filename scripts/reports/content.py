@@ -202,11 +202,12 @@ def _variants_sentence(report):
         "not_applicable": "arrived already called (a VCF), so sequencing quality control does not apply",
     }
     others = batch["n_samples"] - 1
-    joined = (
-        f"Its calls were merged with those of the {others} other sample(s) of this batch"
-        if qc["verdict"] == "not_applicable"  # a VCF row: called elsewhere, merged into the cohort here
-        else f"Its variants were called together with {others} other sample(s) of this batch"
-    )
+    if not others:
+        joined = "It is the only sample of this batch"
+    elif qc["verdict"] == "not_applicable":  # a VCF row: called elsewhere, merged into the cohort here
+        joined = f"Its calls were merged with those of the {others} other sample(s) of this batch"
+    else:
+        joined = f"Its variants were called together with {others} other sample(s) of this batch"
     return [
         "Sample ", Bold(sid), f" {state[qc['verdict']]}. {joined}. Compared with the reference genome it has ",
         Bold(f"{snv:,}"), " single-letter changes (SNVs) and ", Bold(f"{indel:,}"), " small insertions or deletions "
@@ -432,7 +433,10 @@ def _identity(report):
         blocks.append(Para([f"Relatedness could not be estimated: all {block['n_pairs']} pairs with this sample share "
                             "too few genotyped sites."]))  # fmt: skip
     else:
-        blocks.append(Para([f"No relative of this sample was found among the {block['n_pairs']} other sample(s)."]))
+        blocks.append(Para([
+            f"No relative of this sample was found among the {block['n_pairs']} other sample(s)."
+            if block["n_pairs"] else "Relatedness was not checked: the batch has no other sample."
+        ]))  # fmt: skip
     return blocks
 
 

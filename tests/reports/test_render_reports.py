@@ -1032,21 +1032,22 @@ def test_not_covered_positions_are_shown_as_such_never_as_reference(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("verdict", "words"),
+    ("verdict", "n_samples", "words"),
     [
-        ("pass", "passed sequencing quality control. Its variants were called together with 3 other sample(s) of "
-                 "this batch."),
-        ("not_applicable", "arrived already called (a VCF), so sequencing quality control does not apply. Its calls "
-                           "were merged with those of the 3 other sample(s) of this batch."),
+        ("pass", 4, "passed sequencing quality control. Its variants were called together with 3 other sample(s) of "
+                    "this batch."),
+        ("not_applicable", 4, "arrived already called (a VCF), so sequencing quality control does not apply. Its "
+                              "calls were merged with those of the 3 other sample(s) of this batch."),
+        ("not_applicable", 1, "does not apply. It is the only sample of this batch."),
     ],
 )  # fmt: skip
-def test_summary_says_how_a_sample_joined_the_batch(verdict, words):
+def test_summary_says_how_a_sample_joined_the_batch(verdict, n_samples, words):
     """A VCF row was called elsewhere: its summary does not say it was called with the batch."""
     from reports.content import _variants_sentence
 
     counts = {"n_snv_het": 3, "n_snv_hom_alt": 2, "n_indel_het": 1, "n_indel_hom_alt": 0}
     report = {"sample_id": "S1", "qc": {"verdict": verdict},
-              "variants": {"called": True, "sample": counts, "batch": {"n_samples": 4}, "n_sites": 50}}  # fmt: skip
+              "variants": {"called": True, "sample": counts, "batch": {"n_samples": n_samples}, "n_sites": 50}}  # fmt: skip
     text = "".join(str(part) if isinstance(part, str) else str(getattr(part, "text", part))
                    for part in _variants_sentence(report))  # fmt: skip
     assert words in text and "5" in text

@@ -1046,8 +1046,8 @@ def test_summary_says_how_a_sample_joined_the_batch(verdict, n_samples, words):
     from reports.content import _variants_sentence
 
     counts = {"n_snv_het": 3, "n_snv_hom_alt": 2, "n_indel_het": 1, "n_indel_hom_alt": 0}
-    report = {"sample_id": "S1", "qc": {"verdict": verdict},
-              "variants": {"called": True, "sample": counts, "batch": {"n_samples": n_samples}, "n_sites": 50}}  # fmt: skip
+    variants = {"called": True, "sample": counts, "batch": {"n_samples": n_samples}, "n_sites": 50}
+    report = {"sample_id": "S1", "qc": {"verdict": verdict}, "variants": variants}
     text = "".join(str(part) if isinstance(part, str) else str(getattr(part, "text", part))
                    for part in _variants_sentence(report))  # fmt: skip
     assert words in text and "5" in text

@@ -33,6 +33,7 @@ import dataclasses
 import re
 from pathlib import Path
 
+from common.contig_names import bare
 from common.input_error import InputError
 
 PANEL_COLUMNS = [
@@ -115,8 +116,8 @@ class SiteCall:
 
 def canonical_chrom(name):
     """'chr1' and '1' compare equal; 'chrM', 'chrMT', 'M' and 'MT' too."""
-    bare = name[3:] if name[:3].lower() == "chr" else name
-    return "MT" if bare.upper() in ("M", "MT") else bare.upper() if bare.upper() in ("X", "Y") else bare
+    short = bare(name)
+    return "MT" if short.upper() in ("M", "MT") else short.upper() if short.upper() in ("X", "Y") else short
 
 
 # ---------------------------------------------------------------- SPDI against VCF alleles

@@ -8,6 +8,13 @@ and panels that name contigs as their own tools do (UCSC style with 'chr', Ensem
 _SPECIAL = {"MT": "chrM", "chrM": "MT"}
 
 
+def bare(name):
+    """A contig name without its 'chr' prefix (any case): 'chr1', 'Chr1' and '1' all give '1'. For comparing names
+    across naming styles; a name that is only a prefix-swap of another (chrM / MT) needs `renamed`."""
+    name = str(name)
+    return name[3:] if name[:3].lower() == "chr" else name
+
+
 def other_names(contig):
     """The names `contig` has under the other convention, most specific first ('20' -> ['chr20'])."""
     swapped = contig[3:] if contig.startswith("chr") else f"chr{contig}"

@@ -28,6 +28,7 @@ import json
 from pathlib import Path
 
 from common.atomic import atomic_path
+from common.contig_names import bare
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
 from pgx.pgx_match import Genotype, load_gene, match_gene
@@ -41,19 +42,14 @@ MAX_REF_MISMATCH_SHARE = 0.5
 MIN_RECORDS_FOR_BUILD_CHECK = 10
 
 
-def canonical_chrom(name):
-    """Contig name without a leading 'chr' (case-insensitive), so chr10 and 10 compare equal."""
-    return name[3:] if name[:3].lower() == "chr" else name
-
-
 def panel_targets(definitions):
     """{(canonical chrom, POS): [(gene, locus, is_defining)]} for every defining and extra position of the panel."""
     targets = {}
     for gene, definition in definitions.items():
         for locus in definition.loci:
-            targets.setdefault((canonical_chrom(locus.chrom), locus.pos), []).append((gene, locus, True))
+            targets.setdefault((bare(locus.chrom), locus.pos), []).append((gene, locus, True))
         for locus in definition.extra_loci:
-            targets.setdefault((canonical_chrom(locus.chrom), locus.pos), []).append((gene, locus, False))
+            targets.setdefault((bare(locus.chrom), locus.pos), []).append((gene, locus, False))
     return targets
 
 
@@ -169,9 +165,9 @@ def _records(vcf, targets, log):
     """The records at panel positions: by region when the file is indexed, else by streaming the whole file."""
     if not _has_index(vcf):
         log.info("no index (or no contigs in the header): reading the whole file")
-        yield from (r for r in vcf if (canonical_chrom(r.chrom), r.pos) in targets)
+        yield from (r for r in vcf if (bare(r.chrom), r.pos) in targets)
         return
-    contigs = {canonical_chrom(c): c for c in vcf.header.contigs}
+    contigs = {bare(c): c for c in vcf.header.contigs}
     spans = {}
     for chrom, pos in targets:
         low, high = spans.get(chrom, (pos, pos))
@@ -204,7 +200,7 @@ def read_panel_calls(vcf_path, definitions, samples=None, min_depth=1):
     parts = {}  # (gene, POS, is_defining) -> [per record: [per sample part]]
     seen, mismatched = 0, 0
     for record in _records(vcf, targets, log):
-        for gene, locus, defining in targets[(canonical_chrom(record.chrom), record.pos)]:
+        for gene, locus, defining in targets[(bare(record.chrom), record.pos)]:
             seen += 1
             alleles = record_alleles(record, locus)
             if alleles is None:
@@ -255,7 +251,7 @@ def not_covered_positions(definitions, coverage_tsv):
         gene: frozenset(
             locus.pos
             for locus in (*definition.loci, *definition.extra_loci)
-            if (gene, canonical_chrom(locus.chrom), locus.pos, locus.ref) in uncovered
+            if (gene, bare(locus.chrom), locus.pos, locus.ref) in uncovered
         )
         for gene, definition in definitions.items()
     }

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from common.contig_names import bare
 from common.input_error import InputError
 from common.tables import read_tsv as read_tables
 
@@ -493,10 +494,6 @@ def read_sites(vcf_path, samples):
     return sites
 
 
-def bare_chrom(name):
-    return name[3:] if name[:3].lower() == "chr" else name
-
-
 def _no_call_reason(depth, min_depth):
     if depth is None:
         return "genotype missing"
@@ -512,11 +509,11 @@ def panel_positions(pgx_genes, carrier_findings):
     positions = {}
     for gene, block in (pgx_genes or {}).items():
         for call in block["calls"]:
-            entry = positions.setdefault((bare_chrom(call["chrom"]), call["pos"]), {"panels": [], "rsid": None})
+            entry = positions.setdefault((bare(call["chrom"]), call["pos"]), {"panels": [], "rsid": None})
             entry["panels"].append(f"PGx {gene}")
             entry["rsid"] = entry["rsid"] or call["rsid"]
     for finding in carrier_findings or []:
-        entry = positions.setdefault((bare_chrom(finding["chrom"]), finding["pos"]), {"panels": [], "rsid": None})
+        entry = positions.setdefault((bare(finding["chrom"]), finding["pos"]), {"panels": [], "rsid": None})
         entry["panels"].append(f"carrier {finding['gene']}")
         entry["rsid"] = entry["rsid"] or finding["rsid"]
     for entry in positions.values():
@@ -550,24 +547,24 @@ def panel_qc_section(sample, sites, pgx_genes, carrier_findings, min_depth, verd
     no_calls = {}
     for site in own_sites or []:
         if not site["called"]:
-            key = (bare_chrom(site["chrom"]), site["pos"])
+            key = (bare(site["chrom"]), site["pos"])
             known = positions.get(key, {})
             no_calls[key] = {
                 "chrom": site["chrom"], "pos": site["pos"], "rsid": site["id"] or known.get("rsid"),
                 "panels": known.get("panels", []), "depth": site["depth"],
                 "reason": _no_call_reason(site["depth"], min_depth),
             }  # fmt: skip
-    depth_of = {(bare_chrom(s["chrom"]), s["pos"]): s["depth"] for s in own_sites or []}
+    depth_of = {(bare(s["chrom"]), s["pos"]): s["depth"] for s in own_sites or []}
     for _gene, block in sorted((pgx_genes or {}).items()):
         for call in block["calls"]:
-            key = (bare_chrom(call["chrom"]), call["pos"])
+            key = (bare(call["chrom"]), call["pos"])
             if call["status"] == "no_call" and key not in no_calls:
                 depth = depth_of.get(key)
                 reason = "position not in the genotype file" if key not in depth_of else _no_call_reason(depth, None)
                 no_calls[key] = {"chrom": call["chrom"], "pos": call["pos"], "rsid": call["rsid"],
                                  "panels": positions[key]["panels"], "depth": depth, "reason": reason}  # fmt: skip
     for finding in carrier_findings or []:
-        key = (bare_chrom(finding["chrom"]), finding["pos"])
+        key = (bare(finding["chrom"]), finding["pos"])
         if finding["status"] == "no_call" and key not in no_calls:
             no_calls[key] = {"chrom": finding["chrom"], "pos": finding["pos"], "rsid": finding["rsid"],
                              "panels": positions[key]["panels"], "depth": finding["depth"],

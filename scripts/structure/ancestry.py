@@ -36,10 +36,11 @@ import allel
 import numpy as np
 
 from common.atomic import atomic_path
+from common.contig_names import bare
 from common.input_error import InputError
 from common.rule_logging import get_logger
 from common.tool_run import run
-from structure.reference_panel import MISSING, align_to_panel, bare_chrom, load_panel, read_vcf_dosage
+from structure.reference_panel import MISSING, align_to_panel, load_panel, read_vcf_dosage
 
 N_COMPONENTS = 4
 MIN_MAF = 0.05
@@ -266,9 +267,7 @@ def study_at_panel_sites(vcf_path, panel, workdir, sites_vcf=None):
     """
     targets = Path(workdir) / "panel_sites.tsv"
     # Both naming styles ('1' and 'chr1'): -T targets are streamed, so names the VCF lacks simply never match.
-    lines = {
-        f"{prefix}{bare_chrom(c)}\t{p}" for c, p in zip(panel.chrom, panel.pos, strict=True) for prefix in ("", "chr")
-    }
+    lines = {f"{prefix}{bare(c)}\t{p}" for c, p in zip(panel.chrom, panel.pos, strict=True) for prefix in ("", "chr")}
     targets.write_text("\n".join(sorted(lines)) + "\n")
     subset = Path(workdir) / "study_at_panel.vcf.gz"
     run(["bcftools", "view", "--no-version", "-T", targets, "-Oz", "-o", subset, vcf_path])

@@ -18,17 +18,18 @@ from pathlib import Path
 import pysam
 
 from common.atomic import write_text
+from common.contig_names import bare
 from common.genomic_chunks import read_fai
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
-from structure.reference_panel import bare_chrom, load_panel
+from structure.reference_panel import load_panel
 
 MISMATCH = "reference base is neither panel allele"
 
 
 def oriented_sites(panel, fasta_path, fai_path):
     """([(contig name, .fai index, pos, ref, alt)] in reference order, {reason: count left out}, number swapped)."""
-    contigs = {bare_chrom(name): (name, i, length) for i, (name, length) in enumerate(read_fai(fai_path))}
+    contigs = {bare(name): (name, i, length) for i, (name, length) in enumerate(read_fai(fai_path))}
     kept, left_out, swapped = [], {}, 0
 
     def leave(reason):
@@ -36,7 +37,7 @@ def oriented_sites(panel, fasta_path, fai_path):
 
     with pysam.FastaFile(str(fasta_path)) as fasta:
         for chrom, pos, ref, alt in zip(panel.chrom, panel.pos, panel.ref, panel.alt, strict=True):
-            target = contigs.get(bare_chrom(chrom))
+            target = contigs.get(bare(chrom))
             if target is None or pos > target[2]:
                 leave("contig absent from the reference or too short")
                 continue

@@ -30,6 +30,7 @@ import numpy as np
 
 from af.store_chunks import open_store
 from common.atomic import atomic_path
+from common.contig_names import bare
 from common.input_error import InputError
 from common.rule_logging import get_logger
 from common.vcf_blocks import open_blocks
@@ -73,9 +74,7 @@ class KingCounts:
 
 def is_autosome(chrom):
     """False for sex chromosomes and mitochondria in any naming style ('X', 'chrX', 'MT', 'chrM')."""
-    name = str(chrom)
-    name = name[3:] if name.lower().startswith("chr") else name
-    return name.upper() not in NON_AUTOSOMES
+    return bare(chrom).upper() not in NON_AUTOSOMES
 
 
 def king_counts(gt):

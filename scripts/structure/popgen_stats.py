@@ -42,11 +42,11 @@ import numpy as np
 from af.allele_frequencies import diploid_masks
 from af.store_chunks import chunk_tasks, computed_in_windows, open_store
 from common.atomic import atomic_path
+from common.contig_names import bare
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
 from common.vcf_blocks import open_blocks
 from structure.kinship import is_autosome
-from structure.reference_panel import bare_chrom
 
 FIELDS = ["variants/CHROM", "variants/POS", "variants/REF", "variants/ALT", "variants/numalt", "calldata/GT"]
 DIGITS = 6
@@ -192,7 +192,7 @@ class BlockGenotypes:
         missing, het, hom_alt = diploid_masks(gt)
         called = ~missing
         unique, inverse = np.unique(np.asarray(chrom, dtype=str), return_inverse=True)
-        names = np.array([bare_chrom(c).upper() for c in unique], dtype=str)[inverse.reshape(-1)]
+        names = np.array([bare(c).upper() for c in unique], dtype=str)[inverse.reshape(-1)]
         auto = np.array([is_autosome(c) for c in unique], dtype=bool)[inverse.reshape(-1)]
         g = allel.GenotypeArray(gt)
         hom = called & ~het

@@ -26,6 +26,7 @@ from pathlib import Path
 import allel
 import numpy as np
 
+from common.contig_names import bare
 from common.input_error import InputError
 from common.rule_logging import get_logger
 
@@ -72,12 +73,6 @@ class GenotypePanel:
             [self.sample_ids[i] for i in index],
             self.labels[index],
         )
-
-
-def bare_chrom(name):
-    """'chr1' -> '1', 'Chr1' -> '1', '1' -> '1': chromosome names compared across naming styles."""
-    name = str(name)
-    return name[3:] if name.lower().startswith("chr") else name
 
 
 def read_sites(path):
@@ -214,7 +209,7 @@ def load_panel(path, panel_format, labels_path):
 
 def site_keys(chrom, pos):
     """(bare chrom, pos) tuples for matching sites across naming styles."""
-    return [(bare_chrom(c), int(p)) for c, p in zip(chrom, pos, strict=True)]
+    return [(bare(c), int(p)) for c, p in zip(chrom, pos, strict=True)]
 
 
 def align_to_panel(panel, chrom, pos, ref, alt, dosage):

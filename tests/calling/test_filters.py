@@ -8,12 +8,12 @@ Oracles: hand-written VCF lines with hand-derived FT values; on the real trio, b
 import subprocess
 import sys
 
-import pysam
 import pytest
 
 from calling.apply_filters import add_ft, filter_commands, stream_genotype_filters
 from calling.call_chunk_bcftools import call_chunk
 from calling.gather_calls import gather
+from trio_data import trio_folder
 from workflow_runner import query
 
 TRIO = "giab_ceph_trio_hg002_chr20_grch37"
@@ -92,17 +92,10 @@ def header_of(vcf):
 
 
 @pytest.fixture(scope="module")
-def trio_cohorts(tmp_path_factory):
-    from conftest import TESTDATA
-
-    data = TESTDATA / TRIO
-    if not data.is_dir():
-        pytest.skip(f"real test data {data} is absent")
+def trio_cohorts(tmp_path_factory, plain_trio_reference):
+    data = trio_folder()
     work = tmp_path_factory.mktemp("filters")
-    fasta = work / "genome.fa"
-    with open(fasta, "w") as fh:
-        subprocess.run(["bgzip", "-dc", str(data / "reference/hs37d5.chr20.fa.gz")], stdout=fh, check=True)
-    pysam.faidx(str(fasta))
+    fasta = plain_trio_reference
     bams = [data / p for p in BAMS.values()]
     chunk = work / "chunk.bcf"
     call_chunk(list(BAMS), bams, [f"{b}.bai" for b in bams], str(fasta), [("20", 9_999_999, 10_010_000)], chunk)

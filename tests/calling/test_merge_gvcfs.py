@@ -12,7 +12,7 @@ import pytest
 from calling.gather_calls import cohort_order, is_gvcf_header, merge_into_cohort, vcf_header
 from calling.merge_gvcfs import cohort_gvcfs, merge_gvcfs
 from common.rule_logging import setup_logging
-from trio_data import TRIO, TRIO_BAMS
+from trio_data import TRIO_BAMS, trio_folder
 from workflow_runner import query
 
 BAMS = TRIO_BAMS
@@ -22,11 +22,7 @@ HEADER = "sample_id\tverdict\tin_cohort\tmean_depth\tbreadth\tmapped_rate\tdupli
 
 @pytest.fixture(scope="module")
 def gvcfs(tmp_path_factory, plain_trio_reference):
-    from conftest import TESTDATA
-
-    data = TESTDATA / TRIO
-    if not data.is_dir():
-        pytest.skip(f"real test data {data} is absent")
+    data = trio_folder()
     folder = tmp_path_factory.mktemp("gvcfs")
     ref = plain_trio_reference
     paths = {}

@@ -311,14 +311,11 @@ def trio_panel(path):
 
 
 @pytest.fixture(scope="module")
-def trio_findings(tmp_path_factory):
+def trio_findings(tmp_path_factory, plain_trio_reference):
     if not TRIO.is_dir():
         pytest.skip(f"real test data {TRIO} is absent")
     work = tmp_path_factory.mktemp("carrier_trio")
-    fasta = work / "genome.fa"
-    with open(fasta, "w") as fh:
-        subprocess.run(["bgzip", "-dc", str(TRIO / "reference/hs37d5.chr20.fa.gz")], stdout=fh, check=True)
-    pysam.faidx(str(fasta))
+    fasta = plain_trio_reference
     panel_path = trio_panel(work / "panel.tsv")
     sites = work / "carrier_sites.vcf"
     panel_to_sites(panel_path, f"{fasta}.fai", sites)  # the reference names the contig "20"

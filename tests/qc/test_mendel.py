@@ -13,18 +13,14 @@ import pytest
 
 from common.rule_logging import setup_logging
 from qc.mendel import COLUMNS, mendel, trios
-from trio_data import TRIO, TRIO_BAMS
+from trio_data import TRIO_BAMS, trio_folder
 
 BAMS = TRIO_BAMS
 
 
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory, plain_trio_reference):
-    from conftest import TESTDATA
-
-    data = TESTDATA / TRIO
-    if not data.is_dir():
-        pytest.skip(f"real test data {data} is absent")
+    data = trio_folder()
     folder = tmp_path_factory.mktemp("mendel")
     ref = plain_trio_reference
     (folder / "rg.txt").write_text("".join(f"*\t{data / p}\t{s}\n" for s, p in BAMS.items()))

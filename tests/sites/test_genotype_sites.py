@@ -15,7 +15,7 @@ import yaml
 from common.input_error import InputError
 from inputs.config_loader import load_config
 from sites.genotype_sites import alleles_lines, collect_sites, genotype_sites
-from trio_data import TRIO, TRIO_BAMS, TRIO_TRUTH
+from trio_data import TRIO, TRIO_BAMS, TRIO_TRUTH, trio_folder
 from workflow_runner import demo_batch, query, snakemake
 
 BAMS, TRUTH = TRIO_BAMS, TRIO_TRUTH
@@ -126,17 +126,10 @@ def test_alleles_at_one_position_are_written_against_the_longest_ref():
 
 
 @pytest.fixture(scope="module")
-def trio(tmp_path_factory):
-    from conftest import TESTDATA
-
-    data = TESTDATA / TRIO
-    if not data.is_dir():
-        pytest.skip(f"real test data {data} is absent")
+def trio(tmp_path_factory, plain_trio_reference):
+    data = trio_folder()
     work = tmp_path_factory.mktemp("trio_sites")
-    fasta = work / "genome.fa"
-    with open(fasta, "w") as fh:
-        subprocess.run(["bgzip", "-dc", str(data / "reference/hs37d5.chr20.fa.gz")], stdout=fh, check=True)
-    pysam.faidx(str(fasta))
+    fasta = plain_trio_reference
     return data, work, fasta
 
 

@@ -25,6 +25,7 @@ from structure.kinship import (
     vcf_king_counts,
     write_relatedness,
 )
+from trio_data import trio_folder
 from workflow_runner import snakemake
 
 N_SITES = 6000
@@ -216,11 +217,7 @@ def test_too_few_sites_is_not_a_degree():
 
 @pytest.fixture(scope="module")
 def trio_run(tmp_path_factory):
-    from conftest import TESTDATA
-
-    data = TESTDATA / TRIO
-    if not data.is_dir():
-        pytest.skip(f"real test data {data} is absent")
+    data = trio_folder()
     batch = tmp_path_factory.mktemp("trio_structure")
     (batch / "window.bed").write_text("20\t9999999\t10010000\n")
     sheet = {

@@ -16,7 +16,7 @@ from calling.call_chunk_bcftools import call_chunk
 from calling.gather_calls import gather
 from common.input_error import InputError
 from inputs.sample_sheet import read_sample_sheet
-from trio_data import clipped_truth_bed
+from trio_data import clipped_truth_bed, trio_folder
 from truth.benchmark_truth import Counts, benchmark_sample, intersect, padded, unphased, variant_type
 from workflow_runner import query, snakemake
 
@@ -281,11 +281,7 @@ TRIO_SHEET = {
 
 @pytest.fixture(scope="module")
 def trio_two_callers(tmp_path_factory):
-    from conftest import TESTDATA
-
-    data = TESTDATA / TRIO
-    if not data.is_dir():
-        pytest.skip(f"real test data {data} is absent")
+    data = trio_folder()
     batch = tmp_path_factory.mktemp("trio_truth")
     clipped_truth_bed(data, batch)
     write(batch / "window.bed", "20\t9999999\t10010000\n")

@@ -18,7 +18,7 @@ import pytest
 from test_mendel import independent_count
 from test_workflow_trio import TRUTH, snvs
 
-from trio_data import clipped_truth_bed
+from trio_data import clipped_truth_bed, trio_folder
 from workflow_runner import query, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -36,11 +36,7 @@ ADDED = "NA12891_again"
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    from conftest import TESTDATA
-
-    data = TESTDATA / TRIO
-    if not data.is_dir():
-        pytest.skip(f"real test data {data} is absent")
+    data = trio_folder()
     batch = tmp_path_factory.mktemp("incremental")
     (batch / "window.bed").write_text("20\t9999999\t10010000\n")
     rows = "".join(f"{s}\t{data / p}\t{f}\t{m}\n" for s, (p, f, m) in SHEET.items())

@@ -40,21 +40,17 @@ def testdata_dir():
     return TESTDATA
 
 
-def trio_window_batch(tmp_path_factory, name, data):
-    """A batch folder with the trio's 10 kb window as window.bed and its reference as plain, indexed ref.fa."""
+def window_batch(tmp_path_factory, name):
+    """A batch folder with the trio's 10 kb window as window.bed."""
     batch = tmp_path_factory.mktemp(name)
     (batch / "window.bed").write_text("20\t9999999\t10010000\n")
-    ref = batch / "ref.fa"
-    with open(ref, "w") as fh:
-        subprocess.run(["bgzip", "-dc", str(data / "reference/hs37d5.chr20.fa.gz")], stdout=fh, check=True)
-    subprocess.run(["samtools", "faidx", str(ref)], check=True)
-    return batch, ref
+    return batch
 
 
 @pytest.fixture(scope="module")
-def mixed_run(tmp_path_factory, testdata_dir):
-    data = testdata_dir / TRIO
-    batch, ref = trio_window_batch(tmp_path_factory, "mixed", data)
+def mixed_run(tmp_path_factory, testdata_dir, plain_trio_reference):
+    data, ref = testdata_dir / TRIO, plain_trio_reference
+    batch = window_batch(tmp_path_factory, "mixed")
     bam = data / "bam/HG002_NIST_150bp_downsampled_30x.chr20.10_10p1mb.bam"
     subprocess.run(f"bcftools mpileup -f {ref} -r 20:10000000-10010000 -a FORMAT/AD,FORMAT/DP {bam} -Ou"
                    f" | bcftools call -m -g 5 -Oz -o {batch / 'hg002.g.vcf.gz'}", shell=True, check=True,
@@ -175,11 +171,11 @@ def test_vcf_of_another_build_stops_the_run_with_one_message(tmp_path, testdata_
 
 
 @pytest.fixture(scope="module")
-def bare_run(tmp_path_factory, testdata_dir):
+def bare_run(tmp_path_factory, testdata_dir, plain_trio_reference):
     """HG001 called by bare bcftools (mpileup -a AD,DP | call -mv), written as other tools may hand it over (no
     ##contig lines, 'chr20' for the reference's '20', plain text without an index), beside three BAMs."""
-    data = testdata_dir / TRIO
-    batch, ref = trio_window_batch(tmp_path_factory, "bare", data)
+    data, ref = testdata_dir / TRIO, plain_trio_reference
+    batch = window_batch(tmp_path_factory, "bare")
     bam = data / "bam/HG001.chr20.10_10p1mb_sorted.bam"
     bare = f"bcftools mpileup -f {ref} -r 20:10000000-10010000 -a AD,DP {bam} -Ou | bcftools call -mv"
     called = subprocess.run(bare, shell=True, check=True, capture_output=True, text=True).stdout

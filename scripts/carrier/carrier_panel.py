@@ -2,8 +2,14 @@
 
 Panel file (config/panels/carrier/carrier_panel.tsv; SOURCE.md there says where every row comes from): tab-separated,
 a header line with exactly PANEL_COLUMNS, one GRCh38 variant per line:
-    gene chrom pos ref alt rsid clinvar_variation_id hgvs condition clinical_significance review_status
+    gene kind strand chrom pos ref alt rsid clinvar_variation_id hgvs condition clinical_significance review_status
     inheritance source_url spdi
+- kind is what a finding means, and so the report section it goes to (KINDS): carrier (carrier status for a
+  recessive condition: inheritance AR or XLR), risk_factor (a variant that raises a risk, e.g. factor V Leiden) or
+  apoe (the two sites that define the APOE genotype, rs429358 and rs7412; reported only with consent).
+- strand is the gene's strand on GRCh38 ('+' or '-'): the report writes the genotype on the gene's coding strand
+  next to the HGVS name. For a single-base change the HGVS c. name and the VCF alleles must agree with it (a '-'
+  gene's c.20A>T is the VCF's T>A).
 - chrom is 'chr'-prefixed (chr1..chr22, chrX, chrY, chrM/chrMT); pos is 1-based; REF/ALT are VCF alleles (ACGT).
 - rsid is rsNNN or '.'; clinvar_variation_id is the ClinVar Variation ID or 'NA' (record not found, see SOURCE.md).
 - spdi is the ClinVar record's canonical SPDI (RefSeq accession : 0-based start : deleted : inserted). It must
@@ -38,6 +44,8 @@ from common.input_error import InputError
 
 PANEL_COLUMNS = [
     "gene",
+    "kind",
+    "strand",
     "chrom",
     "pos",
     "ref",
@@ -69,8 +77,17 @@ BASES = re.compile(r"^[ACGT]+$")
 SPDI = re.compile(r"^(?P<acc>N[CTW]_\d+\.\d+):(?P<start>\d+):(?P<deleted>[ACGT]*):(?P<inserted>[ACGT]*)$")
 RSID = re.compile(r"^(rs\d+|\.)$")
 VARIATION_ID = re.compile(r"^(\d+|NA)$")
+KINDS = ("carrier", "risk_factor", "apoe")
+# Which consent of the sample sheet a kind needs (inputs/consent.py); carrier status is what the batch is run for.
+KIND_CONSENT = {"carrier": None, "risk_factor": "secondary", "apoe": "apoe"}
+STRANDS = ("+", "-")
+CARRIER_INHERITANCE = ("AR", "XLR")
+HGVS_SNV = re.compile(r":c\.[-*+_0-9]*([ACGT])>([ACGT])\b")  # c.1601G>A, c.93-21G>A, c.*97G>A, c.92+6T>C
+HGVS_CHANGE = re.compile(r":[cgnm]\.\S*?(delins|del|dup|ins|inv)")
+COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
 STATUS_FOUND, STATUS_NOT_FOUND, STATUS_NO_CALL, STATUS_NOT_COVERED = "found", "not_found", "no_call", "not_covered"
+STATUS_NOT_REQUESTED = "not_requested"  # the sample's consent leaves this kind of finding out: never looked at
 NOT_COVERED_TEXT = "not covered by this reference/target"
 APOE_RS429358, APOE_RS7412 = "rs429358", "rs7412"
 
@@ -80,6 +97,8 @@ class PanelVariant:
     """One panel row; pos is 1-based, alleles as VCF alleles; line is the row's line number in the file."""
 
     gene: str
+    kind: str
+    strand: str
     chrom: str
     pos: int
     ref: str
@@ -172,6 +191,30 @@ def spdi_problem(chrom, pos, ref, alt, spdi):
 # ---------------------------------------------------------------- loading
 
 
+def strand_problem(row):
+    """Why the row's strand disagrees with its HGVS c. name of a single-base change, or None (other rows: not
+    checkable from the name, the strand is taken as given and SOURCE.md cites it)."""
+    match = HGVS_SNV.search(row["hgvs"])
+    if not match or len(row["ref"]) != 1 or len(row["alt"]) != 1:
+        return None
+    genomic = row["ref"] + row["alt"]
+    coding = genomic if row["strand"] == "+" else genomic.translate(COMPLEMENT)
+    if coding != match[1] + match[2]:
+        return (f"strand {row['strand']} writes the VCF change {row['ref']}>{row['alt']} as {coding[0]}>{coding[1]} "
+                f"on the gene's coding strand, the HGVS name says {match[1]}>{match[2]}")  # fmt: skip
+    return None
+
+
+def kind_problem(row):
+    """Why the row's kind does not fit it, or None: a carrier row needs a recessive inheritance, an apoe row is one
+    of the two APOE genotype sites."""
+    if row["kind"] == "carrier" and row["inheritance"].split(",")[0].strip() not in CARRIER_INHERITANCE:
+        return f"kind carrier needs inheritance {' or '.join(CARRIER_INHERITANCE)}, the row says {row['inheritance']!r}"
+    if row["kind"] == "apoe" and row["rsid"] not in (APOE_RS429358, APOE_RS7412):
+        return f"kind apoe is for {APOE_RS429358} and {APOE_RS7412} only, the row is {row['rsid']}"
+    return None
+
+
 def _cell_problem(column, value):
     """Why one cell is not valid, or None."""
     if column == "chrom":
@@ -184,6 +227,10 @@ def _cell_problem(column, value):
         return None if RSID.match(value) else f"{value!r} is not rsNNN or '.'"
     if column == "clinvar_variation_id":
         return None if VARIATION_ID.match(value) else f"{value!r} is not a ClinVar Variation ID (digits) or 'NA'"
+    if column == "kind":
+        return None if value in KINDS else f"{value!r} is not one of {', '.join(KINDS)}"
+    if column == "strand":
+        return None if value in STRANDS else f"{value!r} is not + or -"
     if column == "source_url":
         return None if value.startswith(("https://", "http://")) else f"{value!r} is not an http(s) URL"
     return None if value.strip() else "is empty"
@@ -208,6 +255,12 @@ def parse_panel_line(name, line_number, line):
     problem = spdi_problem(row["chrom"], int(row["pos"]), row["ref"], row["alt"], row["spdi"])
     if problem:
         raise InputError(f"{_where(name, line_number, 'spdi')}: {row['spdi']} disagrees with the row: {problem}")
+    problem = strand_problem(row)
+    if problem:
+        raise InputError(f"{_where(name, line_number, 'strand')}: {problem}")
+    problem = kind_problem(row)
+    if problem:
+        raise InputError(f"{_where(name, line_number, 'kind')}: {problem}")
     return PanelVariant(**{**row, "pos": int(row["pos"])}, line=line_number)
 
 
@@ -334,11 +387,34 @@ def zygosity(genotype_text):
     return "homozygous" if ones == len(parts) else "heterozygous"
 
 
+def coding_alleles(variant):
+    """(reference, variant) allele names on the gene's coding strand, as a reader matches them to the HGVS name:
+    bases for a single-base change (HBB c.20A>T on the '-' strand: 'A', 'T'; the VCF has T>A), else 'ref' and the
+    change's HGVS word ('del' for CFTR c.1521_1523del), because an indel's VCF bases (ATCT>A) do not spell it."""
+    if len(variant.ref) == 1 and len(variant.alt) == 1:
+        pair = variant.ref + variant.alt
+        return tuple(pair if variant.strand == "+" else pair.translate(COMPLEMENT))
+    match = HGVS_CHANGE.search(variant.hgvs)
+    return "ref", match[1] if match else "var"
+
+
+def genotype_alleles(genotype_text, names):
+    """A genotype in panel allele numbers ('0/1') written with allele names (names[0] REF, names[1] ALT);
+    2 = another allele of the record ('other'), '.' missing ('?')."""
+    if not genotype_text:
+        return None
+    words = {"0": names[0], "1": names[1], "2": "other", ".": "?"}
+    sep = "|" if "|" in genotype_text else "/"
+    return sep.join(words.get(part, part) for part in genotype_text.split(sep))
+
+
 def variant_finding(variant, status, genotype, depth, reason):
-    """The JSON-ready finding of one panel row."""
+    """The JSON-ready finding of one panel row. genotype: panel allele numbers; genomic_genotype: the VCF's
+    plus-strand alleles; coding_genotype: the gene's coding-strand alleles (coding_alleles)."""
     return {
-        "kind": "panel_variant",
+        "kind": variant.kind,
         "gene": variant.gene,
+        "strand": variant.strand,
         "hgvs": variant.hgvs,
         "rsid": variant.rsid,
         "clinvar_variation_id": variant.clinvar_variation_id,
@@ -353,7 +429,10 @@ def variant_finding(variant, status, genotype, depth, reason):
         "source_url": variant.source_url,
         "status": status,
         "genotype": genotype,
+        "genomic_genotype": genotype_alleles(genotype, (variant.ref, variant.alt)),
+        "coding_genotype": genotype_alleles(genotype, coding_alleles(variant)),
         "zygosity": zygosity(genotype) if status == STATUS_FOUND else None,
+        "interpretation": None,
         "depth": depth,
         "reason": reason,
     }
@@ -426,14 +505,38 @@ def apoe_finding(panel, genotypes, statuses):
     return finding
 
 
-def find_carriers(panel, genotypes, min_depth=8, not_covered=None):
+def interpret(findings):
+    """Set each found carrier-kind finding's interpretation: 'carrier' (one copy of one variant in the gene) or
+    'possibly_affected' (homozygous or hemizygous, or two or more variants found in one gene: both copies may be
+    affected, which an unphased call cannot rule out; confirm clinically). Risk factors and APOE: None."""
+    found = [f for f in findings if f.get("kind") == "carrier" and f["status"] == STATUS_FOUND]
+    per_gene = {}
+    for finding in found:
+        per_gene.setdefault(finding["gene"], []).append(finding)
+    for finding in found:
+        several = len(per_gene[finding["gene"]]) > 1
+        finding["interpretation"] = "carrier" if finding["zygosity"] == "heterozygous" and not several else (
+            "possibly_affected")  # fmt: skip
+    return findings
+
+
+def find_carriers(panel, genotypes, min_depth=8, not_covered=None, consent=None):
     """One sample's findings: a finding per panel row (file order), then the APOE genotype.
 
     `panel`: [PanelVariant]; `genotypes`: {(chrom, pos, REF, ALT): SiteCall} of the sample (read_site_calls);
-    `not_covered`: {(gene, canonical chrom, POS, REF): why} of the rows the reference/target does not cover.
+    `not_covered`: {(gene, canonical chrom, POS, REF): why} of the rows the reference/target does not cover;
+    `consent`: {"apoe": bool, "secondary": bool} (None: all given). A kind the sample did not consent to
+    (KIND_CONSENT) is not_requested: its genotypes are not read, and the APOE genotype is not worked out.
     """
     findings, statuses, not_covered = [], {}, not_covered or {}
+    consent = consent or {}
     for variant in panel:
+        needs = KIND_CONSENT[variant.kind]
+        if needs and consent.get(needs) is False:
+            findings.append(
+                variant_finding(variant, STATUS_NOT_REQUESTED, None, None, f"not requested (consent_{needs}: no)")
+            )
+            continue
         uncovered = not_covered.get((variant.gene, canonical_chrom(variant.chrom), variant.pos, variant.ref))
         call = None if uncovered else lookup_call(variant, genotypes)
         if uncovered:
@@ -443,5 +546,9 @@ def find_carriers(panel, genotypes, min_depth=8, not_covered=None):
         if variant.rsid in (APOE_RS429358, APOE_RS7412):
             statuses[variant.rsid] = (status, text)
         findings.append(variant_finding(variant, status, text, call.depth if call else None, reason))
-    findings.append(apoe_finding(panel, genotypes, statuses))
-    return findings
+    if consent.get("apoe") is False:
+        findings.append({"kind": "apoe_genotype", "gene": "APOE", "genotype": None, "status": STATUS_NOT_REQUESTED,
+                         "note": "not requested (consent_apoe: no)"})  # fmt: skip
+    else:
+        findings.append(apoe_finding(panel, genotypes, statuses))
+    return interpret(findings)

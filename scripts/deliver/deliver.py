@@ -10,7 +10,9 @@ results/deliver/{pseudonym}/ holds, for each sample:
   rather than deliver an unchecked page;
 - {pseudonym}.vcf.gz (+ .tbi) for a sample in the cohort calls: `bcftools view -s SAMPLE -c 1` (only sites where
   the sample carries an alternate allele, so the file does not disclose other samples' variant sites; AC/AN are
-  recomputed for the one sample), column renamed to the pseudonym with `bcftools reheader -s`.
+  recomputed for the one sample), column renamed to the pseudonym with `bcftools reheader -s`. The positions of a
+  section the participant did not consent to (the carrier findings' not_requested rows: the APOE sites, risk
+  factors) are left out (`-t ^...`), so the VCF does not carry what the report was not allowed to say.
 With `deliver.recipients` (Crypt4GH public keys), every delivered file is written only as FILE.c4gh, encrypted
 for all recipients; plaintext copies are never left in results/deliver. Encryption uses a fresh session key, so
 .c4gh bytes differ between runs (the plaintext inside is identical).
@@ -33,6 +35,8 @@ from common.atomic import FILE_MODE_ENV, atomic_path
 from common.rule_logging import get_logger, setup_logging
 from deliver.pseudonym import assign_pseudonyms, ensure_default_secret, read_secret, readable_by_others, write_mapping
 from reports import render_reports
+from reports import stages as report_stages
+from reports.sections import withheld_positions
 
 PNG_DATA = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 ID_CHARS = "A-Za-z0-9_-"  # characters that continue a sample ID token ('.' may end a sentence, so it is a boundary)
@@ -172,10 +176,29 @@ def vcf_samples(vcf, redactor):
     return quiet_run(["bcftools", "query", "-l", vcf], redactor).split()
 
 
-def sample_vcf(vcf, sample, name, out, scratch, redactor):
-    """Write `out` (+ .tbi): the sample's sites with an alternate allele, its column renamed to `name`."""
+def withheld_targets(carrier_json):
+    """{sample: "^chr19:44908684,19:44908684,..."}: a bcftools -t exclusion of the positions of the sample's
+    not_requested carrier-panel findings, under both contig namings (the panel's 'chr19' and a plain '19'
+    reference: a name the VCF lacks matches nothing). Samples without any are absent."""
+    if not carrier_json:
+        return {}
+    findings = json.loads(Path(carrier_json).read_text(encoding="utf-8"))
+    targets = {}
+    for sample, rows in findings.items():
+        positions = sorted(withheld_positions(rows), key=lambda p: (p[0], p[1]))
+        if positions:
+            targets[sample] = "^" + ",".join(f"{name}:{pos}" for chrom, pos in positions
+                                             for name in (f"chr{chrom}", chrom))  # fmt: skip
+    return targets
+
+
+def sample_vcf(vcf, sample, name, out, scratch, redactor, exclude=None):
+    """Write `out` (+ .tbi): the sample's sites with an alternate allele, its column renamed to `name`; `exclude`: a
+    bcftools -t exclusion (withheld_targets)."""
     subset, names = Path(scratch) / "subset.vcf.gz", Path(scratch) / "names.txt"
-    quiet_run(["bcftools", "view", "--no-version", "-s", sample, "-c", "1", "-Oz", "-o", subset, vcf], redactor)
+    targets = ["-t", exclude] if exclude else []
+    quiet_run(["bcftools", "view", "--no-version", "-s", sample, "-c", "1", *targets, "-Oz", "-o", subset, vcf],
+              redactor)  # fmt: skip
     names.write_text(f"{sample} {name}\n")
     with atomic_path(out) as tmp:
         quiet_run(["bcftools", "reheader", "-s", names, "-o", tmp, subset], redactor)
@@ -243,7 +266,7 @@ def deliver_sample(number, sample, name, paths, cohort, in_vcf, folder, vcf, key
     write_text(files[1], delivered_html(delivered, cohort))
     if sample in in_vcf:
         files += [folder / f"{name}.vcf.gz", folder / f"{name}.vcf.gz.tbi"]
-        sample_vcf(vcf, sample, name, files[2], scratch, redact["redactor"])
+        sample_vcf(vcf, sample, name, files[2], scratch, redact["redactor"], redact["withheld"].get(sample))
     if keys:
         for path in files:
             encrypt_file(path, keys)
@@ -253,11 +276,13 @@ def deliver_sample(number, sample, name, paths, cohort, in_vcf, folder, vcf, key
 def deliver(
     samples, reports, vcf, af_samples, batch_qc, schema_path, out_dir, mapping_path,
     secret_file=None, default_secret=".genorisk/secret", recipients=(), overrides=None, input_files=None, log=None,
+    carrier_json=None,
 ):  # fmt: skip
     """Write results/deliver/{pseudonym}/ for every sample and the restricted mapping.
 
     reports: {sample: {"json": path, "html": path}}; input_files: {sample: {column: path}} (names to scrub);
-    overrides: {sample: pseudonym} from the sheet. The staging folder is renamed to `out_dir` only when complete.
+    overrides: {sample: pseudonym} from the sheet; carrier_json: the carrier findings (positions withheld by
+    consent), or None. The staging folder is renamed to `out_dir` only when complete.
     """
     log = log or get_logger()
     input_files = input_files or {}
@@ -266,7 +291,8 @@ def deliver(
     replace = replacements_for(mapping, input_files)
     redactor = Redactor(tokens=replace, paths=[vcf, af_samples, batch_qc, secret_file, *recipients, os.getcwd()])
     redact = {"pattern": token_pattern(replace), "replace": replace, "redactor": redactor,
-              "schema": json.loads(Path(schema_path).read_text())}  # fmt: skip
+              "schema": json.loads(Path(schema_path).read_text()),
+              "withheld": withheld_targets(carrier_json)}  # fmt: skip
     keys = recipient_keys(recipients) if recipients else []
     write_mapping(mapping_path, mapping)
     log.info("%d samples; pseudonyms assigned (mapping in the restricted folder)", len(samples))
@@ -312,6 +338,7 @@ def main(smk):
             samples, reports, smk.input.vcf, smk.input.af_samples, smk.input.batch_qc, smk.input.schema,
             smk.output.deliver, smk.output.mapping, smk.params.secret_file, smk.params.default_secret,
             list(smk.params.recipients), overrides, input_files, log,
+            carrier_json=report_stages.optional_input(getattr(smk.input, "carrier", None)),
         )  # fmt: skip
     except Exception as error:  # the message may name samples or paths: only its redacted form leaves this job
         message = redactor(f"{type(error).__name__}: {error}")

@@ -121,10 +121,13 @@ def _sites_of_block(block, offset, wanted):
     return sites
 
 
-def read_target_sites(vcf_path, wanted, chunk_length=None):
-    """Pass 1: the VCF's records at the wanted positions (no genotypes read). Memory grows with the scores only."""
+def read_target_sites(vcf_path, wanted, chunk_length=None, exclude=()):
+    """Pass 1: the VCF's records at the wanted positions (no genotypes read). Memory grows with the scores only.
+
+    exclude: sample IDs left out of scoring (no consent to polygenic scores): TargetSites.samples, in VCF order,
+    are the others, and pass 2 reads only their genotypes."""
     log = get_logger()
-    samples = vcf_samples(vcf_path)
+    samples = [s for s in vcf_samples(vcf_path) if s not in set(exclude)]
     chunk_length = chunk_length or block_length(len(samples))
     _, _, _, chunks = allel.iter_vcf_chunks(str(vcf_path), fields=SITE_FIELDS, alt_number=MAX_ALTS,
                                             chunk_length=chunk_length)  # fmt: skip

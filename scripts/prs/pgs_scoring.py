@@ -102,18 +102,22 @@ def block_contribution(gt, allele, weight, impute):
     return weight @ dosage, (~missing).sum(axis=0), int(missing.sum()), n_no_call
 
 
-def score_genotypes(vcf_path, matches, n_samples, impute, expected_sites=None, chunk_length=None):
-    """Pass 2: per-sample sums for each match in `matches` (list of MatchResult), reading GT block by block.
+def score_genotypes(vcf_path, matches, samples, impute, expected_sites=None, chunk_length=None):
+    """Pass 2: per-sample sums for each match in `matches` (list of MatchResult), reading GT block by block, of
+    `samples` only (VCF order: pass 1's TargetSites.samples).
 
     expected_sites: optional {record index: (CHROM, POS)} from pass 1, checked so a file changed between the
     passes is noticed. Returns one ScoreSums per match.
     """
     log = get_logger()
+    n_samples = len(samples)
     sums = [ScoreSums(np.zeros(n_samples), np.zeros(n_samples, dtype=np.int64)) for _ in matches]
-    if not matches:
+    if not matches or not n_samples:
         return sums
     chunk_length = chunk_length or block_length(n_samples)
-    _, _, _, chunks = allel.iter_vcf_chunks(str(vcf_path), fields=GT_FIELDS, chunk_length=chunk_length)
+    _, _, _, chunks = allel.iter_vcf_chunks(
+        str(vcf_path), fields=GT_FIELDS, chunk_length=chunk_length, samples=list(samples)
+    )
     offset = 0
     for block, *_ in chunks:
         n = len(block["variants/POS"])
@@ -221,8 +225,9 @@ def read_scoring_files(paths, target_build):
 
 
 def score_cohort(vcf_path, scoring_paths, target_build, min_overlap=0.75, drop_ambiguous=True,
-                 impute_min_samples=DEFAULT_IMPUTE_MIN_SAMPLES, chunk_length=None):  # fmt: skip
-    """Read, match and score every scoring file against the cohort VCF.
+                 impute_min_samples=DEFAULT_IMPUTE_MIN_SAMPLES, chunk_length=None, exclude=()):  # fmt: skip
+    """Read, match and score every scoring file against the cohort VCF (its samples but `exclude`: their genotypes
+    are never read).
 
     Returns a CohortScores whose results follow the order of scoring_paths. A refused score (its file refused by
     read_scoring_files, or below min_overlap) has `refused` set and no sums; the others are scored all the same.
@@ -231,7 +236,7 @@ def score_cohort(vcf_path, scoring_paths, target_build, min_overlap=0.75, drop_a
     check_target_build(target_build, "config")
     items = read_scoring_files(scoring_paths, target_build)
     scorings = [item for item in items if isinstance(item, ScoringFile)]
-    sites = read_target_sites(vcf_path, wanted_positions(scorings), chunk_length)
+    sites = read_target_sites(vcf_path, wanted_positions(scorings), chunk_length, exclude)
     impute = len(sites.samples) >= impute_min_samples
     results = []
     for item in items:
@@ -243,7 +248,7 @@ def score_cohort(vcf_path, scoring_paths, target_build, min_overlap=0.75, drop_a
         log.info("%s: %s; %s", item.pgs_id, match.counts, results[-1].refused or "scored")
     scored = [r for r in results if not r.refused]
     expected = {s.index: (s.chrom, s.pos) for group in sites.records.values() for s in group}
-    sums = score_genotypes(vcf_path, [r.match for r in scored], len(sites.samples), impute, expected, chunk_length)
+    sums = score_genotypes(vcf_path, [r.match for r in scored], sites.samples, impute, expected, chunk_length)
     for result, acc in zip(scored, sums):
         result.total = acc.total
         result.denom = np.full(len(acc.total), 2 * result.match.n_matched) if impute else 2 * acc.n_called

@@ -10,7 +10,9 @@ scores.tsv: one row per (score, sample), scores in config order, samples in VCF 
     `none` (cohort below impute_min_samples samples: missing genotypes add nothing and shrink denom).
   - status: `ok`, or `refused: <why>` with sum/denom/avg/percentile/z written NA. A scoring file refused for
     itself (`refused: <file name>: <problem>`: wrong build, unreadable, non-additive rows, a repeated pgs_id) gets
-    these rows too, with zero counts; the other files are scored all the same.
+    these rows too, with zero counts; the other files are scored all the same. `not_requested`: the sample did not
+    consent to polygenic scores (sheet column consent_prs, scripts/inputs/consent.py): its genotypes were not read,
+    every number is NA and it is not part of the reference distribution or the imputation frequencies.
   Numbers print with 8 significant digits (percentile and z with 6); NA where undefined (z of a batch whose sums
   are all equal).
 scores.json: per score its header metadata (pgs_id, pgs_name, trait, citation, builds), the scoring file's name (no
@@ -27,6 +29,7 @@ import numpy as np
 from common.atomic import atomic_path
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
+from prs.pgs_matching import vcf_samples
 from prs.pgs_scoring import COUNT_KEYS, percentile_rank, score_cohort, z_scores
 
 TSV_COLUMNS = [
@@ -34,6 +37,7 @@ TSV_COLUMNS = [
     "percentile", "z", "reference", "imputation", "status",
 ]  # fmt: skip
 NA = "NA"
+NOT_REQUESTED = "not_requested"
 # `batch` is implemented. Design for a panel (not implemented): `reference: {vcf: panel.vcf.gz, population_column:
 # ...}` would score the panel with the variants matched in BOTH the panel and the cohort (the cohort is re-scored on
 # that intersection so the two sums are comparable), then rank each sample against the panel's sums, optionally
@@ -52,25 +56,28 @@ def imputation_label(impute):
     return "mean_2xAF" if impute else "none"
 
 
-def score_rows(cohort, reference="batch"):
-    """Text rows (lists of fields) of scores.tsv."""
+def score_rows(cohort, reference="batch", all_samples=None):
+    """Text rows (lists of fields) of scores.tsv: per score, the samples of `all_samples` (VCF order; None: the
+    cohort's), a sample the cohort left out (no consent) as a not_requested row of NA."""
     rows = []
     for result in cohort.results:
         match = result.match
         counts = [str(match.counts[k]) for k in ("matched", "ambiguous", "multiallelic", "unmatched")]
         tail = [reference, imputation_label(cohort.impute), result.refused or "ok"]
-        if result.refused:
-            for sample in cohort.samples:
-                rows.append([sample, match.pgs_id, NA, NA, NA, *counts, NA, NA, *tail])
-            continue
-        percentile = percentile_rank(result.total, result.total)
-        z = z_scores(result.total, result.total)
-        avg = result.avg
-        for i, sample in enumerate(cohort.samples):
-            rows.append([
-                sample, match.pgs_id, _num(result.total[i]), str(int(result.denom[i])), _num(avg[i]), *counts,
-                _num(percentile[i], 6), _num(z[i], 6), *tail,
-            ])  # fmt: skip
+        scored = {}
+        for sample in cohort.samples:
+            scored[sample] = [sample, match.pgs_id, NA, NA, NA, *counts, NA, NA, *tail]
+        if not result.refused:
+            percentile = percentile_rank(result.total, result.total)
+            z = z_scores(result.total, result.total)
+            avg = result.avg
+            for i, sample in enumerate(cohort.samples):
+                scored[sample] = [
+                    sample, match.pgs_id, _num(result.total[i]), str(int(result.denom[i])), _num(avg[i]), *counts,
+                    _num(percentile[i], 6), _num(z[i], 6), *tail,
+                ]  # fmt: skip
+        for sample in all_samples if all_samples is not None else cohort.samples:
+            rows.append(scored.get(sample) or [sample, match.pgs_id, *[NA] * 9, reference, NA, NOT_REQUESTED])
     return rows
 
 
@@ -143,9 +150,11 @@ def run_metadata(cohort, settings):
     }
 
 
-def write_polygenic_scores(vcf_path, scoring_files, build, tsv_path, json_path, min_overlap=0.75,
-                           drop_ambiguous=True, impute_min_samples=50, reference="batch"):  # fmt: skip
-    """Score every scoring file against the cohort VCF; write scores.tsv and scores.json. Returns the CohortScores."""
+def write_polygenic_scores(vcf_path, scoring_files, build, tsv_path, json_path, min_overlap=0.75, drop_ambiguous=True,
+                           impute_min_samples=50, reference="batch", not_requested=()):  # fmt: skip
+    """Score every scoring file against the cohort VCF; write scores.tsv and scores.json. Returns the CohortScores.
+
+    not_requested: sample IDs without consent to polygenic scores (never scored; rows say not_requested)."""
     log = get_logger()
     if reference not in REFERENCE_OPTIONS:
         raise InputError(f"pgs.reference {reference!r} is not implemented (choose from {', '.join(REFERENCE_OPTIONS)})")
@@ -156,10 +165,15 @@ def write_polygenic_scores(vcf_path, scoring_files, build, tsv_path, json_path, 
         "impute_min_samples": impute_min_samples,
         "reference": reference,
     }
-    cohort = score_cohort(vcf_path, list(scoring_files), build, min_overlap, drop_ambiguous, impute_min_samples)
+    all_samples = vcf_samples(vcf_path)
+    excluded = [s for s in all_samples if s in set(not_requested)]
+    if excluded:
+        log.info("%d sample(s) without consent to polygenic scores: not scored", len(excluded))
+    cohort = score_cohort(vcf_path, list(scoring_files), build, min_overlap, drop_ambiguous, impute_min_samples,
+                          exclude=excluded)  # fmt: skip
     with atomic_path(tsv_path) as tmp, open(tmp, "w") as out:
         out.write("\t".join(TSV_COLUMNS) + "\n")
-        for row in score_rows(cohort, reference):
+        for row in score_rows(cohort, reference, all_samples):
             out.write("\t".join(row) + "\n")
     with atomic_path(json_path) as tmp, open(tmp, "w") as out:
         json.dump(run_metadata(cohort, settings), out, indent=2, sort_keys=True)
@@ -180,6 +194,7 @@ def main(smk):
         drop_ambiguous=smk.params.drop_ambiguous,
         impute_min_samples=smk.params.impute_min_samples,
         reference=smk.params.reference,
+        not_requested=list(smk.params.not_requested),
     )
 
 

@@ -3,17 +3,20 @@
 results/report/batch_summary.tsv, samples in sheet order, columns (COLUMNS):
   sample_id, qc_verdict (pass/warn/fail), in_cohort (yes/no), mean_depth, variant_call_rate, n_snv, n_indel
   panel_call_rate     share of the PGx and carrier panel positions with a genotype; panel_no_calls: how many have none
-  carrier_found       'GENE HGVS (zygosity)' per found variant, ';'-joined; 'none' (some tested, none found) or
-                      'not tested' (no genotype at any panel variant); carrier_no_calls: count
-  apoe                APOE genotype (e3/e4) or NA
+  carrier_found       carrier status: 'GENE HGVS (zygosity, interpretation)' per found variant, ';'-joined; 'none'
+                      (some tested, none found) or 'not tested' (no genotype at any); carrier_no_calls: count
+  risk_factors_found  the same for the risk factors; 'not_requested' without the participant's consent
+  apoe                APOE genotype (e3/e4), NA, or 'not_requested' without the participant's consent
   pgx_phenotypes      'GENE=CPIC phenotype' per gene (';'-joined; given for an ambiguous call whose diplotypes agree
                       on it), else 'ambiguous' or 'not called'
   pgx_diplotypes      'GENE=*1/*17' per gene; several possible diplotypes joined with '|'; 'not called'
-  prs_percentiles     'PGS_ID=percentile' (within the batch, 1 decimal) per score; 'refused' when not computed
+  prs_percentiles     'PGS_ID=percentile' (within the batch, 1 decimal) per score; 'refused' when not computed;
+                      'not_requested' without the participant's consent
   ancestry, ancestry_probability, inferred_sex, sex_agrees (yes/no/NA)
   pedigree_disagreements   other samples whose relatedness to this one disagrees with the sheet's pedigree
   not_run             report sections whose stage did not run in this batch (';'-joined); no_result: sections with
-                      nothing for this sample (e.g. it failed QC)
+                      nothing for this sample (e.g. it failed QC); not_requested: sections the participant did not
+                      consent to
   n_notices           notices on the report (failed or warned QC, sex or pedigree disagreement, small batch)
 NA where a value does not exist (a section not run, a sample not called). Read from the reports only, so the table
 says exactly what the reports say.
@@ -28,9 +31,9 @@ from common.rule_logging import get_logger, setup_logging
 from reports.sections import genotyped
 
 COLUMNS = ["sample_id", "qc_verdict", "in_cohort", "mean_depth", "variant_call_rate", "n_snv", "n_indel",
-           "panel_call_rate", "panel_no_calls", "carrier_found", "carrier_no_calls", "apoe", "pgx_phenotypes",
-           "pgx_diplotypes", "prs_percentiles", "ancestry", "ancestry_probability", "inferred_sex", "sex_agrees",
-           "pedigree_disagreements", "not_run", "no_result", "n_notices"]  # fmt: skip
+           "panel_call_rate", "panel_no_calls", "carrier_found", "carrier_no_calls", "risk_factors_found", "apoe",
+           "pgx_phenotypes", "pgx_diplotypes", "prs_percentiles", "ancestry", "ancestry_probability", "inferred_sex",
+           "sex_agrees", "pedigree_disagreements", "not_run", "no_result", "not_requested", "n_notices"]  # fmt: skip
 NA = "NA"
 
 
@@ -71,17 +74,28 @@ def panel_columns(report):
     return {"panel_call_rate": round(called / total, 4) if total else None, "panel_no_calls": len(block["no_calls"])}
 
 
+NOT_REQUESTED = "not_requested"
+
+
+def _found_text(findings):
+    found = [f"{v['gene']} {v['variant']} ({', '.join(w for w in (v['zygosity'], v['interpretation']) if w)})"
+             for v in findings if v["status"] == "found"]  # fmt: skip
+    return "; ".join(found) or ("none" if any(genotyped(v) for v in findings) else "not tested")
+
+
 def carrier_columns(report):
-    if not _reported(report, "carrier"):
-        return {"carrier_found": None, "carrier_no_calls": None, "apoe": None}
-    found = [f"{v['gene']} {v['variant']} ({v['zygosity']})" for v in report["carrier"] if v["status"] == "found"]
-    tested = any(genotyped(v) for v in report["carrier"])
-    apoe = report["apoe"]
-    return {
-        "carrier_found": "; ".join(found) or ("none" if tested else "not tested"),
-        "carrier_no_calls": sum(v["status"] == "no_call" for v in report["carrier"]),
-        "apoe": apoe["genotype"] if apoe else None,
-    }
+    columns = {"carrier_found": None, "carrier_no_calls": None, "risk_factors_found": None, "apoe": None}
+    if _reported(report, "carrier"):
+        columns["carrier_found"] = _found_text(report["carrier"])
+        columns["carrier_no_calls"] = sum(v["status"] == "no_call" for v in report["carrier"])
+    if _reported(report, "risk_factors"):
+        columns["risk_factors_found"] = _found_text(report["risk_factors"])
+    if _reported(report, "apoe"):
+        columns["apoe"] = report["apoe"]["genotype"]
+    for column, section in (("risk_factors_found", "risk_factors"), ("apoe", "apoe")):
+        if report["sections"][section]["status"] == NOT_REQUESTED:
+            columns[column] = NOT_REQUESTED
+    return columns
 
 
 def pgx_columns(report):
@@ -97,7 +111,7 @@ def pgx_columns(report):
 
 def prs_columns(report):
     if not _reported(report, "prs"):
-        return {"prs_percentiles": None}
+        return {"prs_percentiles": NOT_REQUESTED if report["sections"]["prs"]["status"] == NOT_REQUESTED else None}
     parts = [
         f"{s['pgs_id']}={'refused' if s['percentile'] is None else format(s['percentile'], '.1f')}"
         for s in report["prs"]
@@ -137,6 +151,7 @@ def summary_row(report):
         **structure_columns(report),
         "not_run": ";".join(k for k in sorted(sections) if sections[k]["status"] == "not_run") or "none",
         "no_result": ";".join(k for k in sorted(sections) if sections[k]["status"] == "no_result") or "none",
+        "not_requested": ";".join(k for k in sorted(sections) if sections[k]["status"] == NOT_REQUESTED) or "none",
         "n_notices": len(report["notices"]),
     }
     return {column: _text(row[column]) for column in COLUMNS}

@@ -28,7 +28,9 @@ VERDICT_STYLE = {  # verdict -> (word shown, symbol, background colour): never c
     "not_applicable": ("NOT APPLICABLE", "\u2013", "#4A5568"),  # arrived as a VCF: no alignment to check
 }
 SECTION_TITLES = {
-    "carrier": "carrier screening",
+    "carrier": "carrier status",
+    "risk_factors": "risk factors",
+    "apoe": "APOE genotype",
     "pgx": "pharmacogenomics",
     "prs": "polygenic scores",
     "ancestry": "genetic ancestry",
@@ -36,8 +38,6 @@ SECTION_TITLES = {
     "identity": "sample identity checks",
     "provenance": "provenance",
 }
-INHERITANCE = {"AR": "autosomal recessive", "AD": "autosomal dominant", "XL": "X-linked", "XLR": "X-linked recessive",
-               "XLD": "X-linked dominant", "MT": "mitochondrial"}  # fmt: skip
 PGX_STATUS = {
     "called": "Called",
     "ambiguous": "Ambiguous: more than one diplotype fits",
@@ -54,8 +54,10 @@ ETHICS = [
      "validated and must not be used on its own to make medical decisions. Any finding must be confirmed by an "
      "accredited clinical laboratory and interpreted by a qualified professional, such as a clinical geneticist "
      "or genetic counsellor."),
-    ("Consent", "Share results only as the participant agreed when giving consent. Carrier status, APOE genotype and "
-     "polygenic scores can matter to relatives and may be unwanted: check the consent record before returning them."),
+    ("Consent", "This report holds only what the participant asked to receive: the APOE genotype, secondary findings "
+     "(risk factors) and polygenic scores are computed only with their consent (sample-sheet columns consent_apoe, "
+     "consent_secondary, consent_prs), and a section without it says only \"not requested\". Carrier status can "
+     "matter to relatives: check the consent record before sharing it."),
     ("Privacy", "This report holds personal genetic data, which identifies the participant and their relatives even "
      "without a name. Store and send it only through channels approved for sensitive personal data, give it only to "
      "authorised people, and delete copies that are no longer needed."),
@@ -178,7 +180,10 @@ def fraction_text(n, total):
 
 
 def status_sentence(section):
-    """'Not run: why.' / 'No result: why.' for a section that has nothing to show."""
+    """'Not run: why.' / 'No result: why.' for a section that has nothing to show; a section left out by consent
+    says only 'Not requested.' (its reason, the consent column, stays in the JSON)."""
+    if section["status"] == "not_requested":
+        return "Not requested."
     word = "Not run" if section["status"] == "not_run" else "No result"
     return f"{word}: {section['reason']}."
 
@@ -214,28 +219,6 @@ def _variants_sentence(report):
         f"(indels) at the {variants['n_sites']:,} variant sites of the batch. These counts describe data quality and "
         "overall variation; they are not findings about disease.",
     ]  # fmt: skip
-
-
-def _carrier_summary(report):
-    variants = report["carrier"]
-    found = [v for v in variants if v["status"] == "found"]
-    no_call = sum(v["status"] == "no_call" for v in variants)
-    uncovered = sum(v["status"] == "not_covered" for v in variants)
-    if found:
-        names = "; ".join(f"{v['gene']} {v['variant']} ({v['zygosity'] or 'found'})" for v in found)
-        text = [Bold(f"Found {len(found)} of the {len(variants)} tested variants: "), names + "."]
-    elif no_call + uncovered == len(variants):
-        return [f"None of the {len(variants)} variants could be tested (no genotype at any of them)."]
-    else:
-        text = [f"None of the {len(variants) - no_call - uncovered} variants tested was found."]
-    if no_call:
-        text.append(f" {no_call} could not be tested (no call).")
-    if uncovered:
-        text.append(f" {uncovered} {'is' if uncovered == 1 else 'are'} {NOT_COVERED_TEXT}.")
-    apoe = report.get("apoe")
-    if apoe and apoe["genotype"]:
-        text.append(f" APOE genotype {apoe['genotype']}.")
-    return text
 
 
 def _pgx_summary(report):
@@ -289,10 +272,14 @@ def _identity_summary(report):
 
 def summary_section(report):
     blocks = [Para(["Quality control verdict: ", Badge(report["qc"]["verdict"])]), Para(_variants_sentence(report))]
+    from reports import panel_findings  # here: it builds on this module's blocks
+
     sections = report["sections"]
     findings = []
-    builders = {"carrier": _carrier_summary, "pgx": _pgx_summary, "prs": _prs_summary, "ancestry": _ancestry_summary}
-    for key in ("carrier", "pgx", "prs", "ancestry"):
+    builders = {"carrier": panel_findings.carrier_summary, "risk_factors": panel_findings.risk_factor_summary,
+                "pgx": _pgx_summary, "prs": _prs_summary, "ancestry": _ancestry_summary,
+                "apoe": panel_findings.apoe_summary}  # fmt: skip
+    for key in ("carrier", "risk_factors", "pgx", "prs", "ancestry", "apoe"):
         label = Bold(SECTION_TITLES[key].capitalize() + ": ")
         if sections[key]["status"] == "reported":
             findings.append([label, *builders[key](report)])
@@ -497,88 +484,13 @@ def variants_section(report, numbers):
     return Section("variants", "Variants compared with the batch", blocks)
 
 
-# ---------------------------------------------------------------- carrier findings
+# ---------------------------------------------------------------- panel positions
 
 
-def _alleles(variant):
-    """The genotype in bases, e.g. 'G/A' for '0/1' (panel allele numbers: 0 REF, 1 ALT, 2 another allele)."""
-    text = variant["genotype"]
-    if not text:
-        return "no genotype"
-    names = {"0": variant["ref"], "1": variant["alt"], "2": "other", ".": "?"}
-    sep = "|" if "|" in text else "/"
-    return sep.join(names.get(part, part) for part in text.split(sep))
-
-
-def _per_gene(positions):
+def per_gene(positions):
     """'CYP2C19 3, TPMT 1': positions counted per gene, genes in alphabetical order."""
     counts = Counter(p["gene"] for p in positions)
     return ", ".join(f"{gene} {n}" for gene, n in sorted(counts.items()))
-
-
-def _carrier_result(variant):
-    if variant["status"] == "found":
-        return Bold(f"FOUND ({variant['zygosity'] or 'carried'})")
-    if variant["status"] == "not_found":
-        return "Tested, not found"
-    if variant["status"] == "not_covered":
-        return NOT_COVERED_TEXT[0].upper() + NOT_COVERED_TEXT[1:]
-    return f"No call: {variant['reason'] or 'no genotype'}"
-
-
-def _inheritance(text):
-    if not text:
-        return "\u2014"
-    head, _, rest = text.partition(",")
-    return INHERITANCE.get(head.strip(), head.strip()) + (f",{rest}" if rest else "")
-
-
-def carrier_section(report):
-    section = report["sections"]["carrier"]
-    if section["status"] != "reported":
-        return Section("carrier", "Carrier findings", [Para([status_sentence(section)])])
-    variants = report["carrier"]
-    found = [v for v in variants if v["status"] == "found"]
-    counts = {s: sum(v["status"] == s for v in variants) for s in ("found", "not_found", "no_call", "not_covered")}
-    genes = len({v["gene"] for v in variants})
-    blocks = [Para([f"{len(variants)} variants in {genes} genes were tested: ", Bold(f"{counts['found']} found"),
-                    f", {counts['not_found']} tested and not found, {counts['no_call']} not tested (no call: nothing "
-                    "is known there)."])]  # fmt: skip
-    if counts["not_covered"]:
-        blocks.append(Para([f"{counts['not_covered']} variant(s) {NOT_COVERED_TEXT} (a contig it lacks, N in the "
-                            "reference or outside the target regions): nothing is known there "
-                            f"({_per_gene(v for v in variants if v['status'] == 'not_covered')})."]))  # fmt: skip
-    if found:
-        rows = [[Bold(v["gene"]), v["variant"], v["clinvar_id"] or "\u2014", f"{_alleles(v)} ({v['zygosity']})",
-                 v["condition"] or "\u2014", v["clinical_significance"] or "\u2014", _inheritance(v["inheritance"])]
-                for v in found]  # fmt: skip
-        header = ["Gene", "Variant", "ClinVar ID", "Genotype", "Condition", "Classification", "Inheritance"]
-        widths = [1.1, 2.8, 1.2, 2.1, 2.2, 1.8, 1.9]
-        blocks += [Heading("Found"), Table(header, rows, widths=widths, highlight=[True] * len(rows))]
-        blocks.append(Para(["One copy (heterozygous) of a variant for a recessive condition usually means being a "
-                            "healthy carrier, which matters for the children of two carriers. Confirm in an "
-                            "accredited laboratory and offer genetic counselling before acting on a finding."],
-                           "notice"))  # fmt: skip
-    rows = [[v["gene"], v["variant"], v["rsid"] or "\u2014", v["clinvar_id"] or "\u2014", _alleles(v),
-             _carrier_result(v), "\u2014" if v["depth"] is None else str(v["depth"])] for v in variants]  # fmt: skip
-    header = ["Gene", "Variant", "rsID", "ClinVar ID", "Genotype", "Result", "Depth"]
-    blocks += [Heading("Every tested variant"),
-               Table(header, rows, widths=[1.1, 3.4, 1.4, 1.2, 1.2, 2.6, 0.8],
-                     highlight=[v["status"] == "found" for v in variants],
-                     small=True)]  # fmt: skip
-    apoe = report.get("apoe")
-    if apoe:
-        blocks.append(Heading("APOE genotype"))
-        if apoe["genotype"]:
-            text = ["APOE genotype: ", Bold(apoe["genotype"]), ". APOE e4 raises the risk of late-onset Alzheimer "
-                    "disease and e2 lowers it; neither predicts whether a person will be affected. Return it only "
-                    "to participants who chose to receive it."]  # fmt: skip
-        else:
-            text = [f"APOE genotype not determined: {apoe['note'] or 'no call'}."]
-        if apoe["genotype"] and apoe["note"]:
-            text.append(f" Note: {apoe['note']}.")
-        blocks.append(Para(text))
-    return Section("carrier", "Carrier findings", blocks)
 
 
 # ---------------------------------------------------------------- pharmacogenomics
@@ -634,7 +546,7 @@ def pgx_section(report):
                    Para(["Every other defining position has the reference genotype."], "small")]  # fmt: skip
     uncovered = [c | {"gene": gene} for gene, b in genes.items() for c in b["calls"] if c["status"] == "not_covered"]
     if uncovered:
-        blocks.append(Para([f"{len(uncovered)} defining position(s) {NOT_COVERED_TEXT}: {_per_gene(uncovered)}. "
+        blocks.append(Para([f"{len(uncovered)} defining position(s) {NOT_COVERED_TEXT}: {per_gene(uncovered)}. "
                             "A gene with such a position is not called."]))  # fmt: skip
     versions = sorted({b["definition_version"] for b in genes.values() if b["definition_version"]})
     warnings = [f"{gene}: {w}" for gene, b in genes.items() for w in b["warnings"]]
@@ -817,12 +729,14 @@ def figure_keys(report):
 
 def document(report):
     """[Section] of the whole report, in page order."""
+    from reports import panel_findings  # here: it builds on this module's blocks
+
     numbers = {key: i for i, key in enumerate(figure_keys(report), start=1)}
     return [
         summary_section(report),
         qc_section(report),
         variants_section(report, numbers),
-        carrier_section(report),
+        *panel_findings.sections(report),
         pgx_section(report),
         prs_section(report, numbers),
         ancestry_section(report, numbers),

@@ -234,13 +234,15 @@ DEFAULT_NOT_RUN = {
     "panel_qc": "no panel positions were genotyped in this run",
     "identity": "the population-structure stage did not run",
     "carrier": "carrier screening did not run in this batch",
+    "risk_factors": "carrier screening (which looks at the risk factors) did not run in this batch",
+    "apoe": "carrier screening (which works out the APOE genotype) did not run in this batch",
     "pgx": "pharmacogenomics did not run in this batch",
     "prs": "no polygenic score was computed in this batch",
     "ancestry": "ancestry was not estimated in this batch",
     "provenance": "the provenance record was not made",
 }
-EMPTY_SECTIONS = {"panel_qc": None, "identity": None, "carrier": [], "apoe": None, "pgx": {}, "prs": [],
-                  "ancestry": None, "provenance": None}  # fmt: skip
+EMPTY_SECTIONS = {"panel_qc": None, "identity": None, "carrier": [], "risk_factors": [], "apoe": None, "pgx": {},
+                  "prs": [], "ancestry": None, "provenance": None}  # fmt: skip
 
 
 def stage_sections(sample_id, verdict, stages=None, not_run=None):
@@ -255,8 +257,12 @@ def stage_sections(sample_id, verdict, stages=None, not_run=None):
     def reason(name):
         return not_run.get(name) or DEFAULT_NOT_RUN[name]
 
+    withheld = set()
     if stages.get("carrier") is not None:
-        sections["carrier"], out["carrier"], out["apoe"] = rs.carrier_section(sample_id, stages["carrier"], verdict)
+        statuses, blocks = rs.carrier_section(sample_id, stages["carrier"], verdict)
+        sections.update(statuses)
+        out.update(blocks)
+        withheld = rs.withheld_positions(stages["carrier"].get(sample_id))
     if stages.get("pgx") is not None:
         sections["pgx"], out["pgx"] = rs.pgx_section(sample_id, stages["pgx"], verdict)
     if stages.get("prs") is not None:
@@ -269,8 +275,9 @@ def stage_sections(sample_id, verdict, stages=None, not_run=None):
         pairs = None if stages.get("relatedness") is None else stages["relatedness"].get(sample_id, [])
         sections["identity"], out["identity"] = rs.identity_section(sample_id, stages.get("popgen"), pairs, verdict)
     if stages.get("sites") is not None or sections.get("pgx") or sections.get("carrier"):
+        findings = out["carrier"] + out["risk_factors"] + (out["apoe"]["sites"] if out["apoe"] else [])
         sections["panel_qc"], out["panel_qc"] = rs.panel_qc_section(
-            sample_id, stages.get("sites"), out["pgx"], out["carrier"], stages.get("sites_min_depth"), verdict
+            sample_id, stages.get("sites"), out["pgx"], findings, stages.get("sites_min_depth"), verdict, withheld
         )
     if stages.get("provenance") is not None:
         sections["provenance"], out["provenance"] = rs.provenance_section(

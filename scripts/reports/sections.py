@@ -5,15 +5,17 @@ sample's block. Sources:
 - panel_qc   depth and calls at the genotyped panel positions: results/calls/{caller}/sites.vcf.gz (FORMAT/GT, DP),
              and the no-call positions of the pharmacogenomics and carrier results (which name gene and rsID)
 - identity   inferred sex: results/af/samples.tsv; relatives in the batch: results/af/relatedness.tsv
-- carrier    results/carrier/carrier_findings.json (panel findings, then the APOE genotype)
+- carrier, risk_factors, apoe
+             results/carrier/carrier_findings.json (panel findings of each kind, then the APOE genotype)
 - pgx        results/pgx/pgx_calls.json
 - prs        results/prs/scores.tsv (per sample) and scores.json (per score: trait, citation, match counts)
 - ancestry   results/af/ancestry.tsv (PC coordinates on the reference panel, label, probability)
 - provenance results/provenance.json, plus the sha256 of the panel files this job was given
 
-A section is "reported", "not_run" (its stage is off in this batch: the workflow says why) or "no_result" (the stage
-ran but has nothing for this sample, e.g. it failed QC and was not genotyped). Numbers are rounded so the JSON is
-byte-stable; no paths (file names only), no timestamps.
+A section is "reported", "not_run" (its stage is off in this batch: the workflow says why), "no_result" (the stage
+ran but has nothing for this sample, e.g. it failed QC and was not genotyped) or "not_requested" (the participant
+did not consent to it: the stage wrote not_requested for the sample and computed nothing). Numbers are rounded so
+the JSON is byte-stable; no paths (file names only), no timestamps.
 
 Size: over 400 lines because each report section's data; its words are in reports/content.py (the report rework of
 issue 14 puts each section's data and words together).
@@ -30,8 +32,9 @@ import numpy as np
 from common.contig_names import bare
 from common.input_error import InputError
 from common.tables import read_tsv as read_tables
+from inputs.consent import not_requested_reason
 
-REPORTED, NOT_RUN, NO_RESULT = "reported", "not_run", "no_result"
+REPORTED, NOT_RUN, NO_RESULT, NOT_REQUESTED = "reported", "not_run", "no_result", "not_requested"
 # Panel position statuses without a genotype: no_call (covered, no usable genotype) and not_covered (the
 # reference/target cannot say anything there: scripts/sites/panel_to_sites.py). Neither is ever read as reference.
 UNTYPED = ("no_call", "not_covered")
@@ -169,7 +172,9 @@ def carrier_finding(finding):
     """A panel finding with the report's stable names (variant = HGVS, clinvar_id)."""
     clinvar = finding.get("clinvar_variation_id")
     return {
+        "kind": finding["kind"],
         "gene": finding["gene"],
+        "strand": finding["strand"],
         "variant": finding["hgvs"],
         "rsid": None if finding.get("rsid") in (None, ".") else finding["rsid"],
         "clinvar_id": None if clinvar in (None, "NA") else str(clinvar),
@@ -178,8 +183,11 @@ def carrier_finding(finding):
         "ref": finding["ref"],
         "alt": finding["alt"],
         "genotype": finding.get("genotype"),
+        "coding_genotype": finding.get("coding_genotype"),
+        "genomic_genotype": finding.get("genomic_genotype"),
         "status": finding["status"],
         "zygosity": finding.get("zygosity"),
+        "interpretation": finding.get("interpretation"),
         "depth": finding.get("depth"),
         "reason": finding.get("reason"),
         "condition": finding.get("condition"),
@@ -189,18 +197,45 @@ def carrier_finding(finding):
     }
 
 
+def _kind_status(findings, verdict, what):
+    """The section status of one kind's findings: not_requested (all of them, by consent), no_result (the sample was
+    absent from the genotypes) or reported."""
+    if findings and all(f["status"] == NOT_REQUESTED for f in findings):
+        return status(NOT_REQUESTED, findings[0]["reason"])
+    if findings and all((f["reason"] or "").startswith(ABSENT_FROM_GENOTYPES) for f in findings):
+        return status(NO_RESULT, absent_reason(verdict, what))
+    return status(REPORTED)
+
+
 def carrier_section(sample, carrier, verdict):
-    """(section status, [panel findings], APOE block or None)."""
+    """{"carrier", "risk_factors", "apoe": section status} and {"carrier": [findings], "risk_factors": [findings],
+    "apoe": block or None}: the panel's findings by kind. A section without a finding of its kind in the panel is
+    not run; a section not reported carries no findings (an empty list, or None for APOE)."""
+    absent = status(NO_RESULT, absent_reason(verdict, "carrier screening"))
     if sample not in carrier:
-        return status(NO_RESULT, absent_reason(verdict, "carrier screening")), [], None
+        return {"carrier": absent, "risk_factors": absent, "apoe": absent}, {"carrier": [], "risk_factors": [],
+                                                                            "apoe": None}  # fmt: skip
     findings = carrier[sample]
-    variants = [carrier_finding(f) for f in findings if f.get("kind") == "panel_variant"]
-    if variants and all((v["reason"] or "").startswith(ABSENT_FROM_GENOTYPES) for v in variants):
-        return status(NO_RESULT, absent_reason(verdict, "carrier screening")), [], None
+    by_kind = {kind: [carrier_finding(f) for f in findings if f.get("kind") == kind]
+               for kind in ("carrier", "risk_factor", "apoe")}  # fmt: skip
+    statuses = {
+        "carrier": _kind_status(by_kind["carrier"], verdict, "carrier screening"),
+        "risk_factors": _kind_status(by_kind["risk_factor"], verdict, "carrier screening"),
+        "apoe": _kind_status(by_kind["apoe"], verdict, "carrier screening"),
+    }
+    for name, kind in (("carrier", "carrier"), ("risk_factors", "risk_factor"), ("apoe", "apoe")):
+        if not by_kind[kind]:
+            statuses[name] = status(NOT_RUN, f"the carrier panel has no {kind.replace('_', '-')} variant")
     apoe = next((f for f in findings if f.get("kind") == "apoe_genotype"), None)
-    if apoe is not None:
-        apoe = {"genotype": apoe.get("genotype"), "status": apoe["status"], "note": apoe.get("note")}
-    return status(REPORTED), variants, apoe
+    blocks = {
+        "carrier": by_kind["carrier"] if statuses["carrier"]["status"] == REPORTED else [],
+        "risk_factors": by_kind["risk_factor"] if statuses["risk_factors"]["status"] == REPORTED else [],
+        "apoe": None,
+    }
+    if statuses["apoe"]["status"] == REPORTED and apoe is not None:
+        blocks["apoe"] = {"genotype": apoe.get("genotype"), "status": apoe["status"], "note": apoe.get("note"),
+                          "sites": by_kind["apoe"]}  # fmt: skip
+    return statuses, blocks
 
 
 # ---------------------------------------------------------------- polygenic scores
@@ -283,6 +318,8 @@ def prs_section(sample, prs, verdict):
     rows = prs["rows"].get(sample)
     if not rows:
         return status(NO_RESULT, absent_reason(verdict, "polygenic scores")), []
+    if all(row["status"] == NOT_REQUESTED for row in rows.values()):
+        return status(NOT_REQUESTED, not_requested_reason("prs")), []
     scores = [
         prs_score(pgs_id, rows[pgs_id], meta, prs["sums"][pgs_id], prs["meta"])
         for pgs_id, meta in prs["scores"].items()
@@ -534,13 +571,22 @@ def _panel_rows(pgx_genes, carrier_findings):
     return rows
 
 
-def panel_qc_section(sample, sites, pgx_genes, carrier_findings, min_depth, verdict):
+def withheld_positions(findings):
+    """{(bare chrom, pos)} of a sample's carrier-panel findings that are not_requested (consent): the panel QC and the
+    deliverables leave these positions out, so a section the participant declined leaves no trace."""
+    return {(bare(f["chrom"]), int(f["pos"])) for f in findings or [] if f.get("status") == NOT_REQUESTED}
+
+
+def panel_qc_section(sample, sites, pgx_genes, carrier_findings, min_depth, verdict, withheld=frozenset()):
     """(section status, block or None): depth and call rate at the panel positions, and every no-call position.
 
     `sites`: {sample: [site]} from read_sites or None (no sites VCF). No-calls come from the sites VCF and from the
     PGx / carrier results (a position can be missing from the VCF altogether), merged by chromosome and position.
+    `withheld`: positions left out altogether (withheld_positions).
     """
     own_sites = None if sites is None else sites.get(sample)
+    if own_sites is not None and withheld:
+        own_sites = [site for site in own_sites if (bare(site["chrom"]), site["pos"]) not in withheld]
     if own_sites is None and not pgx_genes and not carrier_findings:
         return status(NO_RESULT, absent_reason(verdict, "the panel positions")), None
     positions = panel_positions(pgx_genes, carrier_findings)

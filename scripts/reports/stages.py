@@ -6,7 +6,9 @@ positions is "not run" too: the report job asks `coverage_reason` of the stage's
 words end up in the report JSON, so they name config keys, never paths.
 """
 
-SECTIONS = ("panel_qc", "identity", "carrier", "pgx", "prs", "ancestry", "provenance")
+SECTIONS = ("panel_qc", "identity", "carrier", "risk_factors", "apoe", "pgx", "prs", "ancestry", "provenance")
+# The report sections the carrier panel's stage fills (one per kind of finding): it runs, or not, for all of them.
+CARRIER_SECTIONS = ("carrier", "risk_factors", "apoe")
 
 
 def panel_stage_enabled(config, key):
@@ -72,7 +74,7 @@ def with_coverage_reasons(not_run, coverage_tables):
     for name, table in coverage_tables.items():
         reason = coverage_reason(table)
         if reason:
-            updated[name] = reason
+            updated.update(dict.fromkeys(CARRIER_SECTIONS if name == "carrier" else (name,), reason))
     return updated
 
 
@@ -99,7 +101,7 @@ def not_run_reasons(config, pgx_enabled, carrier_enabled, sites_genotyped, prove
     return {
         "panel_qc": panel_qc_reason(sites_genotyped, pgx_enabled, carrier_enabled),
         "identity": None,
-        "carrier": carrier_reason(config, carrier_enabled),
+        **dict.fromkeys(CARRIER_SECTIONS, carrier_reason(config, carrier_enabled)),
         "pgx": pgx_reason(config, pgx_enabled),
         "prs": prs_reason(config),
         "ancestry": ancestry_reason(config),

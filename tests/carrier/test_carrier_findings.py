@@ -91,8 +91,103 @@ def test_a_position_absent_from_the_vcf_is_no_call_never_not_found(panel, tmp_pa
     findings = by_gene_hgvs(find_carriers(panel, calls))
     assert findings[F2]["status"] == "no_call" and findings[F2]["genotype"] is None
     assert findings[F2]["reason"] == "position not in the genotype file"
-    statuses = [f["status"] for f in find_carriers(panel, calls) if f["kind"] == "panel_variant"]
+    statuses = [f["status"] for f in find_carriers(panel, calls) if f["kind"] != "apoe_genotype"]
     assert statuses.count("not_found") == 1 and statuses.count("no_call") == len(panel) - 1
+
+
+# ---------------------------------------------------------------- genotypes on the gene's strand, kinds, consent
+
+HBS = ("HBB", "NM_000518.5:c.20A>T (p.Glu7Val)")
+F508DEL = ("CFTR", "NM_000492.4:c.1521_1523del (p.Phe508del)")
+IVS1_110 = ("HBB", "NM_000518.5:c.93-21G>A (IVS-I-110)")
+
+
+@pytest.mark.parametrize(
+    ("key", "record", "field", "coding", "genomic"),
+    [
+        # HBB lies on the minus strand: the VCF's T>A at chr11:5,227,002 is c.20A>T; hom-ref T/T reads A/A
+        (HBS, ("chr11", 5227002, "T", "A"), "0/0:30", "A/A", "T/T"),
+        (HBS, ("chr11", 5227002, "T", "A"), "0/1:30", "A/T", "T/A"),
+        (HBS, ("chr11", 5227002, "T", "A"), "1/1:30", "T/T", "A/A"),
+        # F5 (minus strand): VCF C>T is c.1601G>A; a carrier of factor V Leiden is G/A, not C/T
+        (F5, ("chr1", 169549811, "C", "T"), "0/1:30", "G/A", "C/T"),
+        (F5, ("chr1", 169549811, "C", "T"), "0/0:30", "G/G", "C/C"),
+        # CFTR (plus strand, NCBI Gene 1080): F508del's VCF bases ATCT>A do not spell the HGVS; ref/del does
+        (F508DEL, ("chr7", 117559590, "ATCT", "A"), "0/0:30", "ref/ref", "ATCT/ATCT"),
+        (F508DEL, ("chr7", 117559590, "ATCT", "A"), "0/1:30", "ref/del", "ATCT/A"),
+    ],
+)
+def test_genotypes_are_written_on_the_gene_coding_strand(panel, tmp_path, key, record, field, coding, genomic):
+    calls = one_sample(tmp_path, [(*record, [field], "GT:DP")])
+    finding = by_gene_hgvs(find_carriers(panel, calls))[key]
+    assert (finding["coding_genotype"], finding["genomic_genotype"]) == (coding, genomic)
+
+
+def test_panel_kinds_and_strands_match_the_genes(panel):
+    kinds = {v.gene: (v.kind, v.strand) for v in panel}
+    assert kinds == {
+        "F5": ("risk_factor", "-"), "F2": ("risk_factor", "+"), "APOE": ("apoe", "+"), "CFTR": ("carrier", "+"),
+        "HBB": ("carrier", "-"), "PAH": ("carrier", "-"), "GJB2": ("carrier", "-"), "HEXA": ("carrier", "-"),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("hbs", "ivs", "expected"),
+    [
+        ("0/1:30", "0/0:30", {HBS: "carrier"}),  # one copy of one variant: carrier
+        ("1/1:30", "0/0:30", {HBS: "possibly_affected"}),  # two copies: sickle cell disease possible
+        ("0/1:30", "0/1:30", {HBS: "possibly_affected", IVS1_110: "possibly_affected"}),  # two variants, one gene
+    ],
+)
+def test_carrier_interpretation_by_gene(panel, tmp_path, hbs, ivs, expected):
+    records = [("chr11", 5227002, "T", "A", [hbs], "GT:DP"), ("chr11", 5226820, "C", "T", [ivs], "GT:DP")]
+    findings = find_carriers(panel, one_sample(tmp_path, records))
+    found = {(f["gene"], f["hgvs"]): f["interpretation"] for f in findings if f["status"] == "found"}
+    assert found == expected
+    assert all(f.get("interpretation") is None for f in findings if f["status"] != "found")
+
+
+def test_risk_factors_are_not_carrier_findings(panel, tmp_path):
+    calls = one_sample(tmp_path, [("chr1", 169549811, "C", "T", ["0/1:30"], "GT:DP")])
+    finding = by_gene_hgvs(find_carriers(panel, calls))[F5]
+    assert (finding["kind"], finding["status"], finding["zygosity"], finding["interpretation"]) == (
+        "risk_factor", "found", "heterozygous", None)  # fmt: skip
+
+
+def test_without_consent_apoe_and_risk_factors_are_not_requested_and_not_read(panel, tmp_path):
+    records = [
+        ("chr1", 169549811, "C", "T", ["0/1:30"], "GT:DP"),  # F5 Leiden
+        ("chr19", 44908684, "T", "C", ["0/1:30"], "GT:DP"),  # APOE e4 site
+        ("chr19", 44908822, "C", "T", ["0/0:30"], "GT:DP"),
+        ("chr11", 5227002, "T", "A", ["0/1:30"], "GT:DP"),  # HbS carrier
+    ]
+    calls = one_sample(tmp_path, records)
+    given = find_carriers(panel, calls, consent={"apoe": True, "secondary": True})
+    refused = find_carriers(panel, calls, consent={"apoe": False, "secondary": False})
+    assert next(f for f in given if f["kind"] == "apoe_genotype")["genotype"] == "e3/e4"
+    for f in refused:
+        if f["kind"] in ("risk_factor", "apoe", "apoe_genotype"):
+            assert f["status"] == "not_requested" and f["genotype"] is None, f
+            assert f.get("reason", f.get("note")).startswith("not requested (consent_")
+    assert by_gene_hgvs(refused)[HBS]["status"] == "found"  # carrier status needs no extra consent
+    assert by_gene_hgvs(refused)[F5]["reason"] == "not requested (consent_secondary: no)"
+
+
+def test_the_batch_tables_mark_a_refused_section_not_requested(tmp_path):
+    vcf = write_vcf(tmp_path / "sites.vcf", ["yes", "no"], [
+        ("chr19", 44908684, "T", "C", ["0/1:30", "1/1:30"], "GT:DP"),
+        ("chr19", 44908822, "C", "T", ["0/0:30", "0/0:30"], "GT:DP"),
+    ])  # fmt: skip
+    consent = {"yes": {"apoe": True, "secondary": True}, "no": {"apoe": False, "secondary": True}}
+    write_carrier_findings(vcf, PANEL, tmp_path / "c.json", tmp_path / "c.tsv", consent=consent)
+    rows = [dict(zip(TSV_COLUMNS, line.split("\t"))) for line in (tmp_path / "c.tsv").read_text().splitlines()[1:]]
+    apoe = {(r["sample_id"], r["kind"], r["rsid"]): (r["status"], r["genotype"]) for r in rows if r["gene"] == "APOE"}
+    assert apoe[("no", "apoe", "rs429358")] == ("not_requested", "NA")
+    assert apoe[("no", "apoe_genotype", "NA")] == ("not_requested", "NA")
+    assert apoe[("yes", "apoe", "rs429358")] == ("found", "0/1")
+    assert apoe[("yes", "apoe_genotype", "NA")] == ("called", "e3/e4")
+    data = json.loads((tmp_path / "c.json").read_text())
+    assert "1/1" not in json.dumps(data["no"])  # the refused sample's e4/e4 genotype is written nowhere
 
 
 def test_homref_without_depth_is_no_call_unless_min_depth_is_0(panel, tmp_path):
@@ -242,8 +337,9 @@ def test_sites_vcf_is_read_by_genotype_sites(tmp_path):
     pysam.faidx(str(fasta))
     # 1-based: G at 3; T at 12-16 (a run of five), one T deleted: SPDI over the whole run.
     rows = [
-        ["G1", "chr1", "3", "G", "A", "rs1", "1", "c.1G>A", "c", "P", "r", "AR", "https://x", "NC_000001.11:2:G:A"],
-        ["G2", "chr1", "12", "TT", "T", ".", "2", "c.2del", "c", "P", "r", "AR", "https://x",
+        ["G1", "carrier", "+", "chr1", "3", "G", "A", "rs1", "1", "c.1G>A", "c", "P", "r", "AR", "https://x",
+         "NC_000001.11:2:G:A"],
+        ["G2", "carrier", "+", "chr1", "12", "TT", "T", ".", "2", "c.2del", "c", "P", "r", "AR", "https://x",
          "NC_000001.11:11:TTTTT:TTTT"],
     ]  # fmt: skip
     panel_path = tmp_path / "panel.tsv"
@@ -304,8 +400,8 @@ def trio_panel(path):
     lines = ["\t".join(PANEL_COLUMNS)]
     for k, (pos, ref, alt) in enumerate(TRIO_SITES):
         spdi = f"NC_000020.11:{pos - 1}:{ref}:{alt}"
-        lines.append("\t".join(["GENE", "chr20", str(pos), ref, alt, f"rs{k + 1}", str(k + 1), f"v{k}", "c",
-                                "Pathogenic", "r", "AR", "https://example.org", spdi]))  # fmt: skip
+        lines.append("\t".join(["GENE", "carrier", "+", "chr20", str(pos), ref, alt, f"rs{k + 1}", str(k + 1), f"v{k}",
+                                "c", "Pathogenic", "r", "AR", "https://example.org", spdi]))  # fmt: skip
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -329,7 +425,7 @@ def trio_findings(tmp_path_factory, plain_trio_reference):
 
 
 def test_trio_hg001_findings_match_giab(trio_findings):
-    findings = {f["pos"]: f for f in trio_findings["HG001"] if f["kind"] == "panel_variant"}
+    findings = {f["pos"]: f for f in trio_findings["HG001"] if f["kind"] == "carrier"}
     for pos, ref, alt in TRIO_SITES[:5]:
         truth = giab_hg001(pos, ref, alt)
         f = findings[pos]

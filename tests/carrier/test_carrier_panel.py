@@ -195,10 +195,11 @@ def test_spdi_against_vcf_alleles(vcf, spdi, agrees):
 # ---------------------------------------------------------------- refused rows
 
 
-GOOD = "F5\tchr1\t169549811\tC\tT\trs6025\t642\tc.1601G>A\tFVL\tdrug response\texpert\tAD\thttps://x.org/642\t" + (
-    "NC_000001.11:169549810:C:T"
+GOOD = (
+    "F5\trisk_factor\t-\tchr1\t169549811\tC\tT\trs6025\t642\tc.1601G>A\tFVL\tdrug response\texpert\tAD\thttps://x.org/642\t"
+    + ("NC_000001.11:169549810:C:T")
 )
-OTHER = "HBB\tchr11\t5227002\tT\tA\trs334\tNA\tc.20A>T\tSCD\tPathogenic\tnone\tAR\thttps://x.org/s\t" + (
+OTHER = "HBB\tcarrier\t-\tchr11\t5227002\tT\tA\trs334\tNA\tc.20A>T\tSCD\tPathogenic\tnone\tAR\thttps://x.org/s\t" + (
     "NC_000011.10:5227001:T:A"
 )
 
@@ -226,30 +227,30 @@ def test_hand_written_good_rows_load(tmp_path):
 @pytest.mark.parametrize(
     ("bad_line", "message"),
     [
-        (GOOD + "\textra", r"panel\.tsv:3: 15 tab-separated columns, expected 14"),
-        (GOOD.rsplit("\t", 1)[0], r"panel\.tsv:3: 13 tab-separated columns, expected 14"),
-        (with_cell(GOOD, "pos", "169,549,811"), r"panel\.tsv:3:3 \(pos\): '169,549,811' is not a positive integer"),
-        (with_cell(GOOD, "pos", "0"), r"panel\.tsv:3:3 \(pos\): '0' is not a positive integer"),
-        (with_cell(GOOD, "ref", "N"), r"panel\.tsv:3:4 \(ref\): 'N' is not a sequence of A, C, G, T"),
-        (with_cell(GOOD, "alt", "t"), r"panel\.tsv:3:5 \(alt\): 't' is not a sequence of A, C, G, T"),
-        (with_cell(GOOD, "alt", "<DEL>"), r"panel\.tsv:3:5 \(alt\): '<DEL>' is not a sequence"),
-        (with_cell(GOOD, "chrom", "1"), r"panel\.tsv:3:2 \(chrom\): '1' is not one of chr1\.\.chr22"),
-        (with_cell(GOOD, "chrom", "chr23"), r"panel\.tsv:3:2 \(chrom\): 'chr23' is not one of"),
-        (with_cell(GOOD, "rsid", "6025"), r"panel\.tsv:3:6 \(rsid\): '6025' is not rsNNN or '\.'"),
-        (with_cell(GOOD, "clinvar_variation_id", "VCV642"), r"panel\.tsv:3:7 \(clinvar_variation_id\)"),
-        (with_cell(GOOD, "source_url", "clinvar 642"), r"panel\.tsv:3:13 \(source_url\): 'clinvar 642' is not"),
-        (with_cell(GOOD, "condition", ""), r"panel\.tsv:3:9 \(condition\): is empty"),
-        (with_cell(GOOD, "alt", "C"), r"panel\.tsv:3:5 \(alt\): ALT C equals REF"),
+        (GOOD + "\textra", r"panel\.tsv:3: 17 tab-separated columns, expected 16"),
+        (GOOD.rsplit("\t", 1)[0], r"panel\.tsv:3: 15 tab-separated columns, expected 16"),
+        (with_cell(GOOD, "pos", "169,549,811"), r"panel\.tsv:3:5 \(pos\): '169,549,811' is not a positive integer"),
+        (with_cell(GOOD, "pos", "0"), r"panel\.tsv:3:5 \(pos\): '0' is not a positive integer"),
+        (with_cell(GOOD, "ref", "N"), r"panel\.tsv:3:6 \(ref\): 'N' is not a sequence of A, C, G, T"),
+        (with_cell(GOOD, "alt", "t"), r"panel\.tsv:3:7 \(alt\): 't' is not a sequence of A, C, G, T"),
+        (with_cell(GOOD, "alt", "<DEL>"), r"panel\.tsv:3:7 \(alt\): '<DEL>' is not a sequence"),
+        (with_cell(GOOD, "chrom", "1"), r"panel\.tsv:3:4 \(chrom\): '1' is not one of chr1\.\.chr22"),
+        (with_cell(GOOD, "chrom", "chr23"), r"panel\.tsv:3:4 \(chrom\): 'chr23' is not one of"),
+        (with_cell(GOOD, "rsid", "6025"), r"panel\.tsv:3:8 \(rsid\): '6025' is not rsNNN or '\.'"),
+        (with_cell(GOOD, "clinvar_variation_id", "VCV642"), r"panel\.tsv:3:9 \(clinvar_variation_id\)"),
+        (with_cell(GOOD, "source_url", "clinvar 642"), r"panel\.tsv:3:15 \(source_url\): 'clinvar 642' is not"),
+        (with_cell(GOOD, "condition", ""), r"panel\.tsv:3:11 \(condition\): is empty"),
+        (with_cell(GOOD, "alt", "C"), r"panel\.tsv:3:7 \(alt\): ALT C equals REF"),
         (
             with_cell(GOOD, "spdi", "NC_000001.11:169549811:C:T"),
-            r"panel\.tsv:3:14 \(spdi\): NC_000001\.11:169549811:C:T disagrees with the row",
+            r"panel\.tsv:3:16 \(spdi\): NC_000001\.11:169549811:C:T disagrees with the row",
         ),
         (
             with_cell(GOOD, "spdi", "NC_000011.10:169549810:C:T"),
-            r"panel\.tsv:3:14 \(spdi\): .*NC_000011\.10 is chr11, the row is on chr1",
+            r"panel\.tsv:3:16 \(spdi\): .*NC_000011\.10 is chr11, the row is on chr1",
         ),
-        (with_cell(GOOD, "spdi", "chr1:169549810:C:T"), r"panel\.tsv:3:14 \(spdi\): .*not a canonical SPDI"),
-        (with_cell(OTHER, "pos", "169549811"), r"panel\.tsv:3:14 \(spdi\)"),  # position moved, SPDI not
+        (with_cell(GOOD, "spdi", "chr1:169549810:C:T"), r"panel\.tsv:3:16 \(spdi\): .*not a canonical SPDI"),
+        (with_cell(OTHER, "pos", "169549811"), r"panel\.tsv:3:16 \(spdi\)"),  # position moved, SPDI not
     ],
 )
 def test_bad_rows_are_refused_naming_file_line_and_column(tmp_path, bad_line, message):
@@ -259,14 +260,16 @@ def test_bad_rows_are_refused_naming_file_line_and_column(tmp_path, bad_line, me
 
 def test_a_duplicate_variant_is_refused_naming_both_lines(tmp_path):
     duplicate = with_cell(with_cell(GOOD, "gene", "F5b"), "rsid", ".")
-    with pytest.raises(InputError, match=r"panel\.tsv:4:3 \(pos\): chr1:169549811 C>T repeats line 2"):
+    with pytest.raises(InputError, match=r"panel\.tsv:4:5 \(pos\): chr1:169549811 C>T repeats line 2"):
         load_panel(write_panel(tmp_path, GOOD, OTHER, duplicate))
 
 
 def test_a_wrong_header_or_empty_panel_is_refused(tmp_path):
     path = tmp_path / "panel.tsv"
     path.write_text("gene\tchrom\tpos\n" + GOOD + "\n")
-    with pytest.raises(InputError, match=r"panel\.tsv:1: the header must be the tab-separated columns gene chrom"):
+    with pytest.raises(
+        InputError, match=r"panel\.tsv:1: the header must be the tab-separated columns gene kind strand chrom"
+    ):
         load_panel(path)
     with pytest.raises(InputError, match=r"panel\.tsv: the panel has no variants"):
         load_panel(write_panel(tmp_path))

@@ -12,22 +12,23 @@ def section(status="reported", reason=None):
     return {"status": status, "reason": reason}
 
 
-NOT_RUN = {name: section("not_run", "off in this batch") for name in
-           ("panel_qc", "identity", "carrier", "pgx", "prs", "ancestry", "provenance")}  # fmt: skip
+SECTIONS = ("panel_qc", "identity", "carrier", "risk_factors", "apoe", "pgx", "prs", "ancestry", "provenance")
+NOT_RUN = {name: section("not_run", "off in this batch") for name in SECTIONS}
 
 
 def base(sample, verdict, in_cohort, depth, notices):
     return {"sample_id": sample, "qc": {"verdict": verdict, "metrics": {"mean_depth": depth}}, "in_cohort": in_cohort,
             "variants": {"sample": None}, "sections": dict(NOT_RUN), "panel_qc": None, "identity": None,
-            "carrier": [], "apoe": None, "pgx": {}, "prs": [], "ancestry": None, "notices": notices}  # fmt: skip
+            "carrier": [], "risk_factors": [], "apoe": None, "pgx": {}, "prs": [], "ancestry": None,
+            "notices": notices}  # fmt: skip
 
 
 def pgx_gene(status, diplotypes, phenotype):
     return {"status": status, "diplotypes": diplotypes, "phenotype": phenotype}
 
 
-def carrier(gene, variant, status, zygosity=None):
-    return {"gene": gene, "variant": variant, "status": status, "zygosity": zygosity}
+def carrier(gene, variant, status, zygosity=None, interpretation=None):
+    return {"gene": gene, "variant": variant, "status": status, "zygosity": zygosity, "interpretation": interpretation}
 
 
 def report_a():
@@ -39,10 +40,14 @@ def report_a():
     report["panel_qc"] = {"sites": None, "no_calls": [{}, {}], "panels": [
         {"panel": "Pharmacogenes (7 genes)", "n_positions": 78, "n_called": 77},
         {"panel": "Carrier panel", "n_positions": 15, "n_called": 14}]}  # fmt: skip
-    report["carrier"] = [carrier("F5", "c.1601G>A", "not_found"),
-                         carrier("CFTR", "p.Phe508del", "found", "heterozygous"),
+    report["carrier"] = [carrier("PAH", "c.204A>T", "not_found"),
+                         carrier("CFTR", "p.Phe508del", "found", "heterozygous", "carrier"),
                          carrier("HBB", "p.Glu7Val", "no_call")]  # fmt: skip
-    report["apoe"] = {"genotype": "e3/e4", "status": "called", "note": None}
+    report["risk_factors"] = [
+        carrier("F5", "c.1601G>A", "found", "heterozygous"),
+        carrier("F2", "c.*97G>A", "not_found"),
+    ]
+    report["apoe"] = {"genotype": "e3/e4", "status": "called", "note": None, "sites": []}
     report["pgx"] = {"TPMT": pgx_gene("ambiguous", ["*1/*3A", "*3B/*3C"], None),
                      "CYP2C19": pgx_gene("called", ["*1/*17"], "Rapid Metabolizer"),
                      "DPYD": pgx_gene("missing_positions", [], None)}  # fmt: skip
@@ -66,7 +71,7 @@ def report_b():
 def report_c():
     """Failed QC: the stages ran but have no result for it."""
     report = base("C", "fail", False, 2.1, ["failed QC"])
-    for name in ("panel_qc", "identity", "carrier", "pgx", "prs", "ancestry"):
+    for name in ("panel_qc", "identity", "carrier", "risk_factors", "apoe", "pgx", "prs", "ancestry"):
         report["sections"][name] = section("no_result", "the sample failed QC")
     report["sections"]["provenance"] = section()
     return report
@@ -75,13 +80,14 @@ def report_c():
 # Rows by hand. A: panel call rate (77 + 14) / (78 + 15) = 91 / 93 = 0.978495 -> 0.9785; SNVs 3 + 1, indels 2 + 1;
 # PGx genes sorted by name; PGS000001 66.6667 -> 66.7, PGS000002 not computed. Section lists sorted by name.
 EXPECTED = [
-    ["A", "pass", "yes", "31.46", "0.9", "4", "3", "0.9785", "2", "CFTR p.Phe508del (heterozygous)", "1", "e3/e4",
+    ["A", "pass", "yes", "31.46", "0.9", "4", "3", "0.9785", "2", "CFTR p.Phe508del (heterozygous, carrier)", "1",
+     "F5 c.1601G>A (heterozygous)", "e3/e4",
      "CYP2C19=Rapid Metabolizer;DPYD=not called;TPMT=ambiguous", "CYP2C19=*1/*17;DPYD=not called;TPMT=*1/*3A|*3B/*3C",
-     "PGS000001=66.7;PGS000002=refused", "EUR", "0.998", "male", "yes", "C", "none", "none", "1"],
-    ["B", "warn", "yes", "12", "0.85", "15", "0", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "female",
-     "no", "none", "ancestry;carrier;panel_qc;pgx;provenance;prs", "none", "2"],
+     "PGS000001=66.7;PGS000002=refused", "EUR", "0.998", "male", "yes", "C", "none", "none", "none", "1"],
+    ["B", "warn", "yes", "12", "0.85", "15", "0", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA",
+     "female", "no", "none", "ancestry;apoe;carrier;panel_qc;pgx;provenance;prs;risk_factors", "none", "none", "2"],
     ["C", "fail", "no", "2.1", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA",
-     "NA", "none", "ancestry;carrier;identity;panel_qc;pgx;prs", "1"],
+     "NA", "NA", "none", "ancestry;apoe;carrier;identity;panel_qc;pgx;prs;risk_factors", "none", "1"],
 ]  # fmt: skip
 
 
@@ -112,6 +118,18 @@ def test_carrier_panel_without_any_genotype_is_not_tested_rather_than_none(tmp_p
     write_batch_summary([path], ["B"], tmp_path / "out.tsv")
     row = dict(zip(COLUMNS, (tmp_path / "out.tsv").read_text().splitlines()[1].split("\t")))
     assert (row["carrier_found"], row["carrier_no_calls"], row["apoe"]) == ("not tested", "2", "NA")
+
+
+def test_sections_without_consent_are_marked_not_requested(tmp_path):
+    report = report_a()
+    for name in ("risk_factors", "apoe", "prs"):
+        report["sections"][name] = section("not_requested", f"not requested (consent_{name}: no)")
+    report["risk_factors"], report["apoe"], report["prs"] = [], None, []
+    (path,) = write_reports(tmp_path, [report])
+    write_batch_summary([path], ["A"], tmp_path / "out.tsv")
+    row = dict(zip(COLUMNS, (tmp_path / "out.tsv").read_text().splitlines()[1].split("\t")))
+    assert [row[c] for c in ("risk_factors_found", "apoe", "prs_percentiles")] == ["not_requested"] * 3
+    assert row["not_requested"] == "apoe;prs;risk_factors" and row["carrier_found"].startswith("CFTR")
 
 
 def test_sheet_order_and_a_swapped_report_is_named(tmp_path):

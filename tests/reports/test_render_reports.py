@@ -582,7 +582,7 @@ def write_sites_vcf(path):
     """The sites VCF as genotype_sites writes it: every panel position, S1-S3 (S4 failed QC), GT:DP."""
     rows = {}
     for line in (PANEL_DIR / "carrier" / "carrier_panel.tsv").read_text().splitlines()[1:]:
-        gene, chrom, pos, ref, alt, rsid = line.split("\t")[:6]
+        gene, _kind, _strand, chrom, pos, ref, alt, rsid = line.split("\t")[:8]
         rows[(chrom, int(pos))] = (rsid, ref, alt, SITE_GENOTYPES.get((chrom, int(pos)), {}))
     for chrom, pos, rsid, ref, alt in pgx_loci():
         rows.setdefault((chrom, pos), (rsid, ref, alt, PGX_GENOTYPES.get(rsid, {})))
@@ -682,22 +682,30 @@ def test_full_reports_validate_and_carry_the_stable_keys(full):
 
 
 def test_carrier_findings_by_hand(full):
-    s1 = full_report(full, "S1")["carrier"]
+    report = full_report(full, "S1")
+    s1 = report["carrier"]
     found = [f for f in s1 if f["status"] == "found"]
-    assert [(f["gene"], f["variant"], f["genotype"], f["zygosity"]) for f in found] == [
-        ("CFTR", "NM_000492.4:c.1521_1523del (p.Phe508del)", "0/1", "heterozygous")]  # fmt: skip
-    assert sum(f["status"] == "not_found" for f in s1) == 14  # the 15-row panel, tested and not found
-    rs6025 = next(f for f in s1 if f["rsid"] == "rs6025")
+    assert [(f["gene"], f["variant"], f["genotype"], f["coding_genotype"], f["zygosity"], f["interpretation"])
+            for f in found] == [("CFTR", "NM_000492.4:c.1521_1523del (p.Phe508del)", "0/1", "ref/del", "heterozygous",
+                                 "carrier")]  # fmt: skip
+    # the 15-row panel: 11 carrier rows (one found, 10 tested and not found), 2 risk factors, 2 APOE sites
+    assert sum(f["status"] == "not_found" for f in s1) == 10 and {f["kind"] for f in s1} == {"carrier"}
+    rs6025 = next(f for f in report["risk_factors"] if f["rsid"] == "rs6025")
     assert (rs6025["clinvar_id"], rs6025["status"], rs6025["depth"]) == ("642", "not_found", 30)
+    assert (rs6025["coding_genotype"], rs6025["genomic_genotype"]) == ("G/G", "C/C")  # F5 is on the minus strand
     rs334 = next(f for f in full_report(full, "S2")["carrier"] if f["rsid"] == "rs334")
     assert (rs334["status"], rs334["reason"]) == ("no_call", "depth 3 below 8")
-    assert full_report(full, "S3")["apoe"]["genotype"] == "e3/e4"  # rs429358 C on one copy, rs7412 C/C
+    s3 = full_report(full, "S3")["apoe"]
+    assert s3["genotype"] == "e3/e4"  # rs429358 C on one copy, rs7412 C/C
+    assert [(f["rsid"], f["coding_genotype"]) for f in s3["sites"]] == [("rs429358", "T/C"), ("rs7412", "C/C")]
     s4 = full_report(full, "S4")
-    assert s4["carrier"] == [] and s4["sections"]["carrier"]["status"] == "no_result"
-    assert "failed QC" in s4["sections"]["carrier"]["reason"]
+    for section in ("carrier", "risk_factors", "apoe"):
+        assert s4["sections"][section]["status"] == "no_result" and "failed QC" in s4["sections"][section]["reason"]
+    assert s4["carrier"] == [] and s4["risk_factors"] == [] and s4["apoe"] is None
     words = full_page_text(full, "S1")
-    assert "FOUND (heterozygous)" in words and words.count("Tested, not found") == 14
-    assert "No call: depth 3 below 8" in full_page_text(full, "S2")
+    assert "heterozygous: one copy of the variant" in words and "Carrier" in words
+    assert words.count("not found: no copy of the variant") == 14  # 10 carrier rows, 2 risk factors, 2 APOE sites
+    assert "not known: no genotype (depth 3 below 8)" in full_page_text(full, "S2")
 
 
 def test_pharmacogenomics_by_hand(full):
@@ -867,7 +875,12 @@ def test_pdf_says_what_the_page_says(full):
         assert f"Page {pages} of {pages}" in text
         assert "Research use only" in text and "Privacy." in text and "Consent." in text
     s1 = " ".join(pdf_text(full["pdf_paths"][0]).split())
-    for phrase in ("FOUND (heterozygous)", "one of *1/*3A, *3B/*3C", "67th percentile", "e47f6558de670e0507fe"):
+    for phrase in (
+        "heterozygous: one copy of the variant",
+        "one of *1/*3A, *3B/*3C",
+        "67th percentile",
+        "e47f6558de670e0507fe",
+    ):
         assert phrase in s1, phrase
     raw = full["pdf_paths"][0].read_bytes()
     assert b"/CreationDate" not in raw and b"/ModDate" not in raw and b"/ID" not in raw
@@ -901,7 +914,7 @@ def test_chromium_renders_and_prints_the_full_report(full, tmp_path):
     listed = subprocess.run(["pdfimages", "-list", str(printed)], capture_output=True, text=True, check=True).stdout
     assert len([line for line in listed.splitlines()[2:] if " image " in line]) >= 4  # the four figures are printed
     printed_text = " ".join(pdf_text(printed).split())
-    assert "Carrier findings" in printed_text and "Polygenic scores" in printed_text
+    assert "Carrier status for recessive conditions" in printed_text and "Polygenic scores" in printed_text
 
 
 def test_stage_that_did_not_run_says_why(tmp_path):
@@ -1021,13 +1034,13 @@ def test_not_covered_positions_are_shown_as_such_never_as_reference(tmp_path):
     assert {k: v["status"] for k, v in s1["sections"].items()}["pgx"] == "reported"
     rs334 = next(f for f in s1["carrier"] if f["rsid"] == "rs334")
     assert (rs334["status"], rs334["genotype"]) == ("not_covered", None)
-    assert sum(f["status"] == "not_found" for f in s1["carrier"]) == 13  # 14 of test_carrier_findings_by_hand - rs334
+    assert sum(f["status"] == "not_found" for f in s1["carrier"]) == 9  # 10 of test_carrier_findings_by_hand - rs334
     tpmt = s1["pgx"]["TPMT"]
     assert [c["status"] for c in tpmt["calls"] if c["rsid"] == "rs1142345"] == ["not_covered"]
     assert tpmt["phenotype"] is None and tpmt["diplotypes"] == [] and tpmt["status"] == "missing_positions"
     assert (folder / "pgx_calls.tsv").read_text().splitlines()[1:3][1].endswith("\tmissing_positions\t1")
     words = full_page_text(job, "S1")
-    assert "1 variant(s) not covered by this reference/target" in words and "(HBB 1)" in words
+    assert "1 not covered by this reference/target (HBB 1): nothing is known there" in words
     assert "1 defining position(s) not covered by this reference/target: TPMT 1." in words
 
 

@@ -73,5 +73,6 @@ rule carrier_findings:
     params:
         samples=SAMPLE_IDS,
         min_depth=lookup(dpath="carrier/min_depth", within=config),
+        consent=CONSENT,
     script:
         "../../scripts/carrier/carrier_findings.py"

@@ -13,7 +13,7 @@ from inputs.config_loader import check_input_files, load_config
 from common.input_error import InputError
 from inputs.sample_sheet import INPUT_COLUMNS, read_sample_sheet
 from inputs import alignment_index
-from inputs import preflight
+from inputs import consent, preflight
 from demo import demo_layout
 from reports import parts as report_parts
 
@@ -52,6 +52,8 @@ except InputError as error:
     raise WorkflowError(f"genorisk: {error}") from None
 
 SAMPLE_IDS = list(SAMPLES)
+# {sample: {"apoe", "secondary", "prs": bool}}: what each participant asked to receive (scripts/inputs/consent.py).
+CONSENT = consent.batch_consent(SAMPLES, config["consent"])
 CALLERS = config["callers"]
 PRIMARY_CALLER = CALLERS[0]
 CHUNKS = [str(i) for i in range(config["calling"]["chunks"])]

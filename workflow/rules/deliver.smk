@@ -91,6 +91,8 @@ rule deliver:
         af_samples="results/af/samples.tsv",
         schema=SCHEMAS / "report.schema.json",
         secret=[DELIVER_SECRET] if DELIVER_SECRET else [],
+        # The positions of a section a participant did not consent to are left out of their delivered VCF.
+        carrier=REPORT_STAGE_INPUTS["carrier"],
     output:
         deliver=directory(DELIVER_DIR),
         mapping=PSEUDONYMS,

@@ -27,5 +27,6 @@ rule polygenic_scores:
         drop_ambiguous=lookup(dpath="pgs/drop_ambiguous", within=config),
         impute_min_samples=lookup(dpath="pgs/impute_min_samples", within=config),
         reference=lookup(dpath="pgs/reference", within=config),
+        not_requested=consent.refused(CONSENT, "prs"),
     script:
         "../../scripts/prs/polygenic_scores.py"

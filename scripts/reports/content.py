@@ -461,7 +461,7 @@ def variants_section(report, numbers):
     header = [
         "Measure",
         "This sample",
-        f"Batch median (n = {batch['n_samples']})",
+        f"Batch median (n\u00a0=\u00a0{count(batch['n_samples'])})",
         "Batch range (lowest \u2013 highest)",
     ]
     small = batch["n_samples"] < 3

@@ -28,6 +28,7 @@ from pathlib import Path
 from common.atomic import write_text
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
+from reports.number_format import fixed, plain, rounded
 from reports.sections import genotyped
 
 COLUMNS = ["sample_id", "qc_verdict", "in_cohort", "mean_depth", "variant_call_rate", "n_snv", "n_indel",
@@ -38,13 +39,14 @@ NA = "NA"
 
 
 def _text(value):
-    """A cell: NA for None, yes/no for booleans, numbers without trailing zeros."""
+    """A cell: NA for None, yes/no for booleans, numbers as the JSON keeps them (6 significant digits at most),
+    without trailing zeros."""
     if value is None:
         return NA
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return plain(value, 6)
     return str(value).replace("\t", " ").replace("\n", " ")
 
 
@@ -71,7 +73,10 @@ def panel_columns(report):
     called = sum(p["n_called"] for p in block["panels"])
     if not total and block["sites"]:
         total, called = block["sites"]["n_positions"], block["sites"]["n_called"]
-    return {"panel_call_rate": round(called / total, 4) if total else None, "panel_no_calls": len(block["no_calls"])}
+    return {
+        "panel_call_rate": float(rounded(called / total, 4)) if total else None,
+        "panel_no_calls": len(block["no_calls"]),
+    }
 
 
 NOT_REQUESTED = "not_requested"
@@ -113,8 +118,7 @@ def prs_columns(report):
     if not _reported(report, "prs"):
         return {"prs_percentiles": NOT_REQUESTED if report["sections"]["prs"]["status"] == NOT_REQUESTED else None}
     parts = [
-        f"{s['pgs_id']}={'refused' if s['percentile'] is None else format(s['percentile'], '.1f')}"
-        for s in report["prs"]
+        f"{s['pgs_id']}={'refused' if s['percentile'] is None else fixed(s['percentile'], 1)}" for s in report["prs"]
     ]
     return {"prs_percentiles": ";".join(parts)}
 

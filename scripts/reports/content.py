@@ -16,7 +16,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from af.sample_genotype_counts import COUNT_KEYS
-from reports.figures import LABELS, ordinal, short_number
+from reports.figures import LABELS
+from reports.number_format import (
+    NOT_AVAILABLE,
+    byte_size,
+    count,
+    decimals,
+    depth,
+    fixed,
+    fraction,
+    ordinal,
+    percent,
+    probability,
+    short_number,
+)
 from reports.sections import NOT_COVERED_TEXT, genotyped
 
 QC_METRICS = ("total_reads", "mapped_rate", "duplicate_rate", "mean_depth", "breadth")
@@ -135,48 +148,22 @@ def rich(value):
     return [str(value)]
 
 
-# ---------------------------------------------------------------- number formats
-
-
-def count_text(value):
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
-
-
-def trim(value, digits):
-    """A number with at most `digits` decimals, none when it is whole (15 not 15.0)."""
-    return f"{int(value)}" if float(value).is_integer() else f"{value:.{digits}f}"
-
-
-def percent(value):
-    return f"{trim(round(value * 100, 1), 1)} %"
+# ---------------------------------------------------------------- numbers of the QC table
 
 
 def value_text(key, value):
     """A number as a reader expects it: counts with separators, rates as percentages, ratios with decimals."""
     if value is None:
-        return "not available"
+        return NOT_AVAILABLE
     if key in COUNT_KEYS or key == "total_reads":
-        return count_text(value)
+        return count(value)
     if key in ("call_rate", "mapped_rate", "duplicate_rate", "breadth"):
         return percent(value)
     if key == "mean_depth":
-        return f"{trim(value, 1)}\u00d7"
+        return depth(value)
     if key == "heterozygosity":
-        return f"{value:.3f}"
-    return f"{value:.2f}"
-
-
-def probability_text(value):
-    """A probability as a percentage; never rounded up to 100 % (0.998 is 99.8 %, 0.9996 is > 99.9 %)."""
-    if value is None:
-        return "not available"
-    if value > 0.999:
-        return "> 99.9 %"
-    return f"{trim(round(value * 100, 1), 1)} %"
-
-
-def fraction_text(n, total):
-    return f"{n:,} of {total:,}" + (f" ({percent(n / total)})" if total else "")
+        return fixed(value, 3)
+    return fixed(value, 2)
 
 
 def status_sentence(section):
@@ -210,14 +197,14 @@ def _variants_sentence(report):
     if not others:
         joined = "It is the only sample of this batch"
     elif qc["verdict"] == "not_applicable":  # a VCF row: called elsewhere, merged into the cohort here
-        joined = f"Its calls were merged with those of the {others} other sample(s) of this batch"
+        joined = f"Its calls were merged with those of the {count(others)} other sample(s) of this batch"
     else:
-        joined = f"Its variants were called together with {others} other sample(s) of this batch"
+        joined = f"Its variants were called together with {count(others)} other sample(s) of this batch"
     return [
         "Sample ", Bold(sid), f" {state[qc['verdict']]}. {joined}. Compared with the reference genome it has ",
-        Bold(f"{snv:,}"), " single-letter changes (SNVs) and ", Bold(f"{indel:,}"), " small insertions or deletions "
-        f"(indels) at the {variants['n_sites']:,} variant sites of the batch. These counts describe data quality and "
-        "overall variation; they are not findings about disease.",
+        Bold(count(snv)), " single-letter changes (SNVs) and ", Bold(count(indel)), " small insertions or deletions "
+        f"(indels) at the {count(variants['n_sites'])} variant sites of the batch. These counts describe data quality "
+        "and overall variation; they are not findings about disease.",
     ]  # fmt: skip
 
 
@@ -245,7 +232,7 @@ def _prs_summary(report):
     for score in report["prs"]:
         if score["status"] == "ok" and score["percentile"] is not None:
             parts.append(f"{score['pgs_id']} ({score['trait'] or 'trait not given'}): {ordinal(score['percentile'])} "
-                         f"percentile within this batch of {score['reference']['n_samples']:,}")  # fmt: skip
+                         f"percentile within this batch of {count(score['reference']['n_samples'])}")  # fmt: skip
         else:
             parts.append(f"{score['pgs_id']}: not computed")
     return ["; ".join(parts) + "."]
@@ -254,7 +241,7 @@ def _prs_summary(report):
 def _ancestry_summary(report):
     block = report["ancestry"]
     if block["status"] == "assigned":
-        return [f"Closest reference group {block['ancestry']} (probability {probability_text(block['probability'])})."]
+        return [f"Closest reference group {block['ancestry']} (probability {probability(block['probability'])})."]
     return [f"Not assigned: {ANCESTRY_STATUS.get(block['status'], block['status'])}."]
 
 
@@ -321,7 +308,7 @@ def _sequencing_qc(report):
     rows += [[names[m], value_text(m, qc["metrics"][m]), _limit_text(m, qc["thresholds"].get(m))] for m in QC_METRICS]
     target = qc["target"]
     if target["kind"] or target["bases"] is not None:
-        bases = "" if target["bases"] is None else f" ({target['bases']:,} bases)"
+        bases = "" if target["bases"] is None else f" ({count(target['bases'])} bases)"
         rows.append(["Measured over", f"{target['kind'] or 'target'}{bases}", "\u2014"])
     blocks = [Table(["Metric", "This sample", "Limit used for the verdict"], rows, widths=[3, 2, 3])]
     if qc["reasons"]:
@@ -332,7 +319,7 @@ def _sequencing_qc(report):
 
 
 def _position_text(chrom, pos):
-    return f"{chrom}:{pos:,}"
+    return f"{chrom}:{count(pos)}"
 
 
 def _panel_qc(report):
@@ -343,29 +330,29 @@ def _panel_qc(report):
     block = report["panel_qc"]
     rows, header = [], ["Panel", "Positions", "With a genotype", "Call rate"]
     for panel in block["panels"]:
-        rate = percent(panel["n_called"] / panel["n_positions"]) if panel["n_positions"] else "not available"
-        rows.append([panel["panel"], f"{panel['n_positions']:,}", f"{panel['n_called']:,}", rate])
+        rate = percent(panel["n_called"] / panel["n_positions"]) if panel["n_positions"] else NOT_AVAILABLE
+        rows.append([panel["panel"], count(panel["n_positions"]), count(panel["n_called"]), rate])
     sites = block["sites"]
     if sites:
-        rate = "not available" if sites["call_rate"] is None else percent(sites["call_rate"])
-        rows.append(["All genotyped known positions", f"{sites['n_positions']:,}", f"{sites['n_called']:,}", rate])
+        rate = NOT_AVAILABLE if sites["call_rate"] is None else percent(sites["call_rate"])
+        rows.append(["All genotyped known positions", count(sites["n_positions"]), count(sites["n_called"]), rate])
     blocks.append(Table(header, rows, numeric_from=1, widths=[4, 2, 2, 2]))
     if sites and sites["depth_median"] is not None:
-        depth = (f"Read depth at the genotyped positions: median {trim(sites['depth_median'], 1)}, lowest "
-                 f"{sites['depth_min']}.")  # fmt: skip
+        text = (f"Read depth at the genotyped positions: median {decimals(sites['depth_median'], 1)}, lowest "
+                f"{count(sites['depth_min'])}.")  # fmt: skip
         if block["min_depth"] is not None:
-            depth += (f" {sites['n_below_min_depth']:,} position(s) have fewer than {block['min_depth']} reads, the "
-                      "minimum for a genotype: those are no-calls, never read as reference.")  # fmt: skip
-        blocks.append(Para([depth]))
+            text += (f" {count(sites['n_below_min_depth'])} position(s) have fewer than {block['min_depth']} reads, "
+                     "the minimum for a genotype: those are no-calls, never read as reference.")  # fmt: skip
+        blocks.append(Para([text]))
     no_calls = block["no_calls"]
     if not no_calls:
         blocks.append(Para([Bold("No-call positions: none."), " Every panel position has a genotype."]))
         return blocks
-    blocks.append(Para([Bold(f"No-call positions ({len(no_calls):,}):"), " these positions have no genotype for this "
-                        "sample, so nothing is known there (neither variant nor reference)."]))  # fmt: skip
+    blocks.append(Para([Bold(f"No-call positions ({count(len(no_calls))}):"), " these positions have no genotype for "
+                        "this sample, so nothing is known there (neither variant nor reference)."]))  # fmt: skip
     rows = [
         [_position_text(n["chrom"], n["pos"]), n["rsid"] or "\u2014", ", ".join(n["panels"]) or "\u2014",
-         "\u2014" if n["depth"] is None else str(n["depth"]), n["reason"]]
+         "\u2014" if n["depth"] is None else count(n["depth"]), n["reason"]]
         for n in no_calls
     ]  # fmt: skip
     blocks.append(Table(["Position", "rsID", "Panel", "Depth", "Why no genotype"], rows, widths=[2.4, 1.6, 2.2, 1, 3],
@@ -408,7 +395,7 @@ def _identity(report):
     blocks.append(Para([_sex_text(sex)], "notice fail" if sex and sex["agrees"] is False else ""))
     if block["relatives"]:
         rows = [
-            [r["sample"], "\u2014" if r["kinship"] is None else f"{r['kinship']:.3f}",
+            [r["sample"], "\u2014" if r["kinship"] is None else fixed(r['kinship'], 3),
              RELATIONSHIP_WORDS.get(r["relationship"], r["relationship"]),
              RELATIONSHIP_WORDS.get(r["expected_relationship"], r["expected_relationship"] or "not given"),
              {True: "yes", False: "NO", None: "\u2014"}[r["pedigree_agrees"]]]
@@ -417,11 +404,11 @@ def _identity(report):
         header = ["Other sample", "Kinship", "Relationship from the genotypes", "Sample sheet says", "Agrees"]
         blocks.append(Table(header, rows, widths=[2, 1.2, 3, 3, 1]))
     elif block["n_pairs"] and block["n_pairs_too_few_sites"] == block["n_pairs"]:
-        blocks.append(Para([f"Relatedness could not be estimated: all {block['n_pairs']} pairs with this sample share "
-                            "too few genotyped sites."]))  # fmt: skip
+        blocks.append(Para([f"Relatedness could not be estimated: all {count(block['n_pairs'])} pairs with this sample "
+                            "share too few genotyped sites."]))  # fmt: skip
     else:
         blocks.append(Para([
-            f"No relative of this sample was found among the {block['n_pairs']} other sample(s)."
+            f"No relative of this sample was found among the {count(block['n_pairs'])} other sample(s)."
             if block["n_pairs"] else "Relatedness was not checked: the batch has no other sample."
         ]))  # fmt: skip
     return blocks
@@ -455,19 +442,20 @@ def variants_section(report, numbers):
     rows = []
     for key in (*COUNT_KEYS, *RATE_KEYS):
         summary = batch[key]
-        median = value_text(key, summary["median"]) if summary else "not available"
+        median = value_text(key, summary["median"]) if summary else NOT_AVAILABLE
         spread = f"{value_text(key, summary['min'])} \u2013 {value_text(key, summary['max'])}" if summary else median
         rows.append([LABELS[key], value_text(key, mine[key]), median, spread])
     header = [
         "Measure",
         "This sample",
-        f"Batch median (n = {batch['n_samples']})",
+        f"Batch median (n\u00a0=\u00a0{count(batch['n_samples'])})",
         "Batch range (lowest \u2013 highest)",
     ]
     small = batch["n_samples"] < 3
     blocks = [
-        Para([f"Counted over the {variants['n_sites']:,} variant sites called in this batch with {report['caller']} "
-              f"(genome build {report['build']}). Sites where the sample matches the reference are not counted."]),
+        Para([f"Counted over the {count(variants['n_sites'])} variant sites called in this batch with "
+              f"{report['caller']} (genome build {report['build']}). Sites where the sample matches the reference "
+              "are not counted."]),
         Table(header, rows, numeric_from=1, widths=[4, 2, 2, 2.4]),
         Figure("counts", f"Heterozygous and homozygous SNV and indel counts of sample {sid} next to the batch",
                ["Number of heterozygous and homozygous-alternate SNV and indel calls. Grey points are the samples of "
@@ -509,7 +497,7 @@ def _diplotype_text(block):
 
 
 def _score_text(value):
-    return "\u2014" if value is None else (trim(value, 2) if isinstance(value, float) else str(value))
+    return "\u2014" if value is None else decimals(value, 2)
 
 
 def pgx_section(report):
@@ -523,7 +511,7 @@ def pgx_section(report):
         n_called = sum(genotyped(c) for c in block["calls"])
         rows.append([Bold(gene), [_diplotype_text(block)], block["phenotype"] or "\u2014",
                      _score_text(block["activity_score"]), PGX_STATUS.get(block["status"], block["status"]),
-                     fraction_text(n_called, len(block["calls"]))])  # fmt: skip
+                     fraction(n_called, len(block["calls"]))])  # fmt: skip
     header = ["Gene", "Diplotype", "Phenotype (CPIC)", "Activity score", "Result", "Positions with a genotype"]
     blocks = [
         Para(["Star-allele diplotypes (the two copies of each gene) matched to PharmCAT's allele definitions, and the "
@@ -562,28 +550,29 @@ def pgx_section(report):
 
 
 def _score_rows(score):
-    fraction = score["match_fraction"]
+    share = score["match_fraction"]
     n_variants = score["n_variants"]
-    matched = f"{score['n_matched']:,}" + (f" of {n_variants:,}" if n_variants else "")
-    if fraction is not None:
-        matched += f" ({percent(fraction)})"
+    matched = count(score["n_matched"]) + (f" of {count(n_variants)}" if n_variants else "")
+    if share is not None:
+        matched += f" ({percent(share)})"
     rows = [
         ["PGS Catalog ID", score["pgs_id"] + (f" ({score['pgs_name']})" if score["pgs_name"] else "")],
         ["Trait", score["trait"] or "not given"],
         ["Publication", score["citation"] or "not given"],
         ["Variants matched in the data", matched],
         ["Variants dropped: strand-ambiguous / multi-allelic",
-         f"{score['n_ambiguous']:,} / {score['n_multiallelic']:,}"],
-        ["Variants not found in the data", f"{score['n_unmatched']:,}"],
+         f"{count(score['n_ambiguous'])} / {count(score['n_multiallelic'])}"],
+        ["Variants not found in the data", count(score['n_unmatched'])],
     ]  # fmt: skip
     if score["status"] == "ok":
         rows += [
-            ["Score (SUM)", short_number(score["sum"]) if score["sum"] is not None else "not available"],
+            ["Score (SUM)", short_number(score["sum"]) if score["sum"] is not None else NOT_AVAILABLE],
             ["Alleles counted (DENOM) and average (SUM / DENOM)",
-             f"{score['denom']:,} and {short_number(score['avg'])}" if score["avg"] is not None else "not available"],
+             f"{count(score['denom'])} and {short_number(score['avg'])}" if score["avg"] is not None
+             else NOT_AVAILABLE],
             ["Percentile", f"{ordinal(score['percentile'])} (of the reference below)"
-             if score["percentile"] is not None else "not available"],
-            ["Reference distribution", f"the {score['reference']['n_samples']:,} samples of this batch"
+             if score["percentile"] is not None else NOT_AVAILABLE],
+            ["Reference distribution", f"the {count(score['reference']['n_samples'])} samples of this batch"
              if score["reference"]["name"] == "batch" else score["reference"]["name"]],
             ["Missing genotypes", "filled with twice the batch allele frequency" if score["imputation"] == "mean_2xAF"
              else "not filled (they add nothing to the score)"],
@@ -608,8 +597,8 @@ def prs_section(report, numbers):
             continue
         if score["distribution"] and score["sum"] is not None and score["percentile"] is not None:
             n = score["distribution"]["n"]
-            caption = [f"Scores of the {n:,} samples of this batch (grey bars) and this sample's score (orange dashed "
-                       f"line): {ordinal(score['percentile'])} percentile."]  # fmt: skip
+            caption = [f"Scores of the {count(n)} samples of this batch (grey bars) and this sample's score (orange "
+                       f"dashed line): {ordinal(score['percentile'])} percentile."]  # fmt: skip
             if n < 50:
                 caption += [" ", Bold(f"Only {n} samples: the percentile is a rough rank, not a population figure.")]
             key = f"prs:{score['pgs_id']}"
@@ -628,13 +617,13 @@ def ancestry_section(report, numbers):
         return Section("ancestry", title, [Para([status_sentence(section)])])
     block = report["ancestry"]
     if block["status"] == "assigned":
-        probability = probability_text(block["probability"])
-        text = ["Closest reference group: ", Bold(block["ancestry"]), f" (probability {probability}, "
-                f"from {block['panel_sites']:,} reference-panel positions with a genotype)."]  # fmt: skip
+        text = ["Closest reference group: ", Bold(block["ancestry"]), f" (probability "
+                f"{probability(block['probability'])}, from {count(block['panel_sites'])} reference-panel positions "
+                "with a genotype)."]  # fmt: skip
     else:
-        prob = "" if block["probability"] is None else f" (best probability {probability_text(block['probability'])})"
+        prob = "" if block["probability"] is None else f" (best probability {probability(block['probability'])})"
         text = [Bold("Not assigned"), f": {ANCESTRY_STATUS.get(block['status'], block['status'])}{prob}; "
-                f"{block['panel_sites']:,} reference-panel positions have a genotype."]  # fmt: skip
+                f"{count(block['panel_sites'])} reference-panel positions have a genotype."]  # fmt: skip
     blocks = [Para(text), Para(["Genetic ancestry is a statistical similarity to reference populations, not ethnicity "
                                 "or nationality. It tells how well reference data (e.g. for polygenic scores) fit "
                                 "this sample."], "small")]  # fmt: skip
@@ -644,7 +633,7 @@ def ancestry_section(report, numbers):
         caption = ["The sample (orange diamond) among the other samples of the batch (grey) on the first two "
                    "principal components of the reference panel."]  # fmt: skip
         if shown < others:
-            caption.append(f" {shown:,} of the {others:,} other samples are drawn.")
+            caption.append(f" {count(shown)} of the {count(others)} other samples are drawn.")
         if block["panel_groups"]:
             caption.append(" Shaded ellipses hold 95% of each reference group.")
         blocks.append(Figure("pca", f"Principal components 1 and 2 with sample {report['sample_id']} highlighted",
@@ -660,16 +649,6 @@ def _platform_text(platform):
         return "not recorded"
     python = " ".join(v for v in (platform.get("python_implementation"), platform.get("python")) if v)
     return f"Python {python} on {platform.get('os', 'an unrecorded system')}" if python else str(platform)
-
-
-def _bytes(value):
-    if value is None:
-        return "\u2014"
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{value:,} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return str(value)
 
 
 ROLE_WORDS = {"config_file": "configuration file", "sample_sheet": "sample sheet", "reference": "reference genome",
@@ -698,7 +677,7 @@ def provenance_section(report):
     ]
     blocks = [Table(["", ""], rows, widths=[2, 4])]
     inputs = [
-        [ROLE_WORDS.get(e["role"], e["role"]), e["name"], _bytes(e["bytes"]), e["sha256"]] for e in block["inputs"]
+        [ROLE_WORDS.get(e["role"], e["role"]), e["name"], byte_size(e["bytes"]), e["sha256"]] for e in block["inputs"]
     ]
     blocks += [Heading("Input files (this sample's and the batch's)"),
                Table(["Role", "File", "Size", "SHA-256"], inputs, widths=[1.6, 2.2, 1, 5], small=True,

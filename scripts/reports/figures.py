@@ -18,6 +18,8 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Ellipse, Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
+from reports.number_format import count, decimals, ordinal, short_number  # noqa: E402
+
 FIGURE_DPI = 100
 COUNTS_FIGSIZE = (9.0, 6.6)
 SCATTER_FIGSIZE = (8.0, 5.6)
@@ -77,7 +79,7 @@ def counts_figure(cohort, sample_id):
         ax.axhline(mine, color=SAMPLE_COLOUR, linewidth=1, linestyle="--", zorder=1)
         ax.scatter([1], [mine], s=110, marker="D", color=SAMPLE_COLOUR, edgecolor="black", zorder=4)
         ax.annotate(
-            f"{mine:,}",
+            count(mine),
             (1, mine),
             xytext=(10, 0),
             textcoords="offset points",
@@ -91,11 +93,11 @@ def counts_figure(cohort, sample_id):
         top = max(values.max(), mine, 1)
         ax.set_ylim(-0.06 * top, top * 1.18)  # below 0 so a marker at 0 is not cut by the axis
         ax.set_xlim(-0.5, 1.6)
-        ax.set_xticks([0, 1], [f"Batch\n(n = {n})", "This sample"], fontsize=10)
+        ax.set_xticks([0, 1], [f"Batch\n(n = {count(n)})", "This sample"], fontsize=10)
         ax.set_title(LABELS[key], fontsize=12)
         ax.set_ylabel("Calls (count)", fontsize=10)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: count(value)))
         ax.tick_params(axis="y", labelsize=9)
         ax.grid(axis="y", color="#DDDDDD", linewidth=0.8, zorder=0)
         ax.set_axisbelow(True)
@@ -209,7 +211,7 @@ def het_callrate_figure(cohort, sample_id):
         )
     ax.set_xlabel("Call rate (% of variant sites with a genotype)", fontsize=11)
     ax.set_ylabel("Heterozygosity\n(heterozygous calls / called sites)", fontsize=11)
-    fig.suptitle(f"Heterozygosity and call rate of the batch (n = {len(cohort)})", fontsize=13, x=0.55, y=0.97)
+    fig.suptitle(f"Heterozygosity and call rate of the batch (n = {count(len(cohort))})", fontsize=13, x=0.55, y=0.97)
     ax.grid(color="#DDDDDD", linewidth=0.8)
     ax.set_axisbelow(True)
     fig.legend(loc="lower center", ncol=2, fontsize=10, frameon=False)
@@ -225,7 +227,7 @@ def _label_stacked(ax, points):
     for (call_rate, het), n in sorted(shared.items()):
         if n > 1:
             ax.annotate(
-                f"\u00d7{n}",
+                f"\u00d7{count(n)}",
                 (call_rate * 100, het),
                 xytext=(7, -12),
                 textcoords="offset points",
@@ -250,23 +252,11 @@ def _pad_limits(ax, points):
     ax.set_xlim(left, right)
     ticks = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(left, right)
     ax.set_xticks([t for t in ticks if left <= t <= 100 + 1e-9])
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: decimals(value, 2)))
     ax.set_ylim(max(y.min() - 0.2 * y_span, 0), y.max() + 0.45 * y_span)
 
 
 # ---------------------------------------------------------------- polygenic score and ancestry figures
-
-
-def ordinal(value):
-    """'1st', '2nd', '67th' for a percentile rounded to a whole number."""
-    n = int(round(value))
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def short_number(value):
-    """4 significant digits, no exponent for ordinary magnitudes (a score SUM as a reader sees it)."""
-    return f"{value:.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3e}"
 
 
 def prs_figure(score, sample_id):
@@ -279,7 +269,7 @@ def prs_figure(score, sample_id):
     fig = Figure(figsize=PRS_FIGSIZE, dpi=FIGURE_DPI)
     ax = fig.subplots()
     ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="#BBBBBB", edgecolor="#555555",
-           linewidth=0.8, label=f"Samples of this batch (n = {dist['n']:,})", zorder=2)  # fmt: skip
+           linewidth=0.8, label=f"Samples of this batch (n = {count(dist['n'])})", zorder=2)  # fmt: skip
     mine = score["sum"]
     top = max(counts.max(), 1)
     ax.axvline(mine, color=SAMPLE_COLOUR, linewidth=2.5, linestyle="--", zorder=3)
@@ -309,7 +299,7 @@ def prs_figure(score, sample_id):
     ax.set_axisbelow(True)
     trait = score.get("trait") or "trait not given"
     fig.suptitle(f"{_plain(score['pgs_id'])}: {_plain(trait, 60)}", fontsize=13, y=0.97)
-    note = f"Percentile within this batch of {dist['n']:,} samples, not within the general population"
+    note = f"Percentile within this batch of {count(dist['n'])} samples, not within the general population"
     fig.text(0.5, 0.885, note, ha="center", fontsize=10, style="italic")
     fig.legend(loc="lower center", ncol=2, fontsize=10, frameon=False)
     fig.subplots_adjust(left=0.1, right=0.97, top=0.84, bottom=0.24)
@@ -342,8 +332,8 @@ def pca_figure(ancestry, sample_id):
         top = group["mean"][1] + np.sqrt(5.991 * max(group["cov"][1][1], 0))  # the ellipse's highest point
         ax.annotate(_plain(group["label"]), (group["mean"][0], top), xytext=(0, 3), textcoords="offset points",
                     ha="center", va="bottom", fontsize=11, fontweight="bold", color=colour, zorder=2)  # fmt: skip
-        handles.append(Patch(facecolor=colour, alpha=0.4, edgecolor=colour,
-                             label=f"{_plain(group['label'])} reference (n = {group['n']:,}), 95% region"))  # fmt: skip
+        label = f"{_plain(group['label'])} reference (n = {count(group['n'])}), 95% region"
+        handles.append(Patch(facecolor=colour, alpha=0.4, edgecolor=colour, label=label))
     points = np.asarray(ancestry["batch_points"], dtype=float).reshape(-1, 2)
     if len(points):
         ax.scatter(points[:, 0], points[:, 1], s=40, color=BATCH_COLOUR, alpha=0.7, edgecolor="none", zorder=3)

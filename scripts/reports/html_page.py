@@ -23,7 +23,8 @@ h3 { font-size: 1.1em; margin-top: 1.4em; }
 .small { font-size: 0.9em; color: #333; }
 table { border-collapse: collapse; width: 100%; margin: 12px 0; }
 table.small { font-size: 0.88em; }
-th, td { border: 1px solid #bbb; padding: 6px 10px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
+th, td { border: 1px solid #bbb; padding: 6px 10px; text-align: left; vertical-align: top; }
+th, td:not(.mono) { overflow-wrap: normal; word-break: normal; hyphens: manual; }
 td.mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; word-break: break-all; }
 th { background: #f0f0f0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }

@@ -6,9 +6,13 @@ Pango). matplotlib is already there and writes byte-stable PDFs: no creation dat
 
 Layout is a simple top-to-bottom flow (written here because matplotlib places text but does not flow it): text is
 measured with matplotlib's own renderer and wrapped at word boundaries (over-long tokens such as SHA-256 hashes are
-broken by character), tables split between rows with their header repeated, and a figure with its caption or a
+broken by character), table columns are at least as wide as their longest word (only columns of codes, `mono`,
+break inside a word), tables split between rows with their header repeated, and a figure with its caption or a
 heading with the first lines after it move to the next page together. Every page has a footer with the sample ID,
 the research-use statement and "page i of n".
+
+Size: over 400 lines because the whole hand-written layout is one flow (measuring and wrapping text, sizing and
+splitting tables, placing figures, pages and footers), each part small and used only here.
 """
 
 import io
@@ -49,6 +53,7 @@ SIZES = {"body": 9.5, "small": 8.0, "table": 8.5, "table_small": 7.3, "h1": 16.0
          "caption": 8.5, "footer": 7.5}  # fmt: skip
 LEADING = 1.35  # line height / font size
 CELL_PAD = 3.0  # points inside a table cell
+MIN_TABLE_SIZE = 6.0  # points: the smallest type a table shrinks to so that its longest words fit
 NOTICE_FILL = {"notice": ("#FFF4CC", "#9A5B00"), "notice fail": ("#FDE8E7", "#B42318")}
 FIGURE_MAX_H = 5.6  # inches: a figure taller than this is scaled down
 FONT = "DejaVu Sans"  # shipped with matplotlib: the same glyphs everywhere
@@ -232,16 +237,66 @@ def terms(layout, block):
     layout.space(4)
 
 
-def _column_widths(block):
-    n = len(block.header)
-    weights = block.widths or [1.0] * n
-    total = sum(weights)
-    return [WIDTH * w / total for w in weights]
+def _rich_cell(cell, bold=False):
+    """A table cell as rich text; a header cell is bold."""
+    if bold:
+        return [Bold(str(cell))]
+    return cell if isinstance(cell, list) else [cell]
+
+
+def longest_word(rich_text, size):
+    """Width in points of the widest unbreakable word (token) of rich text at `size`; 0 for no text."""
+    return max((text_width(t.text, size, t.bold) for t in tokens(rich_text)), default=0.0)
+
+
+def min_widths(block, size):
+    """Per column, the inches its longest word needs at `size` (header and cells, with the cell padding). A column
+    of codes (block.mono: hashes, IDs) may break anywhere, so only its header counts."""
+    header = [_rich_cell(h, bold=True) for h in block.header]
+    rows = [[_rich_cell(c) for c in row] for row in block.rows]
+    needs = []
+    for i, head in enumerate(header):
+        cells = [head] + ([] if i in block.mono else [row[i] for row in rows])
+        widest = max(longest_word(cell, size) for cell in cells)
+        needs.append(pt(widest + 2 * CELL_PAD) + 1e-6 if widest else 0.0)
+    return needs
+
+
+def fit_widths(weights, minimum, total):
+    """Widths (inches) summing to `total` in proportion to `weights`, none below its `minimum`: a column whose share
+    is too narrow gets its minimum and the other columns share what is left. None when the minimums do not fit."""
+    if sum(minimum) > total:
+        return None
+    fixed = set()
+    while True:
+        free = [i for i in range(len(weights)) if i not in fixed]
+        if not free:  # every column at its minimum: the rest goes by weight
+            extra = total - sum(minimum)
+            return [m + extra * w / sum(weights) for m, w in zip(minimum, weights, strict=True)]
+        left = total - sum(minimum[i] for i in fixed)
+        weight = sum(weights[i] for i in free)
+        widths = [minimum[i] if i in fixed else left * weights[i] / weight for i in range(len(weights))]
+        short = {i for i in free if widths[i] < minimum[i]}
+        if not short:
+            return widths
+        fixed |= short
+
+
+def table_layout(block):
+    """(column widths in inches, type size) of a table: the block's relative widths, widened where a column's
+    longest word needs it so that no ordinary word is broken; when the longest words cannot stand side by side the
+    type shrinks, down to MIN_TABLE_SIZE (below that, over-long words are broken as in running text)."""
+    size = SIZES["table_small"] if block.small else SIZES["table"]
+    weights = block.widths or [1.0] * len(block.header)
+    while True:
+        widths = fit_widths(weights, min_widths(block, size), WIDTH)
+        if widths or size <= MIN_TABLE_SIZE:
+            return widths or [WIDTH * w / sum(weights) for w in weights], size
+        size = max(size - 0.5, MIN_TABLE_SIZE)
 
 
 def _row_cells(row, widths, size, bold=False):
-    cells = [wrap([Bold(str(c))] if bold else c if isinstance(c, list) else [c], size, (w * 72) - 2 * CELL_PAD)
-             for c, w in zip(row, widths, strict=True)]  # fmt: skip
+    cells = [wrap(_rich_cell(c, bold), size, (w * 72) - 2 * CELL_PAD) for c, w in zip(row, widths, strict=True)]
     height = max(len(c) for c in cells) * pt(size * LEADING) + pt(2 * CELL_PAD)
     return cells, height
 
@@ -263,8 +318,7 @@ def _draw_row(layout, cells, widths, height, size, fill, numeric_from):
 
 
 def table(layout, block):
-    size = SIZES["table_small"] if block.small else SIZES["table"]
-    widths = _column_widths(block)
+    widths, size = table_layout(block)
     show_header = any(block.header)
     header = _row_cells(block.header, widths, size, bold=True) if show_header else None
     first = True

@@ -15,7 +15,8 @@ Sources of each number:
 
 Report layout: the JSON has one top-level key per section; report_content.py turns it into sections of blocks that
 report_html.py (the page) and report_pdf.py (the PDF) render, so both say the same. Figures: report_figures.py.
-Outputs are byte-stable: sorted keys, rounded numbers, no timestamps or paths, PNGs and PDFs without dates.
+Outputs are byte-stable: sorted keys, numbers at 6 significant digits (sections.sig; the text rounds them once,
+reports/number_format.py), no timestamps or paths, PNGs and PDFs without dates.
 
 Size: over 400 lines because the report job's readers of every stage's batch outputs and the per-sample assembly
 (its split into readers and assembly is planned with the report rework of issue 14).
@@ -36,6 +37,7 @@ from reports import stages as report_stages
 from reports.content import COUNT_KEYS, QC_METRICS, RATE_KEYS, VERDICT_STYLE, figure_keys
 from reports.figures import counts_figure, het_callrate_figure, pca_figure, prs_figure
 from reports.html_page import render_html
+from reports.number_format import rounded
 from reports.pdf import pdf_bytes
 from reports.sections import number as _number
 from reports.sections import read_tsv
@@ -55,15 +57,6 @@ QC_THRESHOLD_KEYS = {
     "duplicate_rate": ("max_duplicate_rate", "max"),
     "mean_depth": ("min_mean_depth", "min"),
     "breadth": ("min_breadth", "min"),
-}
-DIGITS = {
-    "ti_tv": 3,
-    "heterozygosity": 4,
-    "call_rate": 4,
-    "mapped_rate": 4,
-    "duplicate_rate": 4,
-    "breadth": 4,
-    "mean_depth": 2,
 }
 
 
@@ -118,12 +111,6 @@ def read_qc(path, expected_sample):
 # ---------------------------------------------------------------- report content
 
 
-def _rounded(key, value):
-    if value is None:
-        return None
-    return round(float(value), DIGITS.get(key, 4))
-
-
 def cohort_table(counts, stats, batch_qc, vcf_path, stats_path, batch_qc_path):
     """{sample: counts + rates} for the in-cohort samples (VCF order); checks the three sources agree.
 
@@ -140,7 +127,7 @@ def cohort_table(counts, stats, batch_qc, vcf_path, stats_path, batch_qc_path):
     for sample, sample_counts in counts.items():
         if sample not in stats:
             raise InputError(f"{stats_path}: sample {sample!r} of the cohort VCF has no row")
-        rates = {key: _rounded(key, stats[sample][key]) for key in RATE_KEYS}
+        rates = {key: rs.sig(stats[sample][key]) for key in RATE_KEYS}
         table[sample] = {**sample_counts, **rates}
         n_het = sample_counts["n_snv_het"] + sample_counts["n_indel_het"]
         if stats[sample]["n_het"] is not None and stats[sample]["n_het"] < n_het:
@@ -165,9 +152,9 @@ def batch_summary(cohort):
         is_count = key in COUNT_KEYS
         median = float(np.median(values))
         summary[key] = {
-            "median": round(median, 1) if is_count else _rounded(key, median),
-            "min": int(values.min()) if is_count else _rounded(key, values.min()),
-            "max": int(values.max()) if is_count else _rounded(key, values.max()),
+            "median": float(rounded(median, 1)) if is_count else rs.sig(median),
+            "min": int(values.min()) if is_count else rs.sig(float(values.min())),
+            "max": int(values.max()) if is_count else rs.sig(float(values.max())),
         }
     return summary
 
@@ -193,7 +180,7 @@ def qc_section(qc):
         "reasons": [str(r) for r in qc.get("reasons") or []],
         "metrics": {
             "total_reads": None if total_reads is None else int(total_reads),
-            **{key: _rounded(key, metrics.get(key)) for key in QC_METRICS[1:]},
+            **{key: rs.sig(metrics.get(key)) for key in QC_METRICS[1:]},
         },
         "target": {"kind": target.get("kind"), "bases": None if target.get("bases") is None else int(target["bases"])},
         "thresholds": _qc_thresholds(qc.get("thresholds")),

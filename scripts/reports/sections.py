@@ -33,6 +33,7 @@ from common.contig_names import bare
 from common.input_error import InputError
 from common.tables import read_tsv as read_tables
 from inputs.consent import not_requested_reason
+from reports.number_format import rounded, significant
 
 REPORTED, NOT_RUN, NO_RESULT, NOT_REQUESTED = "reported", "not_run", "no_result", "not_requested"
 # Panel position statuses without a genotype: no_call (covered, no usable genotype) and not_covered (the
@@ -81,7 +82,7 @@ def sig(value, digits=SIG_DIGITS):
     """A float rounded to `digits` significant digits (None stays None): byte-stable JSON numbers."""
     if value is None or not math.isfinite(value):
         return None
-    return float(f"{value:.{digits}g}")
+    return float(significant(value, digits))
 
 
 def read_tsv(path, required):
@@ -624,7 +625,7 @@ def panel_qc_section(sample, sites, pgx_genes, carrier_findings, min_depth, verd
         else {
             "n_positions": len(own_sites),
             "n_called": n_called,
-            "call_rate": round(n_called / len(own_sites), 4) if own_sites else None,
+            "call_rate": float(rounded(n_called / len(own_sites), 4)) if own_sites else None,
             "depth_median": float(np.median(depths)) if depths else None,
             "depth_min": min(depths) if depths else None,
             "n_below_min_depth": sum(d < min_depth for d in depths) if min_depth is not None else None,

@@ -19,7 +19,6 @@ from af.sample_genotype_counts import COUNT_KEYS
 from reports.figures import LABELS
 from reports.number_format import (
     NOT_AVAILABLE,
-    byte_size,
     count,
     decimals,
     depth,
@@ -258,7 +257,10 @@ def _identity_summary(report):
 
 
 def summary_section(report):
-    blocks = [Para(["Quality control verdict: ", Badge(report["qc"]["verdict"])]), Para(_variants_sentence(report))]
+    from reports.methods import about_table  # here: it builds on this module's blocks
+
+    blocks = [about_table(report), Para(["Quality control verdict: ", Badge(report["qc"]["verdict"])]),
+              Para(_variants_sentence(report))]  # fmt: skip
     from reports import panel_findings  # here: it builds on this module's blocks
 
     sections = report["sections"]
@@ -641,56 +643,6 @@ def ancestry_section(report, numbers):
     return Section("ancestry", title, blocks)
 
 
-# ---------------------------------------------------------------- provenance
-
-
-def _platform_text(platform):
-    if not platform:
-        return "not recorded"
-    python = " ".join(v for v in (platform.get("python_implementation"), platform.get("python")) if v)
-    return f"Python {python} on {platform.get('os', 'an unrecorded system')}" if python else str(platform)
-
-
-ROLE_WORDS = {"config_file": "configuration file", "sample_sheet": "sample sheet", "reference": "reference genome",
-              "regions": "regions (BED)", "alignment": "alignment", "truth_vcf": "truth VCF"}  # fmt: skip
-
-
-def provenance_section(report):
-    section = report["sections"]["provenance"]
-    title = "Provenance"
-    if section["status"] != "reported":
-        return Section("provenance", title, [Para([status_sentence(section)])])
-    block = report["provenance"]
-    commit = block["git_commit"] + (" (with uncommitted changes)" if block["git_dirty"] else "")
-    tools = ", ".join(f"{k} {v}" for k, v in block["tools"].items()) or "not recorded"
-    packages = ", ".join(f"{k} {v}" for k, v in block["python_packages"].items()) or "not recorded"
-    platform = block["platform"]
-    rows = [
-        ["Workflow", f"genorisk {block['workflow_version']}"],
-        ["Workflow commit", commit],
-        ["Configuration hash (SHA-256 of the validated settings)", block["config_sha256"]],
-        ["Reference genome build", block["build"]],
-        ["Reference genome SHA-256", block["reference_sha256"] or "not recorded"],
-        ["Command-line tools", tools],
-        ["Python packages", packages],
-        ["Platform", _platform_text(platform)],
-    ]
-    blocks = [Table(["", ""], rows, widths=[2, 4])]
-    inputs = [
-        [ROLE_WORDS.get(e["role"], e["role"]), e["name"], byte_size(e["bytes"]), e["sha256"]] for e in block["inputs"]
-    ]
-    blocks += [Heading("Input files (this sample's and the batch's)"),
-               Table(["Role", "File", "Size", "SHA-256"], inputs, widths=[1.6, 2.2, 1, 5], small=True,
-                     mono=(3,))]  # fmt: skip
-    if block["panels"]:
-        panels = [[p["role"], p["name"], p["sha256"]] for p in block["panels"]]
-        blocks += [
-            Heading("Panel files"),
-            Table(["Panel", "File", "SHA-256"], panels, widths=[1.8, 2.8, 5], small=True, mono=(2,)),
-        ]
-    return Section("provenance", title, blocks)
-
-
 # ---------------------------------------------------------------- the document
 
 
@@ -708,7 +660,7 @@ def figure_keys(report):
 
 def document(report):
     """[Section] of the whole report, in page order."""
-    from reports import panel_findings  # here: it builds on this module's blocks
+    from reports import methods, panel_findings  # here: they build on this module's blocks
 
     numbers = {key: i for i, key in enumerate(figure_keys(report), start=1)}
     return [
@@ -719,5 +671,6 @@ def document(report):
         pgx_section(report),
         prs_section(report, numbers),
         ancestry_section(report, numbers),
-        provenance_section(report),
+        methods.methods_section(report),
+        methods.provenance_section(report),
     ]

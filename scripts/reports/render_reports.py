@@ -268,7 +268,7 @@ def stage_sections(sample_id, verdict, stages=None, not_run=None):
         )
     if stages.get("provenance") is not None:
         sections["provenance"], out["provenance"] = rs.provenance_section(
-            sample_id, stages["provenance"], stages.get("panels"), stages.get("build")
+            sample_id, stages["provenance"], stages.get("panels"), stages.get("build"), stages.get("provenance_sha256")
         )
     out["sections"] = {name: sections.get(name) or rs.status(rs.NOT_RUN, reason(name)) for name in DEFAULT_NOT_RUN}
     return out
@@ -292,8 +292,27 @@ def identity_notices(identity):
     return notices
 
 
-def build_report(sample_id, qc, in_cohort, cohort, batch, n_sites, caller, build, stages=None, not_run=None):
-    """The report dict of one sample; every top-level key is one section (later sections: stage_sections)."""
+def methods_block(caller, build, stages=None, run_info=None):
+    """What the report's methods section states: caller, build, target, depth threshold, tool and package versions
+    (from the provenance record; empty without one)."""
+    stages, run_info = stages or {}, run_info or {}
+    provenance = stages.get("provenance") or {}
+    return {
+        "caller": caller,
+        "build": build,
+        "target": run_info.get("regions"),
+        "panel_min_depth": stages.get("sites_min_depth"),
+        "tools": {str(k): str(v) for k, v in sorted((provenance.get("tools") or {}).items())},
+        "python_packages": {str(k): str(v) for k, v in sorted((provenance.get("python_packages") or {}).items())},
+    }
+
+
+def build_report(sample_id, qc, in_cohort, cohort, batch, n_sites, caller, build, stages=None, not_run=None,
+                 run_info=None):  # fmt: skip
+    """The report dict of one sample; every top-level key is one section (later sections: stage_sections).
+
+    run_info: {"report_date", "batch_id", "regions" (file name or None)} of the run (None: 'not recorded')."""
+    run_info = run_info or {}
     qc_block = qc_section(qc)
     if qc_block["verdict"] == "fail" and in_cohort:
         raise InputError(f"sample {sample_id!r}: QC verdict is fail but batch_qc marks it in the cohort")
@@ -307,6 +326,9 @@ def build_report(sample_id, qc, in_cohort, cohort, batch, n_sites, caller, build
     later = stage_sections(sample_id, qc_block["verdict"], stages, not_run)
     return {
         "report_version": REPORT_VERSION,
+        "report_date": run_info.get("report_date") or "not recorded",
+        "batch_id": run_info.get("batch_id") or "not recorded",
+        "methods": methods_block(caller, build, stages, run_info),
         "sample_id": sample_id,
         "caller": caller,
         "build": build,
@@ -387,6 +409,7 @@ def load_stages(samples, inputs, build, log=None):
         stages["sites"] = rs.read_sites(get("sites_vcf"), samples)
     if get("provenance"):
         stages["provenance"] = rs.read_provenance(get("provenance"))
+        stages["provenance_sha256"] = rs.file_sha256(get("provenance"))
     stages["panels"] = rs.panel_hashes(get("panel_files") or [])
     log.info("later sections read: %s", ", ".join(k for k in sorted(stages) if stages[k] is not None) or "none")
     return stages
@@ -433,6 +456,7 @@ def render_reports(
     stage_inputs=None,
     not_run=None,
     genotype_counts_path=None,
+    run_info=None,
 ):
     """Write {sample}.json (schema-checked), {sample}.html and, with pdf_paths, {sample}.pdf (lists aligned by position;
     a None in pdf_paths skips that sample's PDF).
@@ -470,7 +494,7 @@ def render_reports(
             raise InputError(f"{batch_qc_path}: sample {sample!r} has no row")
         report = build_report(
             sample, read_qc(qc_path, sample), batch_qc[sample]["in_cohort"], cohort, batch, n_sites, caller, build,
-            stages, not_run,
+            stages, not_run, run_info,
         )  # fmt: skip
         validate_report(report, schema)
         reports.append(report)
@@ -515,6 +539,11 @@ def main(smk):
         stage_inputs=stage_inputs_of(smk),
         not_run=dict(smk.params.not_run),
         genotype_counts_path=smk.input.genotype_counts,
+        run_info={
+            "report_date": Path(smk.input.report_date).read_text().strip(),
+            "batch_id": smk.params.batch_id,
+            "regions": smk.params.regions,
+        },
     )
 
 

@@ -575,7 +575,8 @@ def _panel_rows(pgx_genes, carrier_findings):
 def withheld_positions(findings):
     """{(bare chrom, pos)} of a sample's carrier-panel findings that are not_requested (consent): the panel QC and the
     deliverables leave these positions out, so a section the participant declined leaves no trace."""
-    return {(bare(f["chrom"]), int(f["pos"])) for f in findings or [] if f.get("status") == NOT_REQUESTED}
+    withheld = [f for f in findings or [] if f.get("status") == NOT_REQUESTED and "chrom" in f]
+    return {(bare(f["chrom"]), int(f["pos"])) for f in withheld}
 
 
 def panel_qc_section(sample, sites, pgx_genes, carrier_findings, min_depth, verdict, withheld=frozenset()):
@@ -677,7 +678,7 @@ def _input_entry(entry):
     return {"role": role, "name": name, "sha256": entry["sha256"], "bytes": entry.get("bytes")}
 
 
-def provenance_section(sample, provenance, panels, build):
+def provenance_section(sample, provenance, panels, build, record_sha256=None):
     """(section status, block): versions, config hash, the inputs this sample's results depend on, panels, tools.
 
     Inputs: every batch-level file (config, sheet, reference, regions, config-named files such as scoring files)
@@ -693,6 +694,7 @@ def provenance_section(sample, provenance, panels, build):
         "git_commit": str(workflow.get("git_commit") or workflow.get("commit") or "unknown"),
         "git_dirty": workflow.get("git_dirty"),
         "config_sha256": canonical_sha256(provenance["config"]),
+        "record_sha256": record_sha256,
         "build": build,
         "reference_sha256": reference["sha256"] if reference else None,
         "inputs": [_input_entry(e) for e in inputs],

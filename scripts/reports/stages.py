@@ -6,6 +6,9 @@ positions is "not run" too: the report job asks `coverage_reason` of the stage's
 words end up in the report JSON, so they name config keys, never paths.
 """
 
+import hashlib
+from pathlib import Path
+
 SECTIONS = ("panel_qc", "identity", "carrier", "risk_factors", "apoe", "pgx", "prs", "ancestry", "provenance")
 # The report sections the carrier panel's stage fills (one per kind of finding): it runs, or not, for all of them.
 CARRIER_SECTIONS = ("carrier", "risk_factors", "apoe")
@@ -107,6 +110,11 @@ def not_run_reasons(config, pgx_enabled, carrier_enabled, sites_genotyped, prove
         "ancestry": ancestry_reason(config),
         "provenance": None if provenance_made else "the provenance record is not made by this workflow",
     }
+
+
+def sheet_batch_id(sheet_path):
+    """'batch-' and the first 12 hex digits of the sample sheet's SHA-256: the same sheet, the same identifier."""
+    return "batch-" + hashlib.sha256(Path(sheet_path).read_bytes()).hexdigest()[:12]
 
 
 def made_by(rules, rule_name, path):

@@ -15,6 +15,10 @@ SITES_GENOTYPED = bool(config["sites"]["files"] or PANEL_SITES)
 REPORT_NOT_RUN = report_stages.not_run_reasons(
     config, PGX_ENABLED, CARRIER_ENABLED, SITES_GENOTYPED
 )
+# The batch identifier every report prints: the config's, else one drawn from the sample sheet's bytes.
+BATCH_ID = config["report"]["batch_id"] or report_stages.sheet_batch_id(
+    config["samples"]
+)
 # Panel files whose SHA-256 each report records, with the role shown for them.
 REPORT_PANELS = {
     **(
@@ -46,6 +50,26 @@ REPORT_PROVENANCE = report_stages.made_by(
 )
 
 
+rule report_date:
+    output:
+        date="results/report/report_date.txt",
+    log:
+        "logs/report/report_date.log",
+    benchmark:
+        "benchmarks/report/report_date.tsv"
+    localrule: True
+    conda:
+        "../../envs/report.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(500),
+        runtime=by_attempt(5),
+    params:
+        date=config["report"]["date"],
+    script:
+        "../../scripts/reports/report_date.py"
+
+
 for part, part_samples in enumerate(REPORT_PARTS):
 
     rule:
@@ -60,6 +84,7 @@ for part, part_samples in enumerate(REPORT_PARTS):
             af_samples="results/af/samples.tsv",
             provenance=REPORT_PROVENANCE,
             schema=SCHEMAS / "report.schema.json",
+            report_date="results/report/report_date.txt",
         output:
             json=expand("results/report/{sample}.json", sample=part_samples),
             html=expand("results/report/{sample}.html", sample=part_samples),
@@ -81,6 +106,8 @@ for part, part_samples in enumerate(REPORT_PARTS):
             not_run=REPORT_NOT_RUN,
             panel_roles=REPORT_PANELS,
             sites_min_depth=config["sites"]["min_depth"],
+            batch_id=BATCH_ID,
+            regions=Path(config["regions"]).name if config["regions"] else None,
         script:
             "../../scripts/reports/render_reports.py"
 

@@ -12,6 +12,8 @@ Sources of each number:
 - Panel QC, identity checks, carrier findings, pharmacogenomics, polygenic scores, ancestry and provenance: the later
   stages' outputs, each optional (report_sections.py says which file gives what). A stage that is off in this batch
   gives a section that says "Not run: <why>" (the why comes from the workflow: report_stages.py).
+- Truth benchmark and Mendelian check: results/benchmark/{caller}/{sample}.tsv and results/qc/mendel.tsv (accuracy.py,
+  which holds their data and words).
 
 Report layout: the JSON has one top-level key per section; report_content.py turns it into sections of blocks that
 report_html.py (the page) and report_pdf.py (the PDF) render, so both say the same. Figures: report_figures.py.

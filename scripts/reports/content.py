@@ -417,7 +417,10 @@ def _identity(report):
 
 
 def qc_section(report):
+    from reports import accuracy  # here, not at the top: accuracy builds its words from this module's blocks
+
     blocks = _sequencing_qc(report) + _panel_qc(report) + _identity(report)
+    blocks += accuracy.blocks(report)
     return Section("qc", "Sequencing quality control", blocks)
 
 

@@ -12,6 +12,8 @@ Sources of each number:
 - Panel QC, identity checks, carrier findings, pharmacogenomics, polygenic scores, ancestry and provenance: the later
   stages' outputs, each optional (report_sections.py says which file gives what). A stage that is off in this batch
   gives a section that says "Not run: <why>" (the why comes from the workflow: report_stages.py).
+- Truth benchmark and Mendelian check: results/benchmark/{caller}/{sample}.tsv and results/qc/mendel.tsv (accuracy.py,
+  which holds their data and words).
 
 Report layout: the JSON has one top-level key per section; report_content.py turns it into sections of blocks that
 report_html.py (the page) and report_pdf.py (the PDF) render, so both say the same. Figures: report_figures.py.
@@ -32,6 +34,7 @@ from af.sample_genotype_counts import INDEL, OTHER, REF, SNV, allele_class, coun
 from common.atomic import atomic_path
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
+from reports import accuracy
 from reports import sections as rs
 from reports import stages as report_stages
 from reports.content import COUNT_KEYS, QC_METRICS, RATE_KEYS, VERDICT_STYLE, figure_keys
@@ -46,7 +49,7 @@ from reports.sections import read_tsv
 __all__ = ["INDEL", "OTHER", "REF", "SNV", "allele_class", "count_genotypes", "counts_figure", "het_callrate_figure",
            "render_html"]  # fmt: skip
 
-REPORT_VERSION = "2.0"
+REPORT_VERSION = "2.1"
 DISCLAIMER = (
     "For research use only. This report is not a diagnostic test and has not been validated for clinical "
     "decision-making. Any finding must be confirmed by an accredited clinical laboratory before medical use."
@@ -271,6 +274,9 @@ def stage_sections(sample_id, verdict, stages=None, not_run=None):
             sample_id, stages["provenance"], stages.get("panels"), stages.get("build"), stages.get("provenance_sha256")
         )
     out["sections"] = {name: sections.get(name) or rs.status(rs.NOT_RUN, reason(name)) for name in DEFAULT_NOT_RUN}
+    accuracy_statuses, accuracy_blocks = accuracy.stage_blocks(sample_id, verdict, stages)
+    out["sections"].update(accuracy_statuses)
+    out.update(accuracy_blocks)
     return out
 
 
@@ -411,6 +417,7 @@ def load_stages(samples, inputs, build, log=None):
         stages["provenance"] = rs.read_provenance(get("provenance"))
         stages["provenance_sha256"] = rs.file_sha256(get("provenance"))
     stages["panels"] = rs.panel_hashes(get("panel_files") or [])
+    stages.update(accuracy.read_stage_inputs(inputs))
     log.info("later sections read: %s", ", ".join(k for k in sorted(stages) if stages[k] is not None) or "none")
     return stages
 
@@ -466,7 +473,7 @@ def render_reports(
 
     stage_inputs: {"pgx", "carrier", "prs_tsv", "prs_json", "ancestry", "panel_points", "popgen_samples",
     "relatedness", "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage": path or None, "sites_min_depth": int,
-    "panel_files": [(role, path)]};
+    "panel_files": [(role, path)], "truth_benchmark": [paths], "truth_files", "mendel", "pedigree" (accuracy.py)};
     not_run: {section: why its stage did not run} (report_stages.not_run_reasons).
     """
     log = log or get_logger()
@@ -510,7 +517,7 @@ def render_reports(
 def stage_inputs_of(smk):
     """The optional stage inputs of the rule (an empty list when a stage is off) as {name: path or None}."""
     names = ("pgx", "carrier", "prs_tsv", "prs_json", "ancestry", "panel_points", "popgen_samples", "relatedness",
-             "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage")  # fmt: skip
+             "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage", "mendel")  # fmt: skip
     found = {}
     for name in names:
         found[name] = report_stages.optional_input(getattr(smk.input, name, None))
@@ -518,6 +525,9 @@ def stage_inputs_of(smk):
     panels = smk.input.panels
     found["panel_files"] = [(roles[str(p)], str(p)) for p in ([panels] if isinstance(panels, str) else panels)]
     found["sites_min_depth"] = smk.params.sites_min_depth
+    found["truth_benchmark"] = list(getattr(smk.input, "truth_benchmark", None) or [])
+    found["truth_files"] = dict(getattr(smk.params, "truth_files", None) or {})
+    found["pedigree"] = dict(getattr(smk.params, "pedigree", None) or {})
     return found
 
 

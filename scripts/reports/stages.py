@@ -125,3 +125,18 @@ def made_by(rules, rule_name, path):
         return [path] if hasattr(rules, rule_name) else []
 
     return input_function
+
+
+def truth_file_names(truth, samples):
+    """{sample: {"vcf": file name, "bed": file name or None}} of `samples` with a truth set (truth.smk's TRUTH:
+    {sample: {"vcf": path, "bed": path or None}}): the report names truth files without their folders."""
+    return {
+        s: {key: Path(path).name if path else None for key, path in truth[s].items()} for s in samples if s in truth
+    }
+
+
+def trios_of(pedigree, samples):
+    """The sheet's trios ({child: {"father", "mother"}}, qc.smk's PEDIGREE) with a member among `samples`."""
+    wanted = set(samples)
+    return {child: parents for child, parents in pedigree.items()
+            if {child, parents["father"], parents["mother"]} & wanted}  # fmt: skip

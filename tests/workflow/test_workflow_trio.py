@@ -2,7 +2,9 @@
 
 PROVENANCE (../shared/testdata/giab_ceph_trio_hg002_chr20_grch37): the BAMs carry reads only up to 20:10,010,000,
 so the comparison is inside the confident BED clipped to 20:10,000,000-10,010,000, where bare bcftools gets
-all 44 SNVs with no false positive.
+all 44 SNVs with no false positive. The sheet gives HG001 that truth set (truth_vcf, truth_bed) and its parents
+(PROVENANCE's pedigree: NA12891 father, NA12892 mother), so the reports show the truth benchmark and the Mendelian
+check.
 """
 
 import csv
@@ -10,20 +12,28 @@ import json
 import subprocess
 
 import pytest
+from test_mendel import independent_count
+from test_render_reports import parse, pdf_text
 
+from reports.content import trim
 from trio_data import TRIO, TRIO_BAMS, TRIO_TRUTH, clipped_truth_bed
 from workflow_runner import bcftools_env, query, snakemake
 
 pytestmark = pytest.mark.workflow
 PEDDY = "1000g_phase3_2504x23770_grch37_peddy"  # the ancestry panel (peddy's 1000 Genomes background)
 TRUTH, SHEET = TRIO_TRUTH, TRIO_BAMS
+PARENTS = {"HG001": ("NA12891", "NA12892")}  # child: (father, mother), PROVENANCE
 
 
 def run_trio_batch(batch, data):
     """The four trio BAMs as a batch in folder `batch` (paths to the real data are absolute), run to the end."""
     (batch / "window.bed").write_text("20\t9999999\t10010000\n")
-    rows = "".join(f"{s}\t{data / p}\n" for s, p in SHEET.items())
-    (batch / "samples.tsv").write_text("sample_id\talignment\n" + rows)
+    bed = clipped_truth_bed(data, batch).name  # relative to the sheet: the provenance stays the same in every folder
+    truth = {"HG001": [str(data / TRUTH), bed]}
+    rows = ["\t".join([s, str(data / p), *truth.get(s, ["", ""]), *PARENTS.get(s, ("", ""))]) for s, p in SHEET.items()]
+    (batch / "samples.tsv").write_text(
+        "\n".join(["sample_id\talignment\ttruth_vcf\ttruth_bed\tfather\tmother", *rows]) + "\n"
+    )
     # The project secret of the pseudonyms, kept outside results/ and shared by every run of the project.
     secret = batch.parent / "trio_project.secret"
     if not secret.exists():
@@ -197,3 +207,71 @@ def test_ancestry_panel_reaches_the_report_and_its_sites_are_typed(trio_run):
     assert [g["label"] for g in groups] == ["AFR", "AMR", "EAS", "EUR", "SAS"]
     assert sum(g["n"] for g in groups) == 2504
     assert report["ancestry"]["status"] == "too_few_sites"
+
+
+def words(batch, sample):
+    """The visible words of a sample's report page (a space between elements), white space collapsed."""
+    page = (batch / f"results/report/{sample}.html").read_text(encoding="utf-8")
+    return " ".join(" ".join(parse(page).text).split())
+
+
+def test_hg001_report_shows_its_truth_benchmark(trio_run):
+    """The report's figures are those of results/benchmark/bcftools/HG001.tsv, whose SNV row the independent
+    comparison above confirms (44 TP, 0 FP, 0 FN); the truth file is named without its folder."""
+    batch, data = trio_run
+    _, rows = read_table(batch / "results/benchmark/bcftools/HG001.tsv")
+    report = json.loads((batch / "results/report/HG001.json").read_text())
+    assert report["sections"]["truth_benchmark"] == {"status": "reported", "reason": None}
+    block = report["truth_benchmark"]
+    assert (block["truth_vcf"], block["truth_bed"], block["scope"]) == (
+        (data / TRUTH).name, "confident_clipped.bed", "truth_bed+regions")  # fmt: skip
+    assert [t["type"] for t in block["types"]] == [r["type"] for r in rows] == ["snv", "indel"]
+    for shown, row in zip(block["types"], rows, strict=True):
+        for key in ("truth", "called", "tp", "fp", "fn", "gt_concordant"):
+            assert shown[key] == int(row[key]), key
+        for key in ("precision", "recall", "f1", "gt_concordance"):
+            assert shown[key] == (None if row[key] == "NA" else float(row[key])), key
+    snv = block["types"][0]
+    bed = clipped_truth_bed(data, batch)
+    truth, called = snvs(data / TRUTH, "HG001", bed), snvs(batch / "results/calls/bcftools/cohort.vcf.gz", "HG001", bed)
+    assert (snv["tp"], snv["fp"], snv["fn"]) == (len(truth.keys() & called.keys()), len(called.keys() - truth.keys()),
+                                                 len(truth.keys() - called.keys())) == (44, 0, 0)  # fmt: skip
+    text = words(batch, "HG001")
+    assert "Accuracy against the truth set" in text and f"truth set {(data / TRUTH).name}" in text
+    assert str(data) not in (batch / "results/report/HG001.html").read_text(encoding="utf-8")
+    for row, label in zip(rows, ("SNVs", "Indels"), strict=True):
+        cells = [f"{int(row[k]):,}" for k in ("truth", "tp", "fp", "fn")]
+        cells += ["not available" if row[k] == "NA" else trim(float(row[k]), 4) for k in ("precision", "recall", "f1")]
+        assert " ".join([label, *cells]) in text, label
+    for sample in ("NA12891", "NA12892", "HG002"):  # PROVENANCE: no truth for them
+        other = json.loads((batch / f"results/report/{sample}.json").read_text())
+        assert other["sections"]["truth_benchmark"]["status"] == "not_run" and other["truth_benchmark"] is None
+        assert "Not run: no truth set was given for this sample in the sample sheet." in words(batch, sample)
+
+
+def test_trio_reports_show_the_mendelian_check(trio_run):
+    """The child's and the parents' reports give mendel.tsv's figures, which an independent count over the cohort
+    VCF (tests/qc/test_mendel.py) confirms: PROVENANCE finds 0 Mendelian errors in the trio."""
+    batch, _ = trio_run
+    _, rows = read_table(batch / "results/qc/mendel.tsv")
+    assert [(r["child"], r["father"], r["mother"]) for r in rows] == [("HG001", "NA12891", "NA12892")]
+    row = rows[0]
+    checked, errors = independent_count(batch / "results/calls/bcftools/cohort.vcf.gz", "HG001", "NA12891", "NA12892")
+    assert (int(row["sites_checked"]), int(row["errors"])) == (checked, errors) and errors == 0 and checked > 60
+    trio = {"child": "HG001", "father": "NA12891", "mother": "NA12892", "sites_checked": checked, "errors": 0,
+            "error_rate": 0.0}  # fmt: skip
+    reports = {s: json.loads((batch / f"results/report/{s}.json").read_text()) for s in SHEET}
+    assert reports["HG001"]["mendel"] == {"as_child": trio, "as_parent": []}
+    assert reports["NA12891"]["mendel"] == reports["NA12892"]["mendel"] == {"as_child": None, "as_parent": [trio]}
+    assert reports["HG002"]["sections"]["mendel"]["status"] == "not_run" and reports["HG002"]["mendel"] is None
+    table_row = f"HG001 NA12891 NA12892 {checked:,} 0 0 %"
+    text = words(batch, "HG001")
+    assert "Mendelian consistency Checked as the child of NA12891 (father) and NA12892 (mother)." in text
+    assert table_row in text
+    for parent, role, other in (("NA12891", "father", "mother NA12892"), ("NA12892", "mother", "father NA12891")):
+        text = words(batch, parent)
+        assert f"Checked as the {role} of HG001 ({other})." in text and table_row in text
+    assert "Not run: no parents were given for this sample in the sample sheet" in words(batch, "HG002")
+    printed = " ".join(pdf_text(batch / "results/report/HG001.pdf").split())
+    assert "Accuracy against the truth set" in printed and "Mendelian consistency" in printed
+    assert "Checked as the child of NA12891 (father) and NA12892 (mother)." in printed

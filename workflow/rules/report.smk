@@ -43,6 +43,8 @@ REPORT_STAGE_INPUTS = {
     "popgen_samples": "results/af/samples.tsv",
     "relatedness": "results/af/relatedness.tsv",
     "panels": list(REPORT_PANELS),
+    # The trios' Mendelian check (qc.smk), when the sheet names both parents of a sample.
+    "mendel": ["results/qc/mendel.tsv"] if PEDIGREE else [],
 }
 # The provenance record, when the workflow has a rule making it (workflow/rules/deliver.smk).
 REPORT_PROVENANCE = report_stages.made_by(
@@ -85,6 +87,12 @@ for part, part_samples in enumerate(REPORT_PARTS):
             provenance=REPORT_PROVENANCE,
             schema=SCHEMAS / "report.schema.json",
             report_date="results/report/report_date.txt",
+            # The truth benchmark of the primary caller for the job's samples with a truth set (truth.smk).
+            truth_benchmark=expand(
+                "results/benchmark/{caller}/{sample}.tsv",
+                caller=PRIMARY_CALLER,
+                sample=[s for s in part_samples if s in TRUTH],
+            ),
         output:
             json=expand("results/report/{sample}.json", sample=part_samples),
             html=expand("results/report/{sample}.html", sample=part_samples),
@@ -108,6 +116,8 @@ for part, part_samples in enumerate(REPORT_PARTS):
             sites_min_depth=config["sites"]["min_depth"],
             batch_id=BATCH_ID,
             regions=Path(config["regions"]).name if config["regions"] else None,
+            truth_files=report_stages.truth_file_names(TRUTH, part_samples),
+            pedigree=report_stages.trios_of(PEDIGREE, part_samples),
         script:
             "../../scripts/reports/render_reports.py"
 

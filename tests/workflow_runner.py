@@ -1,5 +1,6 @@
 """Run the workflow as a user would (snakemake on the command line) in a scratch batch folder."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -8,6 +9,8 @@ from pathlib import Path
 from common.tool_run import bcftools_plugin_env
 
 REPO = Path(__file__).resolve().parents[1]
+# The report date of every test run (rule report_date reads it): runs compared byte for byte agree across midnight.
+REPORT_EPOCH = "1796428800"  # 2026-12-05 UTC
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 
 
@@ -16,7 +19,8 @@ def snakemake(workdir, *args, configfile=None, check=True, timeout=900):
     cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), *args]
     if configfile:
         cmd += ["--configfile", str(configfile)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", REPORT_EPOCH)}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     return proc

@@ -526,7 +526,7 @@ DEMO_SCORE_HEADER = [
     "##POLYGENIC SCORE (PGS) INFORMATION",
     "#pgs_id=genorisk_demo_score",
     "#pgs_name=genorisk demo score",
-    "#trait_reported=none (synthetic demo score)",
+    "#trait_reported=synthetic demo trait (no real trait: random weights)",
     "#weight_type=beta",
     "#genome_build=GRCh38",
     "##SOURCE INFORMATION",

@@ -269,7 +269,7 @@ def summary_section(report):
                 "pgx": _pgx_summary, "prs": _prs_summary, "ancestry": _ancestry_summary,
                 "apoe": panel_findings.apoe_summary}  # fmt: skip
     for key in ("carrier", "risk_factors", "pgx", "prs", "ancestry", "apoe"):
-        label = Bold(SECTION_TITLES[key].capitalize() + ": ")
+        label = Bold(SECTION_TITLES[key][0].upper() + SECTION_TITLES[key][1:] + ": ")
         if sections[key]["status"] == "reported":
             findings.append([label, *builders[key](report)])
         else:

@@ -92,7 +92,11 @@ def provenance_section(report):
         ["Provenance record digest (SHA-256 of results/provenance.json)", block["record_sha256"] or "not recorded"],
         ["Reference genome", f"{block['build']}, SHA-256 {block['reference_sha256'] or 'not recorded'}"],
     ]
-    panels = "; ".join(f"{p['role']}: {p['name']}" for p in block["panels"])
+    roles = {}
+    for panel in block["panels"]:
+        roles.setdefault(panel["role"], []).append(panel["name"])
+    panels = "; ".join(f"{role}: {names[0]}" if len(names) == 1 else f"{role}: {len(names)} files"
+                       for role, names in roles.items())  # fmt: skip
     blocks = [
         Table(["", ""], rows, widths=[2.2, 4], mono=(1,)),
         Para([f"The provenance record lists the SHA-256 of every input file ({len(block['inputs'])} for this "

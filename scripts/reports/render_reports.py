@@ -273,6 +273,9 @@ def stage_sections(sample_id, verdict, stages=None, not_run=None):
         sections["provenance"], out["provenance"] = rs.provenance_section(
             sample_id, stages["provenance"], stages.get("panels"), stages.get("build"), stages.get("provenance_sha256")
         )
+        if out["provenance"] and (sections.get("prs") or {}).get("status") == rs.NOT_REQUESTED:
+            # the scoring files would name the scores the participant declined: left to provenance.json
+            out["provenance"]["inputs"] = [e for e in out["provenance"]["inputs"] if "pgs/" not in e["role"]]
     out["sections"] = {name: sections.get(name) or rs.status(rs.NOT_RUN, reason(name)) for name in DEFAULT_NOT_RUN}
     accuracy_statuses, accuracy_blocks = accuracy.stage_blocks(sample_id, verdict, stages)
     out["sections"].update(accuracy_statuses)

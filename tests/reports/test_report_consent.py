@@ -30,7 +30,7 @@ RUN = {"report_date": "2026-12-05", "batch_id": "batch-test01", "regions": "targ
 TRACES = {
     "apoe": ["rs429358", "rs7412", "44,908,684", "44,908,822", "e3/e4", "e4", "Alzheimer"],
     "risk_factors": ["rs6025", "rs1799963", "169,549,811", "46,739,505", "Leiden", "thrombophilia", "thrombosis"],
-    "prs": ["PGS_TEST", "percentile", "polygenic score adds up"],
+    "prs": ["PGS_TEST", "score.txt", "percentile", "polygenic score adds up"],
 }
 
 

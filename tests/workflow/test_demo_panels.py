@@ -16,11 +16,15 @@ Expected values are written by hand from the shipped definitions (config/panels/
   rs116855232 listed as missing and its call no_call (never reference).
 - Carrier panel (config/panels/carrier/carrier_panel.tsv): F5 rs6025, HBB rs334, APOE rs429358 (e4) and rs7412 (e2).
   APOE: rs429358 C = e4, rs7412 T = e2, neither = e3.
+- Consent (config/samples.tsv, by hand; config defaults apoe no, secondary no, prs yes): APOE for demo02 only, risk
+  factors for demo01 and demo02, polygenic scores for all but demo05.
 """
 
 import csv
 import gzip
 import json
+import re
+import subprocess
 
 import pytest
 
@@ -78,6 +82,14 @@ EXPECTED_FOUND = {
 EXPECTED_APOE = {"demo01": "e3/e3", "demo02": "e3/e4", "demo03": "e2/e3", "demo04": "e3/e3", "demo05": "e3/e3",
                  "demo06": "e3/e3"}  # fmt: skip
 UNCOVERED = ("demo03", "NUDT15", "rs116855232", "chr13", 48045719)
+APOE_CONSENT, SECONDARY_CONSENT, PRS_REFUSED = {"demo02"}, {"demo01", "demo02"}, {"demo05"}
+KIND_OF = {"rs6025": "risk_factor", "rs1799963": "risk_factor", "rs429358": "apoe", "rs7412": "apoe"}
+# What a refused section would print (rsIDs, positions as the page and the VCF write them, genotype words).
+TRACES = {
+    "apoe": ["rs429358", "rs7412", "44,908,684", "44,908,822", "44908684", "44908822", "Alzheimer", "e2/e3", "e3/e3"],
+    "risk_factors": ["rs6025", "rs1799963", "169,549,811", "169549811", "46,739,505", "Leiden", "thrombosis"],
+    "prs": ["genorisk_demo_score", "demo_score.txt", "percentile"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -135,15 +147,78 @@ def test_the_uncovered_position_is_a_no_call_never_reference(reports):
             assert (call["status"], call["genotype"]) == ("ref", "C/C"), other
 
 
+def consented(sample, kind):
+    return kind == "carrier" or sample in {"apoe": APOE_CONSENT, "risk_factor": SECONDARY_CONSENT}[kind]
+
+
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_carrier_findings(reports, sample):
-    findings = reports[sample]["carrier"]
-    assert len(findings) == 15  # every panel row is reported, found or not
+    report = reports[sample]
+    findings = report["carrier"] + report["risk_factors"] + (report["apoe"]["sites"] if report["apoe"] else [])
+    kinds = {"carrier": 11, "risk_factor": 2, "apoe": 2}  # the panel's rows per kind
+    assert len(findings) == sum(n for kind, n in kinds.items() if consented(sample, kind))
     found = {f["rsid"]: f["genotype"] for f in findings if f["status"] == "found"}
-    assert found == EXPECTED_FOUND[sample]
+    expected = {r: g for r, g in EXPECTED_FOUND[sample].items() if consented(sample, KIND_OF.get(r, "carrier"))}
+    assert found == expected
     assert {f["status"] for f in findings if f["rsid"] not in found} == {"not_found"}
     assert all(f["depth"] >= 8 for f in findings)
-    assert reports[sample]["apoe"]["genotype"] == EXPECTED_APOE[sample]
+    if sample in APOE_CONSENT:
+        assert report["apoe"]["genotype"] == EXPECTED_APOE[sample]
+    else:
+        assert report["apoe"] is None and report["sections"]["apoe"]["status"] == "not_requested"
+
+
+def test_hbs_carrier_reads_on_the_coding_strand(reports):
+    hbs = next(f for f in reports["demo04"]["carrier"] if f["rsid"] == "rs334")
+    # HBB is on the minus strand: the VCF's T/A at chr11:5,227,002 is c.20A>T heterozygous, read A/T
+    assert (hbs["genomic_genotype"], hbs["coding_genotype"], hbs["interpretation"]) == ("T/A", "A/T", "carrier")
+    leiden = next(f for f in reports["demo01"]["risk_factors"] if f["rsid"] == "rs6025")
+    assert (leiden["genomic_genotype"], leiden["coding_genotype"], leiden["kind"]) == ("C/T", "G/A", "risk_factor")
+
+
+def delivered_texts(demo_run, sample):
+    """Every file a participant receives for `sample`, as text: report JSON and HTML, the PDF's text, and the
+    delivered VCF's records (results/deliver/{pseudonym}/)."""
+    mapping = dict(line.split("\t")[:2] for line in
+                   (demo_run / "results/restricted/pseudonyms.tsv").read_text().splitlines()[1:])  # fmt: skip
+    folder = demo_run / "results/deliver" / mapping[sample]
+    texts = {path.name: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.report.*"))}
+    for name in ("json", "html"):
+        texts[f"report.{name}"] = (demo_run / f"results/report/{sample}.{name}").read_text(encoding="utf-8")
+    pdf = demo_run / f"results/report/{sample}.pdf"
+    texts["report.pdf"] = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    vcf = next(folder.glob("*.vcf.gz"))
+    texts[vcf.name] = subprocess.run(["bcftools", "view", "-H", str(vcf)], capture_output=True, text=True,
+                                     check=True).stdout  # fmt: skip
+    return texts
+
+
+@pytest.mark.parametrize(("sample", "refused"), [("demo03", ("apoe", "risk_factors")),
+                                                 ("demo05", ("apoe", "risk_factors", "prs"))])  # fmt: skip
+def test_a_refused_section_is_absent_from_every_delivered_file(demo_run, reports, sample, refused):
+    texts = delivered_texts(demo_run, sample)
+    for section in refused:
+        assert reports[sample]["sections"][section]["status"] == "not_requested"
+        for name, text in texts.items():
+            for trace in TRACES[section]:
+                assert not re.search(rf"(?<![\w.]){re.escape(trace)}(?![\w])", text), (sample, section, name, trace)
+    # demo03 carries rs7412 (e2) by construction: the cohort VCF has it, its delivered VCF does not
+    cohort = subprocess.run(["bcftools", "view", "-H", "-s", "demo03", "-c", "1", "-r", "chr19:44908822",
+                             str(demo_run / "results/calls/bcftools/cohort.vcf.gz")], capture_output=True, text=True,
+                            check=True).stdout  # fmt: skip
+    assert cohort.count("44908822") == 1
+
+
+def test_the_batch_tables_mark_refused_sections(demo_run):
+    with open(demo_run / "results/report/batch_summary.tsv") as fh:
+        rows = {r["sample_id"]: r for r in csv.DictReader(fh, delimiter="\t")}
+    assert rows["demo05"]["not_requested"] == "apoe;prs;risk_factors"
+    assert (rows["demo02"]["apoe"], rows["demo03"]["apoe"]) == ("e3/e4", "not_requested")
+    with open(demo_run / "results/carrier/carrier_findings.tsv") as fh:
+        carrier = [r for r in csv.DictReader(fh, delimiter="\t") if r["sample_id"] == "demo03" and r["gene"] == "APOE"]
+    assert {(r["status"], r["genotype"]) for r in carrier} == {("not_requested", "NA")}
 
 
 def test_reports_name_the_build(reports):
@@ -174,15 +249,19 @@ def test_the_demo_polygenic_score_equals_the_sum_over_the_truth_genotypes(demo_r
     assert n_matched + n_ambiguous == len(rows) == 50
     with open(demo_run / "results/prs/scores.tsv") as fh:
         table = {r["sample_id"]: r for r in csv.DictReader(fh, delimiter="\t")}
-    for sample, value in zip(SAMPLES, expected, strict=True):
+    scored = [(sample, value) for sample, value in zip(SAMPLES, expected, strict=True) if sample not in PRS_REFUSED]
+    for sample in PRS_REFUSED:  # never scored, and not part of the reference distribution
+        assert (table[sample]["sum"], table[sample]["status"]) == ("NA", "not_requested")
+        assert reports[sample]["prs"] == [] and reports[sample]["sections"]["prs"]["status"] == "not_requested"
+    for sample, value in scored:
         row = table[sample]
         assert float(row["sum"]) == pytest.approx(value, abs=1e-9), sample
         assert (int(row["n_matched"]), int(row["n_ambiguous"]), row["denom"]) == (n_matched, n_ambiguous,
                                                                                     str(2 * n_matched))  # fmt: skip
         prs = reports[sample]["prs"]
         assert [p["pgs_id"] for p in prs] == ["genorisk_demo_score"]
-        assert prs[0]["reference"] == {"name": "batch", "n_samples": 6}
-    # percentile within the batch by hand: rank of each sum among the 6 (no ties) x 100 / 6
-    order = sorted(expected)
-    for sample, value in zip(SAMPLES, expected, strict=True):
-        assert float(table[sample]["percentile"]) == pytest.approx(100 * (order.index(value) + 1) / 6, abs=1e-4)
+        assert prs[0]["reference"] == {"name": "batch", "n_samples": 5}
+    # percentile within the batch by hand: rank of each sum among the 5 consenting samples (no ties) x 100 / 5
+    order = sorted(value for _, value in scored)
+    for sample, value in scored:
+        assert float(table[sample]["percentile"]) == pytest.approx(100 * (order.index(value) + 1) / 5, abs=1e-4)

@@ -94,7 +94,7 @@ def test_pgx_positions_are_not_covered_and_counted_per_gene(chr22_run):
 def test_carrier_rows_are_not_covered_never_not_found(chr22_run):
     batch, _ = chr22_run
     findings = json.loads((batch / "results" / "carrier" / "carrier_findings.json").read_text())["NA12878"]
-    variants = [f for f in findings if f["kind"] == "panel_variant"]
+    variants = [f for f in findings if f["kind"] != "apoe_genotype"]
     assert {g: sum(f["gene"] == g for f in variants) for g in CARRIER_ROWS} == CARRIER_ROWS
     assert {f["status"] for f in variants} == {"not_covered"}
     (apoe,) = [f for f in findings if f["kind"] == "apoe_genotype"]
@@ -104,10 +104,10 @@ def test_carrier_rows_are_not_covered_never_not_found(chr22_run):
 def test_report_says_the_panel_stages_did_not_run(chr22_run):
     batch, _ = chr22_run
     report = json.loads((batch / "results" / "report" / "NA12878.json").read_text())
-    for section in ("pgx", "carrier", "panel_qc"):
+    for section in ("pgx", "carrier", "risk_factors", "apoe", "panel_qc"):
         assert report["sections"][section]["status"] == "not_run", section
         assert report["sections"][section]["reason"].startswith(NOT_RUN), section
-    assert report["pgx"] == {} and report["carrier"] == []
+    assert report["pgx"] == {} and report["carrier"] == [] and report["risk_factors"] == [] and report["apoe"] is None
     html = (batch / "results" / "report" / "NA12878.html").read_text(encoding="utf-8")
     assert f"Not run: {NOT_RUN}" in html
 
@@ -149,8 +149,8 @@ def test_positions_outside_the_target_are_not_covered_in_every_sample(cut_target
         assert len(hbb) == 4 and {f["status"] for f in hbb} == {"not_covered"}, sample
         assert {f["reason"] for f in hbb} == {"not covered by this reference/target: outside the target regions "
                                               "(config key regions)"}  # fmt: skip
-        others = [f["status"] for f in report["carrier"] if f["gene"] != "HBB"]
-        assert len(others) == 11 and "not_covered" not in others, sample
+        others = [f["status"] for f in report["carrier"] if f["gene"] != "HBB"]  # CFTR 2, PAH 3, GJB2, HEXA
+        assert len(others) == 7 and "not_covered" not in others, sample
     rs334 = next(f for f in reports["demo04"]["carrier"] if f["rsid"] == "rs334")
     assert (rs334["status"], rs334["genotype"]) == ("not_covered", None)  # the plain demo finds 0/1 here
 
@@ -160,5 +160,5 @@ def test_positions_inside_the_target_keep_the_plain_demos_calls(cut_target_run):
     # tests/workflow/test_demo_panels.py's expectations for genes whose windows are kept
     assert reports["demo01"]["pgx"]["CYP2C19"]["diplotypes"] == ["*1/*2"]
     assert reports["demo06"]["pgx"]["TPMT"]["phenotype"] == "Intermediate Metabolizer"
-    assert next(f for f in reports["demo01"]["carrier"] if f["rsid"] == "rs6025")["status"] == "found"
+    assert next(f for f in reports["demo01"]["risk_factors"] if f["rsid"] == "rs6025")["status"] == "found"
     assert reports["demo02"]["apoe"]["genotype"] == "e3/e4"

@@ -32,6 +32,10 @@ however many rows use it; the header only):
   contig ('chr22' vs '22' is refused with a hint). A ##contig length that differs from the reference's is a
   warning (a note), not an error: the import's REF check decides (it stops when most records disagree).
 
+Per outside-call file of the sheet (column `pgx_outside_calls`): the whole file is read as rule pgx_genotypes will
+read it (scripts/pgx/outside_calls.py): every problem (unknown gene, gene twice, disagreeing fields) stops the run
+here, naming the row, the file and the line.
+
 What is left to the jobs (documented decisions):
 - No .fai beside the user's FASTA (or an older one): lengths would need a full read of the FASTA,
   so the contig check is left to each qc_sample job (it runs against the prepared .fai).
@@ -64,6 +68,8 @@ from calling.import_vcf import contig_length_warnings, header_contigs
 from common.contig_names import renamed
 from common.input_error import InputError, path_problem
 from inputs.alignment_index import existing_index
+from pgx import outside_calls
+from pgx.pgx_match import load_gene
 from qc.index_alignment import alignment_format, has_bgzf_eof
 from qc.prepare_reference import open_fasta
 
@@ -567,3 +573,22 @@ def check_inputs(samples, reference, sheet, regions=None, may_be_made=frozenset(
         f"in {time.perf_counter() - started:.2f} s{made_note}"
     )
     return notes
+
+
+def check_outside_calls(samples, sheet, genes, panel_dir, outside_dir):
+    """Read every outside-call file of `samples` (rows with 'pgx_outside_calls') with the tables rule pgx_genotypes
+    uses (`genes` of the panel in `panel_dir`, the shipped tables in `outside_dir`). Raises one InputError listing
+    every file's first problem; returns log lines when all is well."""
+    rows = {s: row for s, row in samples.items() if row.get("pgx_outside_calls")}
+    if not rows:
+        return []
+    tables = outside_calls.load_tables(outside_dir, {gene: load_gene(panel_dir, gene) for gene in genes})
+    problems, n_genes = [], 0
+    for sample, row in rows.items():
+        try:
+            n_genes += len(outside_calls.read_outside_calls(row["pgx_outside_calls"], tables))
+        except InputError as error:
+            problems.append(f"{_row_label(sheet, sample, row)}: column 'pgx_outside_calls': {error}")
+    if problems:
+        raise InputError(_combined(problems, "outside-call files"))
+    return [f"outside calls checked: {len(rows)} file(s), {n_genes} gene call(s)"]

@@ -19,7 +19,7 @@ import jsonschema
 from common.input_error import InputError, path_problem
 from inputs.config_loader import load_schema, workdir_relative
 
-INPUT_COLUMNS = ("alignment", "vcf", "truth_vcf", "truth_bed")
+INPUT_COLUMNS = ("alignment", "vcf", "truth_vcf", "truth_bed", "pgx_outside_calls")
 # The columns naming a sample's main input: each row gives exactly one.
 SAMPLE_INPUTS = ("alignment", "vcf")
 # What each path column must name, for the message when its pattern does not match.
@@ -28,6 +28,7 @@ PATH_KINDS = {
     "vcf": "a .vcf, .vcf.gz, .vcf.bgz or .bcf",
     "truth_vcf": "a .vcf, .vcf.gz or .bcf",
     "truth_bed": "a .bed",
+    "pgx_outside_calls": "a .tsv or .txt",
 }
 
 

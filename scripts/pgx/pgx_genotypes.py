@@ -31,6 +31,7 @@ from common.atomic import atomic_path
 from common.contig_names import bare
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
+from pgx.outside_calls import merge_outside_calls
 from pgx.pgx_match import Genotype, load_gene, match_gene
 from reports.stages import coverage_reason
 from sites.panel_to_sites import read_not_covered
@@ -284,7 +285,7 @@ def tsv_rows(results):
                     gene,
                     ";".join(result["diplotypes"]) or NA,
                     result["phenotype"] if result["phenotype"] is not None else NA,
-                    NA if result["activity_score"] is None else repr(result["activity_score"]),
+                    NA if result["activity_score"] is None else str(result["activity_score"]),
                     str(len(result["missing"])),
                     result["status"],
                     str(len(result["not_covered"])),
@@ -309,11 +310,13 @@ def write_outputs(results, json_path, tsv_path):
         Path(tmp).write_text("\n".join(lines) + "\n")
 
 
-def pgx_genotypes(vcf_path, panel_dir, genes, json_path, tsv_path, samples=None, min_depth=1, coverage_tsv=None):
+def pgx_genotypes(vcf_path, panel_dir, genes, json_path, tsv_path, samples=None, min_depth=1, coverage_tsv=None,
+                  outside_calls=None, outside_dir=None):  # fmt: skip
     """Read the VCF, match every sample for every gene, write the batch JSON and TSV. Returns the results.
 
     coverage_tsv: rule pgx_sites' coverage table; its not-covered positions are `not_covered` (None: every position
-    is taken as covered)."""
+    is taken as covered). outside_calls: {sample: outside-call TSV} merged in by scripts/pgx/outside_calls.py (read
+    with the tables in outside_dir)."""
     log = get_logger()
     definitions = {gene: load_gene(panel_dir, gene) for gene in genes}
     log.info("panel: %s", ", ".join(f"{g} ({len(d.loci)} positions, {d.version})" for g, d in definitions.items()))
@@ -330,6 +333,7 @@ def pgx_genotypes(vcf_path, panel_dir, genes, json_path, tsv_path, samples=None,
         statuses = sorted({results[s][gene]["status"] for s in wanted})
         counts = {st: sum(results[s][gene]["status"] == st for s in wanted) for st in statuses}
         log.info("%s: %s", gene, ", ".join(f"{n} {st}" for st, n in counts.items()) or "no samples")
+    results = merge_outside_calls(results, outside_calls, outside_dir, definitions)
     write_outputs(results, json_path, tsv_path)
     return results
 
@@ -345,6 +349,8 @@ def main(smk):
         samples=smk.params.samples,
         min_depth=smk.params.min_depth,
         coverage_tsv=smk.input.coverage[0] if smk.input.coverage else None,
+        outside_calls=dict(smk.params.outside_calls),
+        outside_dir=smk.params.outside_dir,
     )
 
 

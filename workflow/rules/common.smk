@@ -19,6 +19,12 @@ from reports import parts as report_parts
 
 SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
 
+# The panels shipped under config/panels/: the defaults of pgx.panel and carrier.panel, and what the demo carries.
+SHIPPED_PGX_PANEL = str(Path(workflow.basedir) / "config" / "panels" / "pgx")
+SHIPPED_CARRIER_PANEL = str(
+    Path(workflow.basedir) / "config" / "panels" / "carrier" / "carrier_panel.tsv"
+)
+
 # Paths in a config file are relative to that file's folder (the last one given wins).
 CONFIG_FILE = Path(workflow.configfiles[-1]) if workflow.configfiles else None
 CONFIG_DIR = CONFIG_FILE.parent if CONFIG_FILE else Path.cwd()
@@ -48,6 +54,14 @@ try:
             may_be_made=set(DEMO_FILES.values()),
         ):
             logger.info(f"genorisk: {note}")
+        for note in preflight.check_outside_calls(
+            SAMPLES,
+            config["samples"],
+            config["pgx"]["genes"],
+            config["pgx"]["panel"] or SHIPPED_PGX_PANEL,
+            str(Path(SHIPPED_PGX_PANEL) / "outside"),
+        ):
+            logger.info(f"genorisk: {note}")
 except InputError as error:
     raise WorkflowError(f"genorisk: {error}") from None
 
@@ -63,11 +77,6 @@ REPORT_PARTS = report_parts.partition(SAMPLE_IDS, config["report"]["samples_per_
 COHORT_VCF = f"results/calls/{PRIMARY_CALLER}/cohort.vcf.gz"
 COHORT_TBI = f"{COHORT_VCF}.tbi"
 SITES_VCF = f"results/calls/{PRIMARY_CALLER}/sites.vcf.gz"
-# The panels shipped under config/panels/: the defaults of pgx.panel and carrier.panel, and what the demo carries.
-SHIPPED_PGX_PANEL = str(Path(workflow.basedir) / "config" / "panels" / "pgx")
-SHIPPED_CARRIER_PANEL = str(
-    Path(workflow.basedir) / "config" / "panels" / "carrier" / "carrier_panel.tsv"
-)
 
 # The reference all rules read, a local plain FASTA with its index (freebayes and CRAM
 # decoding need plain FASTA; the user's may be bgzipped or in a read-only folder).

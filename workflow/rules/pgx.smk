@@ -2,7 +2,9 @@
 # one job writes results/pgx/pgx_calls.json and .tsv. `pgx.enabled: auto` runs it on any GRCh38 batch: rule
 # pgx_sites turns the definitions into resources/panels/pgx_sites.vcf (the positions this reference and target
 # cover; resources/panels/pgx_coverage.tsv lists the others as not_covered), which genotype_sites genotypes in
-# every sample (PGX_SITES, for workflow/rules/sites.smk), unless pgx.vcf gives the genotypes.
+# every sample (PGX_SITES, for workflow/rules/sites.smk), unless pgx.vcf gives the genotypes. A sample whose sheet
+# row names an outside-call TSV (pgx_outside_calls: CYP2D6, HLA, MT-RNR1 called elsewhere) gets those genes merged in.
+from pgx import outside_calls as pgx_outside
 from pgx import pgx_match
 from reports import stages as report_stages
 
@@ -24,6 +26,18 @@ PGX_PANEL_FILES = [
     if kind != "exemptions"
 ]
 PGX_EXEMPTIONS = str(pgx_match.exemptions_path(PGX_PANEL))
+# Outside calls, {sample: TSV} (checked by the preflight), and the shipped tables they are read with.
+PGX_OUTSIDE_CALLS = {
+    s: SAMPLES[s]["pgx_outside_calls"]
+    for s in SAMPLE_IDS
+    if SAMPLES[s].get("pgx_outside_calls")
+}
+PGX_OUTSIDE_DIR = str(Path(SHIPPED_PGX_PANEL) / "outside")
+PGX_OUTSIDE_TABLES = (
+    [str(p) for p in pgx_outside.outside_table_paths(PGX_OUTSIDE_DIR).values()]
+    if PGX_OUTSIDE_CALLS
+    else []
+)
 
 if PGX_ENABLED:
     EXTRA_TARGETS.extend(["results/pgx/pgx_calls.json", "results/pgx/pgx_calls.tsv"])
@@ -60,6 +74,8 @@ if PGX_ENABLED:
             panel=PGX_PANEL_FILES,
             exemptions=PGX_EXEMPTIONS,
             coverage=PGX_COVERAGE,
+            outside_calls=list(PGX_OUTSIDE_CALLS.values()),
+            outside_tables=PGX_OUTSIDE_TABLES,
         output:
             json="results/pgx/pgx_calls.json",
             tsv="results/pgx/pgx_calls.tsv",
@@ -77,5 +93,7 @@ if PGX_ENABLED:
             genes=lookup(dpath="pgx/genes", within=config),
             min_depth=lookup(dpath="pgx/min_depth", within=config),
             samples=SAMPLE_IDS,
+            outside_calls=PGX_OUTSIDE_CALLS,
+            outside_dir=PGX_OUTSIDE_DIR,
         script:
             "../../scripts/pgx/pgx_genotypes.py"

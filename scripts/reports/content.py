@@ -210,9 +210,13 @@ def _variants_sentence(report):
 def _pgx_summary(report):
     genes = report["pgx"]
     called = {g: b for g, b in genes.items() if b["status"] == "called"}
-    notable = [f"{g} {b['phenotype']} ({b['diplotypes'][0]})" for g, b in called.items()
-               if b["phenotype"] and not b["phenotype"].startswith(("Normal", "-1639 GG"))]  # fmt: skip
+    notable = [f"{g} {b['phenotype']} ({b['diplotypes'][0] if b['diplotypes'] else 'outside call'})"
+               for g, b in called.items() if b["phenotype"] and not _usual_phenotype(b["phenotype"])]  # fmt: skip
     text = [f"{len(called)} of {len(genes)} genes called."]
+    outside = [g + (" (replacing genorisk's call)" if b["replaced"] else "") for g, b in genes.items()
+               if b["source"] == "outside"]  # fmt: skip
+    if outside:
+        text.append(f" From the sample's outside-call file: {', '.join(outside)}.")
     if notable:
         text += [" Not the usual function: ", Bold("; ".join(notable)), "."]
     elif called:
@@ -224,6 +228,12 @@ def _pgx_summary(report):
     if uncalled:
         text.append(f" Not called: {', '.join(uncalled)} (see the table).")
     return text
+
+
+def _usual_phenotype(phenotype):
+    """Normal function, VKORC1's -1639 GG, or negative for every HLA allele of interest."""
+    terms = [t.strip() for t in phenotype.split(";")]
+    return phenotype.lower().startswith(("normal", "-1639 gg")) or all(t.endswith(" negative") for t in terms)
 
 
 def _prs_summary(report):
@@ -491,7 +501,7 @@ def per_gene(positions):
 
 def _diplotype_text(block):
     if block["status"] == "called":
-        return Bold(block["diplotypes"][0])
+        return Bold(block["diplotypes"][0]) if block["diplotypes"] else "not given (phenotype or score only)"
     if block["status"] == "ambiguous":
         return "one of " + ", ".join(block["diplotypes"])
     if block["status"] == "missing_positions" and block["possible_diplotypes_if_missing"]:
@@ -502,7 +512,16 @@ def _diplotype_text(block):
 
 
 def _score_text(value):
+    if isinstance(value, str):  # an outside call's '≥4.0' (three or more CYP2D6 copies)
+        return value
     return "\u2014" if value is None else decimals(value, 2)
+
+
+def _pgx_result_text(block):
+    text = PGX_STATUS.get(block["status"], block["status"])
+    if block["source"] == "outside":
+        text += " from an outside call" + ("; replaces genorisk's own call" if block["replaced"] else "")
+    return text
 
 
 def pgx_section(report):
@@ -514,15 +533,17 @@ def pgx_section(report):
     rows = []
     for gene, block in genes.items():
         n_called = sum(genotyped(c) for c in block["calls"])
+        positions = "\u2014" if block["source"] == "outside" else fraction(n_called, len(block["calls"]))
         rows.append([Bold(gene), [_diplotype_text(block)], block["phenotype"] or "\u2014",
-                     _score_text(block["activity_score"]), PGX_STATUS.get(block["status"], block["status"]),
-                     fraction(n_called, len(block["calls"]))])  # fmt: skip
+                     _score_text(block["activity_score"]), _pgx_result_text(block), positions])  # fmt: skip
     header = ["Gene", "Diplotype", "Phenotype (CPIC)", "Activity score", "Result", "Positions with a genotype"]
     blocks = [
         Para(["Star-allele diplotypes (the two copies of each gene) matched to PharmCAT's allele definitions, and the "
               "CPIC phenotype that predicts how the sample's body handles drugs acted on by the gene. A phenotype is "
               "given only when every fitting diplotype agrees on it; a position without a genotype is never taken "
-              "as reference, so the gene is then not called."]),
+              "as reference, so the gene is then not called. A gene \"from an outside call\" was called by another "
+              "tool and given in the sample sheet (its outside-call file); genorisk checked that its diplotype, "
+              "phenotype and activity score agree, but has no genotypes behind it."]),
         Table(header, rows, widths=[1.2, 2.8, 2.2, 1, 2.4, 1.6]),
     ]  # fmt: skip
     detail = []
@@ -546,8 +567,9 @@ def pgx_section(report):
     if warnings:
         blocks += [Para(["Matching notes:"]), Bullets([[w] for w in warnings])]
     if versions:
-        blocks.append(Para([f"Allele definitions version {', '.join(versions)}. CYP2D6 and gene copy-number "
-                            "changes are not tested."], "small"))  # fmt: skip
+        untested = ("Gene copy-number changes are not tested from the sample's data (CYP2D6 is an outside call)."
+                    if "CYP2D6" in genes else "CYP2D6 and gene copy-number changes are not tested.")  # fmt: skip
+        blocks.append(Para([f"Allele definitions version {', '.join(versions)}. {untested}"], "small"))
     return Section("pgx", title, blocks)
 
 

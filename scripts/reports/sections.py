@@ -136,7 +136,8 @@ def read_pgx(path, samples=None):
 
 
 def pgx_gene(result):
-    """The report's block of one gene: the stable keys plus status, warnings and the possible diplotypes."""
+    """The report's block of one gene: the stable keys plus status, warnings and the possible diplotypes; `source`
+    "outside" for a sheet's outside call (scripts/pgx/outside_calls.py), `replaced` when it replaces genorisk's."""
     return {
         "diplotypes": list(result["diplotypes"]),
         "phenotype": result["phenotype"],
@@ -148,6 +149,8 @@ def pgx_gene(result):
         "n_possible_diplotypes": int(result["n_possible_diplotypes"]),
         "definition_version": result.get("definition_version"),
         "warnings": list(result.get("warnings") or []),
+        "source": result.get("source", "genorisk"),
+        "replaced": bool(result.get("replaced")),
     }
 
 

@@ -298,3 +298,31 @@ def test_preflight_reads_every_outside_call_file_before_any_job(tmp_path):
     with pytest.raises(InputError, match=r"samples\.tsv row 1 \(sample 'S1'\): column 'pgx_outside_calls': "
                                          r".*s1\.tsv: line 2: CYP2D6 is listed twice"):  # fmt: skip
         check_outside_calls(samples, sheet, PANEL_GENES, PANEL, OUTSIDE)
+
+
+# ------------------------------------------------------------------ the report's pharmacogenomics table
+
+
+def cell_text(cell):
+    parts = cell if isinstance(cell, list) else [cell]
+    return "".join(getattr(p, "text", p) for p in parts)
+
+
+def test_report_table_shows_outside_calls_as_such(tmp_path, tables):
+    from reports.content import Table, pgx_section
+    from reports.sections import pgx_gene
+
+    own = own_result("*1/*2", "Intermediate Metabolizer")
+    own |= {"calls": [], "warnings": [], "possible_diplotypes_if_missing": [], "n_possible_diplotypes": 0}
+    ours = {"S1": {"CYP2C19": own}}
+    outside = {"S1": read_outside_calls(outside_file(tmp_path, "CYP2D6\t*1x≥3/*1", "CYP2C19\t*1/*1"), tables)}
+    merged = merge_outside_results(ours, outside)["S1"]
+    report = {"sections": {"pgx": {"status": "reported"}}, "pgx": {g: pgx_gene(r) for g, r in sorted(merged.items())}}
+    assert {g: (b["source"], b["replaced"]) for g, b in report["pgx"].items()} == {
+        "CYP2C19": ("outside", True), "CYP2D6": ("outside", False)}  # fmt: skip
+    (table,) = [b for b in pgx_section(report).blocks if isinstance(b, Table)]
+    assert [[cell_text(c) for c in row] for row in table.rows] == [
+        ["CYP2C19", "*1/*1", "Normal Metabolizer", "\u2014",
+         "Called from an outside call; replaces genorisk's own call", "\u2014"],
+        ["CYP2D6", "*1/*1x≥3", "Ultrarapid Metabolizer", "≥4.0", "Called from an outside call", "\u2014"],
+    ]  # fmt: skip

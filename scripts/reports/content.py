@@ -57,6 +57,10 @@ PGX_STATUS = {
     "missing_positions": "Not called: positions without a genotype",
     "no_data": "Not called: no position has a genotype",
 }
+OUTSIDE_CALL_TEXT = (
+    ' A gene "from an outside call" was called by another tool and given in the sample sheet (an outside-call file);'
+    " genorisk checked that its diplotype, phenotype and activity score agree, but has no genotypes behind it."
+)
 ANCESTRY_STATUS = {
     "below_min_probability": "no reference group is likely enough",
     "too_few_sites": "too few reference-panel positions have a genotype",
@@ -541,9 +545,8 @@ def pgx_section(report):
         Para(["Star-allele diplotypes (the two copies of each gene) matched to PharmCAT's allele definitions, and the "
               "CPIC phenotype that predicts how the sample's body handles drugs acted on by the gene. A phenotype is "
               "given only when every fitting diplotype agrees on it; a position without a genotype is never taken "
-              "as reference, so the gene is then not called. A gene \"from an outside call\" was called by another "
-              "tool and given in the sample sheet (its outside-call file); genorisk checked that its diplotype, "
-              "phenotype and activity score agree, but has no genotypes behind it."]),
+              "as reference, so the gene is then not called."
+              + (OUTSIDE_CALL_TEXT if any(b["source"] == "outside" for b in genes.values()) else "")]),
         Table(header, rows, widths=[1.2, 2.8, 2.2, 1, 2.4, 1.6]),
     ]  # fmt: skip
     detail = []

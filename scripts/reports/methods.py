@@ -57,6 +57,16 @@ def _versions(mapping):
     return ", ".join(f"{name} {version}" for name, version in mapping.items()) or "not recorded"
 
 
+def _limitation(report, key):
+    """LIMITATIONS[key]; for pharmacogenomics, what the sample's outside calls (if any) add."""
+    outside = sorted(g for g, b in report["pgx"].items() if b["source"] == "outside") if key == "pgx" else []
+    if not outside:
+        return LIMITATIONS[key]
+    return (f"{LIMITATIONS[key]} In this report {', '.join(outside)} come from outside calls made by other tools "
+            "(the sample sheet's outside-call file): genorisk checked that each call's diplotype, phenotype and "
+            "activity score agree, not the genotypes behind it, and the other tool's own limits apply.")  # fmt: skip
+
+
 def methods_section(report):
     methods = report["methods"]
     target = f"the target regions of {methods['target']}" if methods["target"] else "the whole reference genome"
@@ -74,7 +84,7 @@ def methods_section(report):
     shown = ["variants"] if report["variants"]["called"] else []
     shown += [key for key in ("carrier", "risk_factors", "apoe", "pgx", "prs", "ancestry")
               if report["sections"][key]["status"] == "reported"]  # fmt: skip
-    blocks.append(Bullets([[Bold(f"{SECTION_NAMES[key]}: "), LIMITATIONS[key]] for key in shown]))
+    blocks.append(Bullets([[Bold(f"{SECTION_NAMES[key]}: "), _limitation(report, key)] for key in shown]))
     blocks.append(Para(["Every finding must be confirmed by an accredited clinical laboratory before medical use."]))
     return Section("methods", "Methods and limitations", blocks)
 

@@ -9,7 +9,8 @@ definitions, GRCh38) and matches them with scripts/pgx/pgx_match.py. Outputs:
 A panel position without a usable record is a no-call for every sample: it is never assumed reference, so a VCF of
 variant sites only (no hom-ref records) leaves the genes uncalled (see pgx_match rule 9). With the coverage table of
 rule pgx_sites (scripts/sites/panel_to_sites.py), a position it lists as not covered is `not_covered` (pgx_match rule
-10).
+10). Samples whose sheet row names an outside-call file (pgx_outside_calls) get its genes merged in after matching
+(scripts/pgx/outside_calls.py: `source: "outside"`, replacing genorisk's call of the same gene).
 
 VCFs are taken as users send them:
 - chromosome names with or without the 'chr' prefix (chr10 and 10 are the same contig);

@@ -2,7 +2,9 @@
 # one job writes results/pgx/pgx_calls.json and .tsv. `pgx.enabled: auto` runs it on any GRCh38 batch: rule
 # pgx_sites turns the definitions into resources/panels/pgx_sites.vcf (the positions this reference and target
 # cover; resources/panels/pgx_coverage.tsv lists the others as not_covered), which genotype_sites genotypes in
-# every sample (PGX_SITES, for workflow/rules/sites.smk), unless pgx.vcf gives the genotypes.
+# every sample (PGX_SITES, for workflow/rules/sites.smk), unless pgx.vcf gives the genotypes. Rule pgx_guidance then
+# looks every sample's results up in the shipped CPIC/DPWG recommendations (config/panels/pgx/guidance/SOURCE.md):
+# results/pgx/guidance.tsv and .json.
 from pgx import pgx_match
 from reports import stages as report_stages
 
@@ -24,9 +26,17 @@ PGX_PANEL_FILES = [
     if kind != "exemptions"
 ]
 PGX_EXEMPTIONS = str(pgx_match.exemptions_path(PGX_PANEL))
+PGX_GUIDANCE = str(Path(SHIPPED_PGX_PANEL) / "guidance" / "guidance.json.gz")
 
 if PGX_ENABLED:
-    EXTRA_TARGETS.extend(["results/pgx/pgx_calls.json", "results/pgx/pgx_calls.tsv"])
+    EXTRA_TARGETS.extend(
+        [
+            "results/pgx/pgx_calls.json",
+            "results/pgx/pgx_calls.tsv",
+            "results/pgx/guidance.json",
+            "results/pgx/guidance.tsv",
+        ]
+    )
 
     rule pgx_sites:
         input:
@@ -79,3 +89,23 @@ if PGX_ENABLED:
             samples=SAMPLE_IDS,
         script:
             "../../scripts/pgx/pgx_genotypes.py"
+
+    rule pgx_guidance:
+        input:
+            calls="results/pgx/pgx_calls.json",
+            guidance=PGX_GUIDANCE,
+        output:
+            json="results/pgx/guidance.json",
+            tsv="results/pgx/guidance.tsv",
+        log:
+            "logs/pgx/pgx_guidance.log",
+        benchmark:
+            "benchmarks/pgx/pgx_guidance.tsv"
+        conda:
+            "../../envs/pgx.yaml"
+        threads: 1
+        resources:
+            mem_mb=by_attempt(2000),
+            runtime=by_attempt(30),
+        script:
+            "../../scripts/pgx/guidance.py"

@@ -40,15 +40,20 @@ The lookup, per gene of the guideline's lookup keys:
 3. PharmGKB marks it as carrying dosing information, an alternative drug or other prescribing guidance (the flags
    dosingInformation, alternateDrugAvailable, otherPrescribingGuidance): a row without any says nothing beyond
    prescribing as usual;
-4. its leading sentence is not a standard-prescribing statement (STANDARD_LEADS: "Initiate therapy with recommended
+4. its recommendation proper (the lines before a heading such as "Other Considerations") asks for a change: its
+   leading sentence is not a standard-prescribing statement (STANDARD_LEADS: "Initiate therapy with recommended
    starting dose", "No adjustments needed ...", "NO action is needed ...", "Use ... label recommended ... dosing",
-   "Prescribe desired starting dose", "No reason to avoid", ...). The flags of (3) are set on some standard rows too
-   (e.g. CYP2C19 normal metabolizers and PPIs: "Initiate standard starting daily dose. Consider increasing dose ...
-   for H. pylori": the lead is standard, the rest concerns some indications), so the lead decides. The lead is
-   the first sentence after any "No X genotype is available." and without a "Based on X status," opening.
+   "Prescribe desired starting dose", "No reason to avoid", ...), or a later sentence of it changes the dose or the
+   drug (CHANGE_WORDS: reduce, increase, avoid, alternative, contraindicated, lower, higher, do not, a percentage).
+   The flags of (3) are set on some standard rows too (SLCO1B1 normal function: "Prescribe desired starting dose and
+   adjust doses based on disease-specific guidelines"), so the text decides; a standard lead followed by a change
+   counts as a change (CYP2C19 and PPIs: "Initiate standard starting daily dose. For chronic therapy ... consider
+   50% reduction"; normal metabolizers: "... Consider increasing dose by 50-100% for the treatment of H. pylori"),
+   as does a change for some indications only. The lead is the first sentence after any "No X genotype is
+   available." and without a "Based on X status," opening.
 Rows for a normal result, "No recommendation" rows and rows that only ask to follow the label are therefore not
 actionable; a dose change, an alternative drug, a contraindication, or a test or monitoring asked for before or
-while prescribing is.
+while prescribing is: when in doubt, a row is shown as actionable rather than hidden among the standard ones.
 
 Size: over 400 lines because the lookup rules of both sources, the actionable rule and the batch's two outputs
 belong to one decision per row; tests/pgx/test_guidance.py checks them against PharmCAT's example.
@@ -75,10 +80,10 @@ ROW_COLUMNS = ("drug", "source", "population", "status", "classification", "why"
 NA = "NA"
 GENERAL = "general"  # the population of a row the guideline does not split by population (DPWG: null)
 STATUS_WORDS = {
-    "ambiguous": "ambiguous (more than one diplotype fits, with different phenotypes)",
-    "no_match": "not called (no named diplotype fits the genotypes)",
-    "missing_positions": "not called (positions without a genotype)",
-    "no_data": "not called (no position has a genotype)",
+    "ambiguous": "ambiguous: more than one diplotype fits, with different phenotypes",
+    "no_match": "not called: no named diplotype fits the genotypes",
+    "missing_positions": "not called: positions without a genotype",
+    "no_data": "not called: no position has a genotype",
 }
 NOT_ACTIONABLE_CLASSES = frozenset({"No recommendation"})
 CPIC_WITHOUT_GUIDANCE = frozenset({"N/A", None})
@@ -102,6 +107,8 @@ STANDARD_LEADS = re.compile(
     r"|no recommendation)",
     re.IGNORECASE,
 )
+CHANGE_WORDS = re.compile(r"\b(reduc|increas|avoid|alternative|contraindicat|contra-indicat|lower\b|higher\b|do not\b)"
+                          r"|\d+ ?%", re.IGNORECASE)  # fmt: skip
 GENOTYPE_NOT_AVAILABLE = re.compile(r"^no \S+ genotype is available\.?\s*", re.IGNORECASE)
 BASED_ON = re.compile(r"^based (on )?\S+( status)?,\s*", re.IGNORECASE)
 
@@ -147,7 +154,6 @@ def gene_why(gene, result):
         return None
     if status == "ambiguous" and (result.get("phenotype") is not None or result.get("lookup_key")):
         return None
-    words = STATUS_WORDS.get(status, f"not called ({status})")
     not_covered = len(result.get("not_covered") or [])
     missing = len(result.get("missing") or [])
     detail = []
@@ -155,7 +161,9 @@ def gene_why(gene, result):
         detail.append(f"{missing} position(s) without a genotype")
     if not_covered:
         detail.append(f"{not_covered} position(s) not covered by the reference/target")
-    return f"{gene} {words}" + (f": {', '.join(detail)}" if detail else "")
+    if status == "missing_positions" and detail:
+        return f"{gene} not called: {' and '.join(detail)}"
+    return f"{gene} {STATUS_WORDS.get(status, f'not called ({status})')}"
 
 
 def _score_text(score):
@@ -275,7 +283,7 @@ def assess_drug(guideline, drug, recs, results):
     if not any(gene in results for gene in genes):
         return []
     if not recs:
-        why = (f"the {guideline['source']} data has no lookup table for {drug} (the guideline gives a dosing "
+        why = (f"the {guideline['source']} data has no lookup table for this drug (the guideline gives a dosing "
                "algorithm or no genotype-based recommendation here)")  # fmt: skip
         return [_cannot(guideline, drug, genes, why)]
     whys = {gene: gene_why(gene, results.get(gene)) for gene in genes}
@@ -314,10 +322,26 @@ def assess_drug(guideline, drug, recs, results):
 # ---------------------------------------------------------------- actionable
 
 
+def is_heading(line):
+    """A heading line of a recommendation text ("Other Considerations"): at most three words, no end punctuation."""
+    return len(line.split()) <= 3 and line[-1:] not in ".:;,)" and not line.startswith("- ")
+
+
+def body_lines(text):
+    """The recommendation proper: its lines before the first heading, list markers removed."""
+    lines = []
+    for line in (text or "").splitlines():
+        if is_heading(line.strip()):
+            break
+        if line.strip():
+            lines.append(line.removeprefix("- ").strip())
+    return lines
+
+
 def lead_sentence(text):
     """The first sentence of a recommendation, after any 'No X genotype is available.' and without a 'Based on X
     status,' opening."""
-    lines = [line.removeprefix("- ").strip() for line in (text or "").splitlines() if line.strip()]
+    lines = body_lines(text)
     lead = lines[0] if lines else ""
     while True:
         stripped = GENOTYPE_NOT_AVAILABLE.sub("", lead)
@@ -337,7 +361,11 @@ def is_actionable(source, rec):
         return False
     if not (rec["dosing_information"] or rec["alternate_drug"] or rec["other_guidance"]):
         return False
-    return not STANDARD_LEADS.match(lead_sentence(rec["text"]))
+    lead = lead_sentence(rec["text"])
+    if not STANDARD_LEADS.match(lead):
+        return True
+    rest = " ".join(body_lines(rec["text"])).split(lead, 1)[-1]
+    return bool(CHANGE_WORDS.search(rest))
 
 
 # ---------------------------------------------------------------- samples and outputs
@@ -349,12 +377,13 @@ def _order(row):
 
 
 def sample_rows(results, guidance):
-    """Every row of one sample ({gene: result}), sorted by drug, source, guideline and population."""
+    """Every row of one sample ({gene: result}), sorted by drug, source, guideline and population, each with the
+    data's version."""
     rows = []
     for guideline in guidance["guidelines"]:
         for drug, recs in drug_rows(guideline).items():
             rows += assess_drug(guideline, drug, recs, results)
-    return sorted(rows, key=_order)
+    return [row | {"data_version": guidance["data_version"]} for row in sorted(rows, key=_order)]
 
 
 def batch_rows(calls, guidance):

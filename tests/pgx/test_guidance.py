@@ -80,15 +80,20 @@ def test_an_uncalled_cyp2c19_cannot_be_assessed_for_clopidogrel(data, status):
     (row,) = rows_for(data, results, "clopidogrel")
     assert row["status"] == "cannot_be_assessed"
     assert row["recommendation"] is None and row["classification"] is None and row["actionable"] is False
-    assert row["why"].startswith("CYP2C19 ") and "1 position(s) without a genotype" in row["why"]
-    assert "1 position(s) not covered" in row["why"]
+    expected = {
+        "missing_positions": "CYP2C19 not called: 1 position(s) without a genotype and 1 position(s) not covered by "
+        "the reference/target",
+        "no_match": "CYP2C19 not called: no named diplotype fits the genotypes",
+        "no_data": "CYP2C19 not called: no position has a genotype",
+    }
+    assert row["why"] == expected[status]
 
 
 def test_an_ambiguous_gene_without_one_phenotype_cannot_be_assessed(data):
     result = {**uncalled("ambiguous"), "diplotypes": ["*1/*3A", "*3B/*3C"]}
     rows = rows_for(data, {"TPMT": result, "NUDT15": called("Normal Metabolizer")}, "thioguanine", "DPWG")
     (tpmt,) = [r for r in rows if r["genes"] == ["TPMT"]]
-    assert tpmt["status"] == "cannot_be_assessed" and tpmt["why"].startswith("TPMT ambiguous")
+    assert tpmt["status"] == "cannot_be_assessed" and tpmt["why"].startswith("TPMT ambiguous: more than")
     (nudt15,) = [r for r in rows if r["genes"] == ["NUDT15"]]  # DPWG's other thioguanine guideline
     assert nudt15["status"] == "recommendation" and nudt15["lookup"] == {"NUDT15": "Normal Metabolizer"}
 
@@ -110,7 +115,9 @@ def test_two_gene_lookup_with_one_gene_missing_uses_only_the_guidelines_no_resul
     assert row["lookup"] == {"NUDT15": "No Result", "TPMT": "Poor Metabolizer"}
     assert row["recommendation"].startswith("Based on TPMT status, for non-malignant conditions")
     assert row["classification"] == expected[0]["classification"]["term"]
-    assert row["why"].startswith("NUDT15 not called (positions without a genotype)")
+    assert row["why"] == (
+        "NUDT15 not called: 1 position(s) without a genotype: the guideline's recommendation for a missing result"
+    )
     # never the row of an assumed normal NUDT15
     assumed = [r for r in source_rows(testdata, "CPIC_azathioprine_and_NUDT15_TPMT.json")
                if r["lookupKey"] == {"TPMT": "Poor Metabolizer", "NUDT15": "Normal Metabolizer"}]  # fmt: skip
@@ -126,7 +133,7 @@ def test_two_gene_lookup_without_a_no_result_row_cannot_be_assessed(data):
     results = {"GENEA": called("Poor Metabolizer"), "GENEB": uncalled("no_data")}
     (row,) = gd.assess_drug(guideline, "x", [rec], results)
     assert row["status"] == "cannot_be_assessed"
-    why = "GENEB not called (no position has a genotype) (the guideline has no recommendation without it)"
+    why = "GENEB not called: no position has a genotype (the guideline has no recommendation without it)"
     assert row["why"] == why
     assert row["lookup"] == {"GENEA": "Poor Metabolizer", "GENEB": "No Result"}
     # both genes called: the row
@@ -187,7 +194,12 @@ def test_lookup_key_of_the_result_wins_over_derivation(data):
     [
         ("CPIC", "Strong", "Initiate therapy with recommended starting dose.", (True, False, False), False),
         ("CPIC", "Moderate", "Initiate standard starting daily dose. Consider increasing dose by 50–100% for the "
-         "treatment of H. pylori", (True, False, False), False),
+         "treatment of H. pylori", (True, False, False), True),
+        ("CPIC", "Strong", "Prescribe desired starting dose and adjust doses based on disease-specific guidelines.\n"
+         "Other Considerations\nThe potential for drug-drug interactions and dose limits should be considered.",
+         (False, False, True), False),
+        ("CPIC", "Strong", "Initiate therapy with recommended starting dose.\nOther Considerations\nPatients may "
+         "receive an initial low dose, which is then increased", (True, False, False), False),
         ("CPIC", "Strong", "Avoid codeine use because of potential for serious toxicity.", (False, True, False), True),
         ("CPIC", "Strong", "Increase starting dose 1.5 to 2 times recommended starting dose.", (True, False, False),
          True),

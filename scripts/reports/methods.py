@@ -6,6 +6,7 @@ Limitations are listed only for the sections this report holds: a section left o
 not described either.
 """
 
+from reports import medication_guidance
 from reports.content import Bold, Bullets, Heading, Para, Section, Table, status_sentence
 
 DASH = "\u2014"
@@ -33,7 +34,8 @@ LIMITATIONS = {
     "groups missing from the panel cannot be recognised.",
 }
 SECTION_NAMES = {"variants": "Variants", "carrier": "Carrier status", "risk_factors": "Risk factors",
-                 "apoe": "APOE genotype", "pgx": "Pharmacogenomics", "prs": "Polygenic scores",
+                 "apoe": "APOE genotype", "pgx": "Pharmacogenomics", "pgx_guidance": "Medication guidance",
+                 "prs": "Polygenic scores",
                  "ancestry": "Genetic ancestry"}  # fmt: skip
 
 
@@ -72,9 +74,10 @@ def methods_section(report):
         Heading("Limitations"),
     ]  # fmt: skip
     shown = ["variants"] if report["variants"]["called"] else []
-    shown += [key for key in ("carrier", "risk_factors", "apoe", "pgx", "prs", "ancestry")
+    shown += [key for key in ("carrier", "risk_factors", "apoe", "pgx", "pgx_guidance", "prs", "ancestry")
               if report["sections"][key]["status"] == "reported"]  # fmt: skip
-    blocks.append(Bullets([[Bold(f"{SECTION_NAMES[key]}: "), LIMITATIONS[key]] for key in shown]))
+    words = {**LIMITATIONS, "pgx_guidance": medication_guidance.limitation(report)}
+    blocks.append(Bullets([[Bold(f"{SECTION_NAMES[key]}: "), words[key]] for key in shown]))
     blocks.append(Para(["Every finding must be confirmed by an accredited clinical laboratory before medical use."]))
     return Section("methods", "Methods and limitations", blocks)
 

@@ -209,7 +209,8 @@ def candidate_values(gene, result, wanted):
         about = {value.partition(" ")[0] for value in wanted}
         ordered.sort(key=lambda value: value.partition(" ")[0] not in about)
     matching = [v for v in ordered if v in wanted]
-    return matching, (matching or ordered or [None])[0]
+    plain = [v for v in ordered if not v.startswith("{")]  # a diplotype key is shown only when a row uses it
+    return matching, (matching or plain or [None])[0]
 
 
 def dpyd_split(gene, values, wanted):
@@ -309,7 +310,7 @@ def assess_drug(guideline, drug, recs, results):
     else:
         matched = _matching(recs, choices)
         if not matched:
-            values = ", ".join(f"{g}={shown[g]}" for g in genes)
+            values = ", ".join(f"{g}={shown[g]}" if shown[g] else f"{g} without a phenotype to look up" for g in genes)
             return [_cannot(guideline, drug, genes, f"the guideline has no recommendation for {values}", lookup)]
         why = None
     rows = []

@@ -183,6 +183,12 @@ def test_hla_allele_status_from_the_diplotype(data):
     assert dpwg["why"] == "the guideline has no recommendation for HLA-B=*58:01 negative"
 
 
+def test_a_called_gene_without_a_phenotype_cannot_be_assessed(data):
+    (row,) = rows_for(data, {"CYP2C19": called(None, "*1/*99")}, "citalopram")
+    assert row["status"] == "cannot_be_assessed"
+    assert row["why"] == "the guideline has no recommendation for CYP2C19 without a phenotype to look up"
+
+
 def test_lookup_key_of_the_result_wins_over_derivation(data):
     results = {"CYP2C9": called("Normal Metabolizer", "*1/*1", 2.0, lookup_key={"CYP2C9": "1.0"})}
     (row,) = rows_for(data, results, "celecoxib")
@@ -297,9 +303,15 @@ EXPECTED_NOT_ASSESSED = {
 }  # fmt: skip
 
 
-def test_pharmcats_example_cpic_recommendations(testdata, data):
+@pytest.mark.parametrize("keys", ["pharmcat_lookup_keys", "derived_here"])
+def test_pharmcats_example_cpic_recommendations(testdata, data, keys):
+    """With the lookup keys PharmCAT's report gives, and with none (guidance.py derives them from the phenotype,
+    activity score and diplotype), the same agreement."""
     report = json.loads((testdata / EXAMPLE).read_text())
-    rows = gd.sample_rows(example_results(report), data)
+    results = example_results(report)
+    if keys == "derived_here":
+        results = {gene: {k: v for k, v in result.items() if k != "lookup_key"} for gene, result in results.items()}
+    rows = gd.sample_rows(results, data)
     ours = {(r["drug"], r["population"]): r for r in rows if r["source"] == "CPIC"}
     theirs = {(drug, a["population"]): a
               for drug, block in report["drugs"]["CPIC Guideline Annotation"].items()

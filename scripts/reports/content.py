@@ -44,6 +44,7 @@ SECTION_TITLES = {
     "risk_factors": "risk factors",
     "apoe": "APOE genotype",
     "pgx": "pharmacogenomics",
+    "pgx_guidance": "medication guidance",
     "prs": "polygenic scores",
     "ancestry": "genetic ancestry",
     "panel_qc": "QC at the panel positions",
@@ -275,14 +276,14 @@ def summary_section(report):
 
     blocks = [about_table(report), Para(["Quality control verdict: ", Badge(report["qc"]["verdict"])]),
               Para(_variants_sentence(report))]  # fmt: skip
-    from reports import panel_findings  # here: it builds on this module's blocks
+    from reports import medication_guidance, panel_findings  # here: they build on this module's blocks
 
     sections = report["sections"]
     findings = []
     builders = {"carrier": panel_findings.carrier_summary, "risk_factors": panel_findings.risk_factor_summary,
-                "pgx": _pgx_summary, "prs": _prs_summary, "ancestry": _ancestry_summary,
-                "apoe": panel_findings.apoe_summary}  # fmt: skip
-    for key in ("carrier", "risk_factors", "pgx", "prs", "ancestry", "apoe"):
+                "pgx": _pgx_summary, "pgx_guidance": medication_guidance.summary, "prs": _prs_summary,
+                "ancestry": _ancestry_summary, "apoe": panel_findings.apoe_summary}  # fmt: skip
+    for key in ("carrier", "risk_factors", "pgx", "pgx_guidance", "prs", "ancestry", "apoe"):
         label = Bold(SECTION_TITLES[key][0].upper() + SECTION_TITLES[key][1:] + ": ")
         if sections[key]["status"] == "reported":
             findings.append([label, *builders[key](report)])
@@ -688,7 +689,7 @@ def figure_keys(report):
 
 def document(report):
     """[Section] of the whole report, in page order."""
-    from reports import methods, panel_findings  # here: they build on this module's blocks
+    from reports import medication_guidance, methods, panel_findings  # here: they build on this module's blocks
 
     numbers = {key: i for i, key in enumerate(figure_keys(report), start=1)}
     return [
@@ -697,6 +698,7 @@ def document(report):
         variants_section(report, numbers),
         *panel_findings.sections(report),
         pgx_section(report),
+        medication_guidance.section(report),
         prs_section(report, numbers),
         ancestry_section(report, numbers),
         methods.methods_section(report),

@@ -6,6 +6,7 @@ Limitations are listed only for the sections this report holds: a section left o
 not described either.
 """
 
+from reports import medication_guidance
 from reports.content import Bold, Bullets, Heading, Para, Section, Table, status_sentence
 
 DASH = "\u2014"
@@ -33,7 +34,8 @@ LIMITATIONS = {
     "groups missing from the panel cannot be recognised.",
 }
 SECTION_NAMES = {"variants": "Variants", "carrier": "Carrier status", "risk_factors": "Risk factors",
-                 "apoe": "APOE genotype", "pgx": "Pharmacogenomics", "prs": "Polygenic scores",
+                 "apoe": "APOE genotype", "pgx": "Pharmacogenomics", "pgx_guidance": "Medication guidance",
+                 "prs": "Polygenic scores",
                  "ancestry": "Genetic ancestry"}  # fmt: skip
 
 
@@ -58,7 +60,10 @@ def _versions(mapping):
 
 
 def _limitation(report, key):
-    """LIMITATIONS[key]; for pharmacogenomics, what the sample's outside calls (if any) add."""
+    """LIMITATIONS[key]; for pharmacogenomics, what the sample's outside calls (if any) add; for the medication
+    guidance, its data version and known gaps."""
+    if key == "pgx_guidance":
+        return medication_guidance.limitation(report)
     outside = sorted(g for g, b in report["pgx"].items() if b["source"] == "outside") if key == "pgx" else []
     if not outside:
         return LIMITATIONS[key]
@@ -82,7 +87,7 @@ def methods_section(report):
         Heading("Limitations"),
     ]  # fmt: skip
     shown = ["variants"] if report["variants"]["called"] else []
-    shown += [key for key in ("carrier", "risk_factors", "apoe", "pgx", "prs", "ancestry")
+    shown += [key for key in ("carrier", "risk_factors", "apoe", "pgx", "pgx_guidance", "prs", "ancestry")
               if report["sections"][key]["status"] == "reported"]  # fmt: skip
     blocks.append(Bullets([[Bold(f"{SECTION_NAMES[key]}: "), _limitation(report, key)] for key in shown]))
     blocks.append(Para(["Every finding must be confirmed by an accredited clinical laboratory before medical use."]))

@@ -34,7 +34,7 @@ from af.sample_genotype_counts import INDEL, OTHER, REF, SNV, allele_class, coun
 from common.atomic import atomic_path
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
-from reports import accuracy
+from reports import accuracy, medication_guidance
 from reports import sections as rs
 from reports import stages as report_stages
 from reports.content import COUNT_KEYS, QC_METRICS, RATE_KEYS, VERDICT_STYLE, figure_keys
@@ -49,7 +49,7 @@ from reports.sections import read_tsv
 __all__ = ["INDEL", "OTHER", "REF", "SNV", "allele_class", "count_genotypes", "counts_figure", "het_callrate_figure",
            "render_html"]  # fmt: skip
 
-REPORT_VERSION = "2.1"
+REPORT_VERSION = "2.2"
 DISCLAIMER = (
     "For research use only. This report is not a diagnostic test and has not been validated for clinical "
     "decision-making. Any finding must be confirmed by an accredited clinical laboratory before medical use."
@@ -227,12 +227,13 @@ DEFAULT_NOT_RUN = {
     "risk_factors": "carrier screening (which looks at the risk factors) did not run in this batch",
     "apoe": "carrier screening (which works out the APOE genotype) did not run in this batch",
     "pgx": "pharmacogenomics did not run in this batch",
+    "pgx_guidance": "pharmacogenomics (which the medication guidance looks up) did not run in this batch",
     "prs": "no polygenic score was computed in this batch",
     "ancestry": "ancestry was not estimated in this batch",
     "provenance": "the provenance record was not made",
 }
 EMPTY_SECTIONS = {"panel_qc": None, "identity": None, "carrier": [], "risk_factors": [], "apoe": None, "pgx": {},
-                  "prs": [], "ancestry": None, "provenance": None}  # fmt: skip
+                  "pgx_guidance": [], "prs": [], "ancestry": None, "provenance": None}  # fmt: skip
 
 
 def stage_sections(sample_id, verdict, stages=None, not_run=None):
@@ -255,6 +256,10 @@ def stage_sections(sample_id, verdict, stages=None, not_run=None):
         withheld = rs.withheld_positions(stages["carrier"].get(sample_id))
     if stages.get("pgx") is not None:
         sections["pgx"], out["pgx"] = rs.pgx_section(sample_id, stages["pgx"], verdict)
+    if stages.get("pgx_guidance") is not None:
+        sections["pgx_guidance"], out["pgx_guidance"] = medication_guidance.stage_block(
+            sample_id, stages["pgx_guidance"], verdict
+        )
     if stages.get("prs") is not None:
         sections["prs"], out["prs"] = rs.prs_section(sample_id, stages["prs"], verdict)
     if stages.get("ancestry") is not None:
@@ -402,6 +407,8 @@ def load_stages(samples, inputs, build, log=None):
     stages = {"build": build, "sites_min_depth": get("sites_min_depth")}
     if get("pgx"):
         stages["pgx"] = rs.read_pgx(get("pgx"), samples)
+    if get("pgx_guidance"):
+        stages["pgx_guidance"] = medication_guidance.read_guidance(get("pgx_guidance"), samples)
     if get("carrier"):
         stages["carrier"] = rs.read_carrier(get("carrier"))
     if get("prs_tsv") and get("prs_json"):
@@ -435,6 +442,8 @@ def uncovered_stages(stages, inputs, not_run, log):
     for name in tables:
         if updated.get(name) and updated.get(name) != (not_run or {}).get(name):
             stages.pop(name, None)
+            if name == "pgx":
+                stages.pop("pgx_guidance", None)
             uncovered = True
             log.info("%s section not run: %s", name, updated[name])
     not_run = updated
@@ -474,9 +483,10 @@ def render_reports(
     The per-sample genotype counts come from `genotype_counts_path` (results/af/genotype_counts.tsv, counted once
     per batch) when given, else from the cohort VCF at `vcf_path` (one pass over it: the whole cohort per job).
 
-    stage_inputs: {"pgx", "carrier", "prs_tsv", "prs_json", "ancestry", "panel_points", "popgen_samples",
-    "relatedness", "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage": path or None, "sites_min_depth": int,
-    "panel_files": [(role, path)], "truth_benchmark": [paths], "truth_files", "mendel", "pedigree" (accuracy.py)};
+    stage_inputs: {"pgx", "pgx_guidance", "carrier", "prs_tsv", "prs_json", "ancestry", "panel_points",
+    "popgen_samples", "relatedness", "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage": path or None,
+    "sites_min_depth": int, "panel_files": [(role, path)], "truth_benchmark": [paths], "truth_files", "mendel",
+    "pedigree" (accuracy.py)};
     not_run: {section: why its stage did not run} (report_stages.not_run_reasons).
     """
     log = log or get_logger()
@@ -519,8 +529,8 @@ def render_reports(
 
 def stage_inputs_of(smk):
     """The optional stage inputs of the rule (an empty list when a stage is off) as {name: path or None}."""
-    names = ("pgx", "carrier", "prs_tsv", "prs_json", "ancestry", "panel_points", "popgen_samples", "relatedness",
-             "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage", "mendel")  # fmt: skip
+    names = ("pgx", "pgx_guidance", "carrier", "prs_tsv", "prs_json", "ancestry", "panel_points", "popgen_samples",
+             "relatedness", "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage", "mendel")  # fmt: skip
     found = {}
     for name in names:
         found[name] = report_stages.optional_input(getattr(smk.input, name, None))

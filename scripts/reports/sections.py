@@ -108,10 +108,15 @@ def _numbers(path, row, keys):
 
 
 def read_pgx(path, samples=None):
-    """{sample: {gene: pgx_match result}} from pgx_calls.json, for `samples` only (None: all).
+    """{sample: {gene: pgx_match result}} from pgx_calls.json, for `samples` only (None: all)."""
+    return read_sample_lines(path, samples, "pharmacogenomics")
 
-    pgx_genotypes writes one line per sample ('"ID": {...},'), so a job parses only its own samples' lines: the
-    whole file of a large batch holds hundreds of MB of calls. Any other layout is read as a whole.
+
+def read_sample_lines(path, samples, what):
+    """{sample: value} of a JSON object keyed by sample (pgx_calls.json, guidance.json), for `samples` only.
+
+    Those files hold one line per sample ('"ID": {...},'), so a job parses only its own samples' lines: the whole
+    file of a large batch holds hundreds of MB. Any other layout is read as a whole.
     """
     wanted = None if samples is None else set(samples)
     found = {}
@@ -126,12 +131,12 @@ def read_pgx(path, samples=None):
                 if wanted is None or sample in wanted:
                     found[sample] = json.loads(value.removesuffix(","))
     except (json.JSONDecodeError, AttributeError, TypeError):
-        data = read_json(path, "pharmacogenomics")
+        data = read_json(path, what)
         if not isinstance(data, dict):
             raise InputError(f"{path}: expected an object keyed by sample ID") from None
         return {s: r for s, r in data.items() if wanted is None or s in wanted}
     except OSError as error:
-        raise InputError(f"{path}: cannot read the pharmacogenomics JSON: {error}") from None
+        raise InputError(f"{path}: cannot read the {what} JSON: {error}") from None
     return found
 
 

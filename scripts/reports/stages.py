@@ -9,9 +9,12 @@ words end up in the report JSON, so they name config keys, never paths.
 import hashlib
 from pathlib import Path
 
-SECTIONS = ("panel_qc", "identity", "carrier", "risk_factors", "apoe", "pgx", "prs", "ancestry", "provenance")
+SECTIONS = ("panel_qc", "identity", "carrier", "risk_factors", "apoe", "pgx", "pgx_guidance", "prs", "ancestry",
+            "provenance")  # fmt: skip
 # The report sections the carrier panel's stage fills (one per kind of finding): it runs, or not, for all of them.
 CARRIER_SECTIONS = ("carrier", "risk_factors", "apoe")
+# The sections the PGx stage fills: the calls, and the medication guidance looked up with them.
+PGX_SECTIONS = ("pgx", "pgx_guidance")
 
 
 def panel_stage_enabled(config, key):
@@ -77,7 +80,7 @@ def with_coverage_reasons(not_run, coverage_tables):
     for name, table in coverage_tables.items():
         reason = coverage_reason(table)
         if reason:
-            updated.update(dict.fromkeys(CARRIER_SECTIONS if name == "carrier" else (name,), reason))
+            updated.update(dict.fromkeys({"carrier": CARRIER_SECTIONS, "pgx": PGX_SECTIONS}.get(name, (name,)), reason))
     return updated
 
 
@@ -105,7 +108,7 @@ def not_run_reasons(config, pgx_enabled, carrier_enabled, sites_genotyped, prove
         "panel_qc": panel_qc_reason(sites_genotyped, pgx_enabled, carrier_enabled),
         "identity": None,
         **dict.fromkeys(CARRIER_SECTIONS, carrier_reason(config, carrier_enabled)),
-        "pgx": pgx_reason(config, pgx_enabled),
+        **dict.fromkeys(PGX_SECTIONS, pgx_reason(config, pgx_enabled)),
         "prs": prs_reason(config),
         "ancestry": ancestry_reason(config),
         "provenance": None if provenance_made else "the provenance record is not made by this workflow",

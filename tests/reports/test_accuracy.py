@@ -196,7 +196,7 @@ def test_rendered_reports_show_the_blocks_and_stay_byte_stable(inputs, tmp_path)
     job = make_batch(tmp_path / "one")
     rr.render_reports(**job, stage_inputs=inputs)
     reports = {s: json.loads(p.read_text()) for s, p in zip(QC, job["json_paths"], strict=True)}
-    assert {s: r["report_version"] for s, r in reports.items()} == dict.fromkeys(QC, "2.1")
+    assert {s: r["report_version"] for s, r in reports.items()} == dict.fromkeys(QC, "2.2")
     assert reports["S1"]["truth_benchmark"]["types"][0]["tp"] == 44
     assert reports["S2"]["mendel"]["as_parent"][1]["errors"] == 3
     assert reports["S4"]["sections"]["truth_benchmark"]["status"] == "no_result"

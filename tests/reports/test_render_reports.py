@@ -606,6 +606,7 @@ def write_sites_vcf(path):
 def write_stage_outputs(folder):
     """Every later stage's output for the batch; returns render_reports' stage_inputs."""
     from carrier.carrier_findings import write_carrier_findings
+    from pgx.guidance import pgx_guidance
     from pgx.pgx_genotypes import pgx_genotypes
     from prs.polygenic_scores import write_polygenic_scores
 
@@ -616,6 +617,8 @@ def write_stage_outputs(folder):
                            folder / "carrier_findings.tsv", samples=samples, min_depth=8)  # fmt: skip
     pgx_genotypes(sites, PANEL_DIR / "pgx", PGX_GENES, folder / "pgx_calls.json", folder / "pgx_calls.tsv",
                   samples=samples, min_depth=1)  # fmt: skip
+    pgx_guidance(folder / "pgx_calls.json", PANEL_DIR / "pgx" / "guidance" / "guidance.json.gz",
+                 folder / "guidance.json", folder / "guidance.tsv")  # fmt: skip
     lines = ["##fileformat=VCFv4.2", "##contig=<ID=1,length=2000>",
              '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
              "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\tS3"]  # fmt: skip
@@ -632,7 +635,8 @@ def write_stage_outputs(folder):
     (folder / "provenance.json").write_text(json.dumps(PROVENANCE, indent=2, sort_keys=True) + "\n")
     (folder / "panel_file.tsv").write_text("panel bytes\n")
     return {
-        "pgx": folder / "pgx_calls.json", "carrier": folder / "carrier_findings.json",
+        "pgx": folder / "pgx_calls.json", "pgx_guidance": folder / "guidance.json",
+        "carrier": folder / "carrier_findings.json",
         "prs_tsv": folder / "scores.tsv", "prs_json": folder / "scores.json", "ancestry": folder / "ancestry.tsv",
         "panel_points": folder / "panel_points.tsv", "popgen_samples": folder / "popgen_samples.tsv",
         "relatedness": folder / "relatedness.tsv", "sites_vcf": sites, "provenance": folder / "provenance.json",
@@ -721,6 +725,30 @@ def test_pharmacogenomics_by_hand(full):
     s4 = full_report(full, "S4")
     assert s4["pgx"] == {} and s4["sections"]["pgx"]["status"] == "no_result"
     assert "Rapid Metabolizer" in full_page_text(full, "S2") and "one of *1/*3A, *3B/*3C" in full_page_text(full, "S1")
+
+
+def test_medication_guidance_by_hand(full):
+    """S2 is a CYP2C19 rapid metabolizer (*1/*17): CPIC clopidogrel's three population rows (the guideline file
+    CPIC_clopidogrel_and_CYP2C19.json: standard dose for ACS/PCI, no recommendation for the others); S3's CYP2C19 is
+    not called: clopidogrel cannot be assessed."""
+    s2 = full_report(full, "S2")
+    assert s2["sections"]["pgx_guidance"]["status"] == "reported"
+    clopidogrel = [r for r in s2["pgx_guidance"] if r["drug"] == "clopidogrel" and r["source"] == "CPIC"]
+    assert [(r["population"], r["classification"], r["recommendation"].splitlines()[0]) for r in clopidogrel] == [
+        ("CVI ACS PCI", "Strong", "If considering clopidogrel, use at standard dose (75 mg/day)"),
+        ("CVI non-ACS non-PCI", "No recommendation", "No recommendation"),
+        ("NVI", "No recommendation", "No recommendation")]  # fmt: skip
+    assert all(r["lookup"] == {"CYP2C19": "Rapid Metabolizer"} and r["actionable"] is False
+               and r["citations"] == ["35034351", "23698643", "21716271"] for r in clopidogrel)  # fmt: skip
+    (s3,) = [r for r in full_report(full, "S3")["pgx_guidance"] if r["drug"] == "clopidogrel" and r["source"] == "CPIC"]
+    why = "CYP2C19 not called: 1 position(s) without a genotype"
+    assert (s3["status"], s3["recommendation"], s3["why"]) == ("cannot_be_assessed", None, why)
+    s4 = full_report(full, "S4")
+    assert s4["pgx_guidance"] == [] and s4["sections"]["pgx_guidance"]["status"] == "no_result"
+    words = full_page_text(full, "S3")
+    assert "Medication guidance" in words and "Cannot be assessed" in words
+    assert "clopidogrel (CPIC)" in words and ": CYP2C19 not called: 1 position(s) without a genotype" in words
+    assert "data version 2024-03-25-16-13" in words and "hydralazine (NAT2)" in words  # the limitations
 
 
 def test_a_refused_scoring_file_beside_a_scored_one_renders(tmp_path):

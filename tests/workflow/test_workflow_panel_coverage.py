@@ -104,9 +104,10 @@ def test_carrier_rows_are_not_covered_never_not_found(chr22_run):
 def test_report_says_the_panel_stages_did_not_run(chr22_run):
     batch, _ = chr22_run
     report = json.loads((batch / "results" / "report" / "NA12878.json").read_text())
-    for section in ("pgx", "carrier", "risk_factors", "apoe", "panel_qc"):
+    for section in ("pgx", "pgx_guidance", "carrier", "risk_factors", "apoe", "panel_qc"):
         assert report["sections"][section]["status"] == "not_run", section
         assert report["sections"][section]["reason"].startswith(NOT_RUN), section
+    assert report["pgx_guidance"] == []
     assert report["pgx"] == {} and report["carrier"] == [] and report["risk_factors"] == [] and report["apoe"] is None
     html = (batch / "results" / "report" / "NA12878.html").read_text(encoding="utf-8")
     assert f"Not run: {NOT_RUN}" in html

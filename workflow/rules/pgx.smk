@@ -4,6 +4,8 @@
 # cover; resources/panels/pgx_coverage.tsv lists the others as not_covered), which genotype_sites genotypes in
 # every sample (PGX_SITES, for workflow/rules/sites.smk), unless pgx.vcf gives the genotypes. A sample whose sheet
 # row names an outside-call TSV (pgx_outside_calls: CYP2D6, HLA, MT-RNR1 called elsewhere) gets those genes merged in.
+# Rule pgx_guidance then looks every sample's results up in the shipped CPIC/DPWG recommendations
+# (config/panels/pgx/guidance/SOURCE.md): results/pgx/guidance.tsv and .json.
 from pgx import outside_calls as pgx_outside
 from pgx import pgx_match
 from reports import stages as report_stages
@@ -38,9 +40,17 @@ PGX_OUTSIDE_TABLES = (
     if PGX_OUTSIDE_CALLS
     else []
 )
+PGX_GUIDANCE = str(Path(SHIPPED_PGX_PANEL) / "guidance" / "guidance.json.gz")
 
 if PGX_ENABLED:
-    EXTRA_TARGETS.extend(["results/pgx/pgx_calls.json", "results/pgx/pgx_calls.tsv"])
+    EXTRA_TARGETS.extend(
+        [
+            "results/pgx/pgx_calls.json",
+            "results/pgx/pgx_calls.tsv",
+            "results/pgx/guidance.json",
+            "results/pgx/guidance.tsv",
+        ]
+    )
 
     rule pgx_sites:
         input:
@@ -97,3 +107,23 @@ if PGX_ENABLED:
             outside_dir=PGX_OUTSIDE_DIR,
         script:
             "../../scripts/pgx/pgx_genotypes.py"
+
+    rule pgx_guidance:
+        input:
+            calls="results/pgx/pgx_calls.json",
+            guidance=PGX_GUIDANCE,
+        output:
+            json="results/pgx/guidance.json",
+            tsv="results/pgx/guidance.tsv",
+        log:
+            "logs/pgx/pgx_guidance.log",
+        benchmark:
+            "benchmarks/pgx/pgx_guidance.tsv"
+        conda:
+            "../../envs/pgx.yaml"
+        threads: 1
+        resources:
+            mem_mb=by_attempt(2000),
+            runtime=by_attempt(30),
+        script:
+            "../../scripts/pgx/guidance.py"

@@ -27,10 +27,12 @@ REPORT_PANELS = {
         else {}
     ),
     **({PGX_EXEMPTIONS: "pharmacogenomics panel"} if PGX_ENABLED else {}),
+    **({PGX_GUIDANCE: "prescribing guidance"} if PGX_ENABLED else {}),
     **({CARRIER_PANEL: "carrier panel"} if CARRIER_ENABLED else {}),
 }
 REPORT_STAGE_INPUTS = {
     "pgx": ["results/pgx/pgx_calls.json"] if PGX_ENABLED else [],
+    "pgx_guidance": ["results/pgx/guidance.json"] if PGX_ENABLED else [],
     "carrier": ["results/carrier/carrier_findings.json"] if CARRIER_ENABLED else [],
     # What the panel stages' coverage says (report_stages.coverage_reason: no position on this reference).
     "pgx_coverage": PGX_COVERAGE if PGX_ENABLED else [],

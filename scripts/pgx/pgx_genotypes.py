@@ -19,11 +19,16 @@ VCFs are taken as users send them:
   identical duplicate records count once;
 - indels written with a longer or shorter REF than PharmCAT's (same start, one REF a prefix of the other) are
   compared over the longer span; a REF that disagrees with the definition discards the record (PharmCAT does too);
-- GT './.', half calls ('1/.': the gene is not called, the known allele limits the possible diplotypes), haploid or
-  polyploid GTs (no-call), phased '|' with FORMAT/PS (phase blocks), symbolic ALTs ('<*>', '*': no-call when called);
+- GT './.', half calls ('1/.': the gene is not called, the known allele limits the possible diplotypes), polyploid
+  GTs (no-call), haploid GTs (no-call, but on chrX/chrY a male's one allele: read as homozygous), phased '|' with
+  FORMAT/PS (phase blocks), symbolic ALTs ('<*>', '*': no-call when called);
 - FORMAT/DP below `min_depth` makes the genotype a no-call (no DP, no filter).
+
+Sex, for X-linked G6PD (pgx_match rule 11): the sample sheet's `sex` (female/male), else `inferred_sex` of
+results/af/samples.tsv when the rule is given that table (female/male; ambiguous or unknown: unknown), else unknown.
 """
 
+import csv
 import json
 from pathlib import Path
 
@@ -31,6 +36,7 @@ from common.atomic import atomic_path
 from common.contig_names import bare
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
+from pgx.gene_rules import X_LINKED_GENES
 from pgx.pgx_match import Genotype, load_gene, match_gene
 from reports.stages import coverage_reason
 from sites.panel_to_sites import read_not_covered
@@ -40,6 +46,8 @@ NA = "NA"
 # More REF disagreements than this share of the panel records found means the VCF is not on GRCh38.
 MAX_REF_MISMATCH_SHARE = 0.5
 MIN_RECORDS_FOR_BUILD_CHECK = 10
+SEX_CHROMOSOMES = ("X", "Y")
+SEXES = ("female", "male")
 
 
 def panel_targets(definitions):
@@ -87,9 +95,13 @@ def record_alleles(record, locus):
     return alleles
 
 
-def sample_part(sample, alleles, fields, min_depth):
-    """One record's call for one sample: (allele1, allele2, phased, phase set), or None for a no-call."""
+def sample_part(sample, alleles, fields, min_depth, haploid_ok=False):
+    """One record's call for one sample: (allele1, allele2, phased, phase set), or None for a no-call.
+
+    haploid_ok: a haploid GT (chrX/chrY in a male) is read as homozygous for its one allele."""
     gt = sample.get("GT") if "GT" in fields else None
+    if gt and len(gt) == 1 and haploid_ok and gt[0] is not None:
+        gt = (gt[0], gt[0])
     if not gt or len(gt) != 2 or gt == (None, None):
         return None
     if "DP" in fields:
@@ -214,7 +226,8 @@ def read_panel_calls(vcf_path, definitions, samples=None, min_depth=1):
                 )
                 continue
             fields = set(record.format)
-            row = [sample_part(record.samples[i], alleles, fields, min_depth) for i in indices]
+            haploid_ok = bare(record.chrom) in SEX_CHROMOSOMES
+            row = [sample_part(record.samples[i], alleles, fields, min_depth, haploid_ok) for i in indices]
             parts.setdefault((gene, locus.pos, defining), []).append(row)
     vcf.close()
     _check_build(vcf_path, seen, mismatched)
@@ -257,18 +270,37 @@ def not_covered_positions(definitions, coverage_tsv):
     }
 
 
-def call_batch(definitions, sample_calls, not_covered=None):
-    """{sample: {gene: match result}}; identical genotype sets are matched once (results are shared)."""
-    cache, results, not_covered = {}, {}, not_covered or {}
+def sample_sexes(samples, sheet_sexes=None, af_samples_tsv=None):
+    """{sample: "female" | "male" | None}: the sheet's sex, else the inferred sex of results/af/samples.tsv."""
+    inferred = {}
+    if af_samples_tsv:
+        with open(af_samples_tsv) as fh:
+            rows = csv.DictReader(fh, delimiter="\t")
+            if "inferred_sex" in (rows.fieldnames or []):
+                inferred = {row["sample_id"]: row["inferred_sex"] for row in rows}
+    sexes = {}
+    for sample in samples:
+        sheet = (sheet_sexes or {}).get(sample)
+        sexes[sample] = sheet if sheet in SEXES else inferred.get(sample) if inferred.get(sample) in SEXES else None
+    return sexes
+
+
+def call_batch(definitions, sample_calls, not_covered=None, sexes=None):
+    """{sample: {gene: match result}}; identical genotype sets are matched once (results are shared).
+
+    sexes: {sample: "female" | "male" | None}, for X-linked genes (missing: unknown)."""
+    cache, results, not_covered, sexes = {}, {}, not_covered or {}, sexes or {}
     for sample, per_gene in sample_calls.items():
         results[sample] = {}
         for gene, definition in definitions.items():
             calls, extra = per_gene[gene]
-            key = (gene, tuple(sorted(calls.items())), tuple(sorted(extra.items())))
+            sex = sexes.get(sample) if gene in X_LINKED_GENES else None
+            key = (gene, sex, tuple(sorted(calls.items())), tuple(sorted(extra.items())))
             if key not in cache:
                 genotypes = {pos: Genotype(*c) for pos, c in calls.items()}
                 extra_genotypes = {pos: Genotype(*c) for pos, c in extra.items()}
-                cache[key] = match_gene(definition, genotypes, extra_genotypes, not_covered.get(gene, frozenset()))
+                uncovered = not_covered.get(gene, frozenset())
+                cache[key] = match_gene(definition, genotypes, extra_genotypes, uncovered, sex)
             results[sample][gene] = cache[key]
     return results
 
@@ -309,11 +341,13 @@ def write_outputs(results, json_path, tsv_path):
         Path(tmp).write_text("\n".join(lines) + "\n")
 
 
-def pgx_genotypes(vcf_path, panel_dir, genes, json_path, tsv_path, samples=None, min_depth=1, coverage_tsv=None):
+def pgx_genotypes(
+    vcf_path, panel_dir, genes, json_path, tsv_path, samples=None, min_depth=1, coverage_tsv=None, sexes=None
+):
     """Read the VCF, match every sample for every gene, write the batch JSON and TSV. Returns the results.
 
     coverage_tsv: rule pgx_sites' coverage table; its not-covered positions are `not_covered` (None: every position
-    is taken as covered)."""
+    is taken as covered). sexes: {sample: "female" | "male" | None} (sample_sexes), for X-linked genes."""
     log = get_logger()
     definitions = {gene: load_gene(panel_dir, gene) for gene in genes}
     log.info("panel: %s", ", ".join(f"{g} ({len(d.loci)} positions, {d.version})" for g, d in definitions.items()))
@@ -325,7 +359,10 @@ def pgx_genotypes(vcf_path, panel_dir, genes, json_path, tsv_path, samples=None,
     if uncovered_reason:
         log.warning("the report shows this stage as not run: %s", uncovered_reason)
     wanted, sample_calls = read_panel_calls(vcf_path, definitions, samples, min_depth)
-    results = call_batch(definitions, sample_calls, not_covered)
+    if any(gene in X_LINKED_GENES for gene in definitions):
+        known = {s: (sexes or {}).get(s) for s in wanted}
+        log.info("sex for X-linked genes: %s", ", ".join(f"{s} {x or 'unknown'}" for s, x in known.items()))
+    results = call_batch(definitions, sample_calls, not_covered, sexes)
     for gene in definitions:
         statuses = sorted({results[s][gene]["status"] for s in wanted})
         counts = {st: sum(results[s][gene]["status"] == st for s in wanted) for st in statuses}
@@ -345,6 +382,9 @@ def main(smk):
         samples=smk.params.samples,
         min_depth=smk.params.min_depth,
         coverage_tsv=smk.input.coverage[0] if smk.input.coverage else None,
+        sexes=sample_sexes(
+            smk.params.samples, smk.params.sexes, smk.input.af_samples[0] if smk.input.af_samples else None
+        ),
     )
 
 

@@ -16,6 +16,15 @@ PGX_SITES = (
     else []
 )
 PGX_COVERAGE = ["resources/panels/pgx_coverage.tsv"] if PGX_SITES else []
+# Sex for X-linked G6PD: the sheet's, else the inferred sex of results/af/samples.tsv, read only when some sample's
+# sheet sex is neither female nor male (the table waits for the batch's population statistics).
+PGX_SEXES = {s: SAMPLES[s].get("sex", "") for s in SAMPLE_IDS}
+PGX_AF_SAMPLES = (
+    ["results/af/samples.tsv"]
+    if "G6PD" in config["pgx"]["genes"]
+    and any(sex not in ("female", "male") for sex in PGX_SEXES.values())
+    else []
+)
 # The definition files the jobs read, so a panel update re-runs them (the scripts find the folder from them).
 PGX_PANEL_FILES = [
     str(path)
@@ -60,6 +69,7 @@ if PGX_ENABLED:
             panel=PGX_PANEL_FILES,
             exemptions=PGX_EXEMPTIONS,
             coverage=PGX_COVERAGE,
+            af_samples=PGX_AF_SAMPLES,
         output:
             json="results/pgx/pgx_calls.json",
             tsv="results/pgx/pgx_calls.tsv",
@@ -77,5 +87,6 @@ if PGX_ENABLED:
             genes=lookup(dpath="pgx/genes", within=config),
             min_depth=lookup(dpath="pgx/min_depth", within=config),
             samples=SAMPLE_IDS,
+            sexes=PGX_SEXES,
         script:
             "../../scripts/pgx/pgx_genotypes.py"

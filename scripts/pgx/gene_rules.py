@@ -134,9 +134,14 @@ def effectively_phased(sites):
     return len({s.block for s in sites if s.block is not None}) <= 1
 
 
+def unphased_priority_mode(definition, sites):
+    """PharmCAT's unphased priority mode: the gene has priority lists and the data are not effectively phased."""
+    return bool(definition.priorities) and not effectively_phased(sites)
+
+
 def unphased_priority(definition, sites, names):
     """The exemption's pick when unphased data allow every diplotype of a priority list, else None."""
-    if not definition.priorities or effectively_phased(sites):
+    if not unphased_priority_mode(definition, sites):
         return None
     present = set(names)
     for listed, pick in definition.priorities:

@@ -65,7 +65,8 @@ Matching rules (PharmCAT's, unless marked "genorisk"):
    matched as any gene; unknown sex: matched as two alleles, with a note. Phenotype per CPIC's G6PD table.
 12. NAT2 (gene_rules): unphased data allowing every diplotype of one of the exemptions' unphased priority lists are
    called as its pick, with a note (`candidates` keeps them all); a missing required position leaves `pharmcat_top`
-   empty (PharmCAT calls nothing).
+   empty (PharmCAT calls nothing). With other positions missing, `pharmcat_top` is PharmCAT's priority-mode answer:
+   the pick, else every candidate (PharmCAT does not cut unphased NAT2 candidates to the top score).
 
 Result of `match_gene` (one gene, one sample; JSON-ready):
     gene, definition_version      the gene and the definitions' data version
@@ -113,6 +114,7 @@ from pgx.gene_rules import (
     missing_required,
     sex_note,
     unphased_priority,
+    unphased_priority_mode,
     variant_alleles,
 )
 from pgx.pgx_definitions import (  # noqa: F401  (re-exported: the workflow and tests import them from here)
@@ -484,7 +486,11 @@ def _uncallable(definition, sites, result, sex, absent_positions):
         found.setdefault(name, 0)
     elif pharmcat and not any(s.known is not None for s in sites):
         ranked_pc = _ranked(pharmcat)
-        result["pharmcat_top"] = [n for n, s in ranked_pc if s == ranked_pc[0][1]]
+        names = [n for n, _ in ranked_pc]
+        pick = unphased_priority(definition, sites, names)
+        # PharmCAT's unphased priority mode keeps every candidate, then picks (rule 12)
+        top = [n for n, s in ranked_pc if s == ranked_pc[0][1]]
+        result["pharmcat_top"] = [pick] if pick else names if unphased_priority_mode(definition, sites) else top
     ranked = _ranked(found)
     result.update(
         status="missing_positions" if ranked else "no_match",

@@ -23,7 +23,7 @@ import json
 import pytest
 
 from conftest import REPO, TESTDATA
-from pgx.pgx_genotypes import call_batch, read_panel_calls
+from pgx.pgx_genotypes import call_batch, read_panel_calls, sample_sexes
 from pgx.pgx_match import PANEL_GENES, load_gene, match_gene
 
 ORIGINALS = TESTDATA / "pharmcat_definitions_grch38_all"
@@ -461,3 +461,30 @@ def test_pharmcat_example_gene_by_gene(definitions):
     # G6PD: the example's sex is unknown; both call it as two alleles, genorisk with a note
     assert any("sex unknown" in w for w in results["G6PD"]["warnings"])
     assert set(NEW_GENES) <= set(PANEL_GENES) and "CYP2D6" not in PANEL_GENES
+
+
+def test_g6pd_from_a_vcf_with_haploid_male_calls(definitions, tmp_path):
+    # A caller writes a male's chrX as haploid GTs: read as his one allele. Sex comes from the sheet, else the
+    # inferred sex of results/af/samples.tsv (ToxicGenesTest.testG6pd_MDPSCB_male / _female_het for the calls).
+    variants = json.loads((ORIGINALS / "alleles" / "G6PD_translation.json").read_text())["variants"]
+    lines = ["##fileformat=VCFv4.2", '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tm1\tf1\tu1"]  # fmt: skip
+    for v in variants:
+        med = v["rsid"] == "rs5030868"
+        gts = ("1", "0/1", "0/1") if med else ("0", "0/0", "0/0")
+        alt = v["alts"][0] if med else "."
+        lines.append("\t".join([v["chromosome"], str(v["position"]), v["rsid"] or ".", v["ref"], alt, ".", "PASS", ".",
+                                "GT", *gts]))  # fmt: skip
+    vcf = tmp_path / "g6pd.vcf"
+    vcf.write_text("\n".join(lines) + "\n")
+    af_samples = tmp_path / "samples.tsv"
+    af_samples.write_text("sample_id\tinferred_sex\nm1\tmale\nf1\tmale\nu1\tambiguous\n")
+    sexes = sample_sexes(["m1", "f1", "u1"], {"m1": "", "f1": "female", "u1": "unknown"}, af_samples)
+    assert sexes == {"m1": "male", "f1": "female", "u1": None}  # the sheet wins; ambiguous is unknown
+    g6pd = {"G6PD": definitions["G6PD"]}
+    ids, sample_calls = read_panel_calls(vcf, g6pd)
+    results = call_batch(g6pd, sample_calls, sexes=sexes)
+    assert results["m1"]["G6PD"]["diplotypes"] == [MED] and results["m1"]["G6PD"]["phenotype"] == "Deficient"
+    assert results["f1"]["G6PD"]["diplotypes"] == [f"B (reference)/{MED}"]
+    assert results["f1"]["G6PD"]["phenotype"] == "Variable"
+    assert results["u1"]["G6PD"]["sex"] is None and results["u1"]["G6PD"]["phenotype"] == "Variable"

@@ -56,6 +56,20 @@ class Locus:
     def label(self):
         return self.rsid or f"{self.chrom}:{self.pos}"
 
+    @property
+    def components(self):
+        """An MNP's SNVs [(offset, REF base, ALT bases)] (RYR1 TC>CT: the two differing bases); [] for other loci.
+
+        Read-based genotyping lists an MNP's SNVs one by one (scripts/sites/genotype_sites.py); pgx_genotypes puts
+        them back together."""
+        if len(self.ref) < 2 or not self.alts or any(len(a) != len(self.ref) for a in self.alts):
+            return []
+        return [
+            (i, base, tuple(dict.fromkeys(a[i] for a in self.alts if a[i] != base)))
+            for i, base in enumerate(self.ref)
+            if any(a[i] != base for a in self.alts)
+        ]
+
 
 @dataclass(frozen=True)
 class NamedAllele:

@@ -37,6 +37,7 @@ from common.contig_names import bare
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
 from pgx.gene_rules import X_LINKED_GENES
+from pgx.pgx_definitions import Locus
 from pgx.pgx_match import Genotype, load_gene, match_gene
 from reports.stages import coverage_reason
 from sites.panel_to_sites import read_not_covered
@@ -51,14 +52,40 @@ SEXES = ("female", "male")
 
 
 def panel_targets(definitions):
-    """{(canonical chrom, POS): [(gene, locus, is_defining)]} for every defining and extra position of the panel."""
+    """{(canonical chrom, POS): [(gene, locus, is_defining, offset)]} for every defining and extra position.
+
+    offset None: the locus itself; an int: one SNV of an MNP locus (`locus` is then that SNV, at POS + offset; the
+    MNP is assembled from them by `assemble_mnp` when the VCF lists it as SNVs, as genotype_sites does)."""
     targets = {}
     for gene, definition in definitions.items():
-        for locus in definition.loci:
-            targets.setdefault((bare(locus.chrom), locus.pos), []).append((gene, locus, True))
-        for locus in definition.extra_loci:
-            targets.setdefault((bare(locus.chrom), locus.pos), []).append((gene, locus, False))
+        for defining, loci in ((True, definition.loci), (False, definition.extra_loci)):
+            for locus in loci:
+                targets.setdefault((bare(locus.chrom), locus.pos), []).append((gene, locus, defining, None))
+                for i, ref, alts in locus.components:
+                    snv = Locus(locus.chrom, locus.pos + i, locus.rsid, ref, alts)
+                    targets.setdefault((bare(locus.chrom), snv.pos), []).append((gene, snv, defining, i))
     return targets
+
+
+def assemble_mnp(locus, parts):
+    """An MNP locus's call from its SNVs' calls (offset -> (a1, a2, phased, PS)); None when one is missing.
+
+    Phased SNVs in one phase set: chromosome by chromosome. Otherwise the ALTs are put together on one chromosome
+    (cis), which is what the MNP is: one SNV's ALT without the others makes an allele no definition uses."""
+    if not parts or any(parts.get(i) is None for i, _, _ in locus.components):
+        return None
+    calls = [parts[i] for i, _, _ in locus.components]
+    phased = all(c[2] for c in calls) and len({c[3] for c in calls}) == 1
+    chromosomes = [list(locus.ref), list(locus.ref)]
+    for (i, ref, _), call in zip(locus.components, calls, strict=True):
+        alts = [a for a in call[:2] if a != ref]
+        if phased:
+            for k in (0, 1):
+                chromosomes[k][i] = call[k]
+        else:
+            for k, alt in zip((1, 0), alts):  # a first ALT on the second chromosome, a second ALT on the first
+                chromosomes[k][i] = alt
+    return "".join(chromosomes[0]), "".join(chromosomes[1]), phased, calls[0][3] if phased else None
 
 
 def definition_allele(allele, record_ref, locus):
@@ -212,7 +239,9 @@ def read_panel_calls(vcf_path, definitions, samples=None, min_depth=1):
     parts = {}  # (gene, POS, is_defining) -> [per record: [per sample part]]
     seen, mismatched = 0, 0
     for record in _records(vcf, targets, log):
-        for gene, locus, defining in targets[(bare(record.chrom), record.pos)]:
+        for gene, locus, defining, offset in targets[(bare(record.chrom), record.pos)]:
+            if offset is None and locus.components and len(record.ref) < len(locus.ref):
+                continue  # one SNV of an MNP written as SNVs: read by its component target
             seen += 1
             alleles = record_alleles(record, locus)
             if alleles is None:
@@ -228,25 +257,27 @@ def read_panel_calls(vcf_path, definitions, samples=None, min_depth=1):
             fields = set(record.format)
             haploid_ok = bare(record.chrom) in SEX_CHROMOSOMES
             row = [sample_part(record.samples[i], alleles, fields, min_depth, haploid_ok) for i in indices]
-            parts.setdefault((gene, locus.pos, defining), []).append(row)
+            parts.setdefault((gene, locus.pos - (offset or 0), defining, offset), []).append(row)
     vcf.close()
     _check_build(vcf_path, seen, mismatched)
     log.info("%d panel record(s) read for %d sample(s); %d REF disagreement(s)", seen, len(wanted), mismatched)
-    refs = {(gene, locus.pos, defining): locus.ref for gene, locus, defining in _all_loci(definitions)}
+    loci = {(g, loc.pos - (i or 0), d, i): loc for entries in targets.values() for g, loc, d, i in entries}
     calls = {}
     for k, sample in enumerate(wanted):
         per_gene = {gene: ({}, {}) for gene in definitions}
-        for (gene, pos, defining), rows in parts.items():
-            merged = merge_parts([row[k] for row in rows], refs[(gene, pos, defining)])
-            if merged is not None:
+        snvs = {}  # (gene, MNP POS, is_defining) -> {offset: merged call}
+        for (gene, pos, defining, offset), rows in parts.items():
+            merged = merge_parts([row[k] for row in rows], loci[(gene, pos, defining, offset)].ref)
+            if offset is not None:
+                snvs.setdefault((gene, pos, defining), {})[offset] = merged
+            elif merged is not None:
                 per_gene[gene][0 if defining else 1][pos] = merged
+        for (gene, pos, defining), found in snvs.items():
+            assembled = assemble_mnp(loci[(gene, pos, defining, None)], found)
+            if assembled is not None:
+                per_gene[gene][0 if defining else 1].setdefault(pos, assembled)
         calls[sample] = per_gene
     return wanted, calls
-
-
-def _all_loci(definitions):
-    for targets in panel_targets(definitions).values():
-        yield from targets
 
 
 def _check_build(vcf_path, seen, mismatched):
@@ -258,13 +289,19 @@ def _check_build(vcf_path, seen, mismatched):
 
 
 def not_covered_positions(definitions, coverage_tsv):
-    """{gene: frozenset(POS)} of the positions the coverage table lists as not covered (no table: none)."""
+    """{gene: frozenset(POS)} of the positions the coverage table lists as not covered (no table: none); an MNP is
+    not covered when one of its SNVs (the table's rows for it) is not."""
     uncovered = read_not_covered(coverage_tsv)
+
+    def keys(gene, locus):
+        parts = [(locus.pos + i, ref) for i, ref, _ in locus.components] or [(locus.pos, locus.ref)]
+        return [(gene, bare(locus.chrom), pos, ref) for pos, ref in parts]
+
     return {
         gene: frozenset(
             locus.pos
             for locus in (*definition.loci, *definition.extra_loci)
-            if (gene, bare(locus.chrom), locus.pos, locus.ref) in uncovered
+            if any(key in uncovered for key in keys(gene, locus))
         )
         for gene, definition in definitions.items()
     }

@@ -488,3 +488,28 @@ def test_g6pd_from_a_vcf_with_haploid_male_calls(definitions, tmp_path):
     assert results["f1"]["G6PD"]["diplotypes"] == [f"B (reference)/{MED}"]
     assert results["f1"]["G6PD"]["phenotype"] == "Variable"
     assert results["u1"]["G6PD"]["sex"] is None and results["u1"]["G6PD"]["phenotype"] == "Variable"
+
+
+def test_ryr1_mnp_written_as_its_snvs(definitions, tmp_path):
+    # genotype_sites lists an MNP's SNVs one by one; rs193922862 TC>CT (c.13994_13995delTCinsCT) is put back
+    # together: both SNVs het = the MNP het (on one chromosome); one alone makes an allele no definition uses, read
+    # as reference for RYR1 (PharmCAT's TREAT_UNDOCUMENTED_VARIATIONS_AS_REFERENCE)
+    variants = json.loads((ORIGINALS / "alleles" / "RYR1_translation.json").read_text())["variants"]
+    lines = ["##fileformat=VCFv4.2", '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tboth\tnone\tone"]  # fmt: skip
+    for v in variants:
+        if v["rsid"] == "rs193922862":
+            assert (v["position"], v["ref"], v["alts"]) == (38572266, "TC", ["CT"])
+            lines.append("chr19\t38572266\trs193922862\tT\tC\t.\tPASS\t.\tGT\t0/1\t0/0\t0/1")
+            lines.append("chr19\t38572267\trs193922862\tC\tT\t.\tPASS\t.\tGT\t0/1\t0/0\t0/0")
+        else:
+            lines.append(f"{v['chromosome']}\t{v['position']}\t.\t{v['ref']}\t.\t.\tPASS\t.\tGT\t0/0\t0/0\t0/0")
+    vcf = tmp_path / "ryr1.vcf"
+    vcf.write_text("\n".join(lines) + "\n")
+    ryr1 = {"RYR1": definitions["RYR1"]}
+    ids, sample_calls = read_panel_calls(vcf, ryr1)
+    results = {s: r["RYR1"] for s, r in call_batch(ryr1, sample_calls).items()}
+    assert results["both"]["diplotypes"] == ["Reference/c.13994_13995delTCinsCT"]
+    assert results["none"]["diplotypes"] == ["Reference/Reference"]
+    assert results["one"]["diplotypes"] == ["Reference/Reference"]
+    assert any("undocumented allele CC" in w for w in results["one"]["warnings"])

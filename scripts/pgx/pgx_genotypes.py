@@ -22,10 +22,15 @@ VCFs are taken as users send them:
 - GT './.', half calls ('1/.': the gene is not called, the known allele limits the possible diplotypes), polyploid
   GTs (no-call), haploid GTs (no-call, but on chrX/chrY a male's one allele: read as homozygous), phased '|' with
   FORMAT/PS (phase blocks), symbolic ALTs ('<*>', '*': no-call when called);
-- FORMAT/DP below `min_depth` makes the genotype a no-call (no DP, no filter).
+- FORMAT/DP below `min_depth` makes the genotype a no-call (no DP, no filter);
+- an MNP locus (RYR1's two) written as its SNVs, as read-based genotyping writes it (genotype_sites): the SNVs'
+  calls are put back together (`assemble_mnp`); a record written whole is read as any other.
 
 Sex, for X-linked G6PD (pgx_match rule 11): the sample sheet's `sex` (female/male), else `inferred_sex` of
 results/af/samples.tsv when the rule is given that table (female/male; ambiguous or unknown: unknown), else unknown.
+
+Size: over 400 lines because the VCF reading above is one procedure over shared panel targets (the record forms
+users send, merged per sample and position), with the batch outputs beside it.
 """
 
 import csv

@@ -64,8 +64,10 @@ POPULATIONS = {
 # Positions and REF come from the shipped panels (looked up by rsID). The star alleles they make, per PharmCAT's
 # definitions: CYP2C19 *1/*2, *2/*2, *1/*17, *17/*17, *1/*1, *2/*17 (GRCh38 is *38; *1, *2 and *17 all carry
 # rs3758581 G, *2 also rs12769205 G and rs4244285 A, *17 rs12248560 T); CYP2C9 *1/*3, *1/*2; VKORC1 -1639 AG and
-# AA; SLCO1B1 *1/*5, *5/*5; DPYD c.1905+1G>A (*2A) and TPMT *3C carriers; F5 Leiden and HBB S carriers; APOE
-# e3/e4 and e2/e3 (tests/workflow/test_demo_panels.py states the expected calls).
+# AA; SLCO1B1 *1/*5, *5/*5; DPYD c.1905+1G>A (*2A) and TPMT *3C carriers; CYP3A5 *1/*3 (rs776746 C: an
+# expresser, intermediate metabolizer); UGT1A1 *28/*28 (rs3064744 CAT>CATAT, an insertion in the TA repeat: poor
+# metabolizer); G6PD Mediterranean (rs5030868 A) in demo04, a male (config/samples.tsv): hemizygous, deficient; F5
+# Leiden and HBB S carriers; APOE e3/e4 and e2/e3 (tests/workflow/test_demo_panels.py states the expected calls).
 PLANTED = (
     ("CYP2C19", "rs3758581", "G", ("1|1", "1|1", "1|1", "1|1", "1|1", "1|1")),
     ("CYP2C19", "rs12769205", "G", ("0|1", "1|1", "0|0", "0|0", "0|0", "1|0")),
@@ -77,6 +79,9 @@ PLANTED = (
     ("SLCO1B1", "rs4149056", "C", ("0|0", "0|0", "0|1", "0|0", "0|0", "1|1")),
     ("DPYD", "rs3918290", "T", ("0|0", "0|0", "0|0", "0|0", "0|1", "0|0")),
     ("TPMT", "rs1142345", "C", ("0|0", "0|0", "0|0", "0|0", "0|0", "0|1")),
+    ("CYP3A5", "rs776746", "C", ("0|1", "0|0", "0|0", "0|0", "0|0", "0|0")),
+    ("UGT1A1", "rs3064744", "CATAT", ("0|0", "0|0", "1|1", "0|0", "0|0", "0|0")),
+    ("G6PD", "rs5030868", "A", ("0|0", "0|0", "0|0", "1|1", "0|0", "0|0")),
     ("F5", "rs6025", "T", ("0|1", "0|0", "0|0", "0|0", "0|0", "0|0")),
     ("APOE", "rs429358", "C", ("0|0", "0|1", "0|0", "0|0", "0|0", "0|0")),
     ("APOE", "rs7412", "T", ("0|0", "0|0", "0|1", "0|0", "0|0", "0|0")),
@@ -386,9 +391,17 @@ def planted_variants(sites, planted=PLANTED, samples=DEMO_SAMPLES):
             raise ValueError(f"planted {gene} {rsid}>{alt} is not a panel allele ({site.gene} {site.alts})")
         if len(genotypes) != len(samples):
             raise ValueError(f"planted {rsid}: {len(genotypes)} genotypes for {len(samples)} samples")
-        variants.append(Variant(site.contig, site.pos, site.ref, alt, rsid))
+        variants.append(Variant(site.contig, site.pos, *trim_suffix(site.ref, alt), rsid))
         alleles.append([[int(a) for a in gt.split("|")] for gt in genotypes])
     return variants, np.array(alleles, dtype=np.uint8).reshape(len(variants), len(samples), 2)
+
+
+def trim_suffix(ref, alt):
+    """REF and ALT without their common ending (one base kept): the definitions' UGT1A1 CAT>CATAT is C>CAT, the form
+    bcftools norm writes and the truth VCF keeps (same start, same haplotype)."""
+    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    return ref, alt
 
 
 def dropout_windows(windows, sites, dropout=DROPOUT):

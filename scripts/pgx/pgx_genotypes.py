@@ -20,11 +20,21 @@ VCFs are taken as users send them:
   identical duplicate records count once;
 - indels written with a longer or shorter REF than PharmCAT's (same start, one REF a prefix of the other) are
   compared over the longer span; a REF that disagrees with the definition discards the record (PharmCAT does too);
-- GT './.', half calls ('1/.': the gene is not called, the known allele limits the possible diplotypes), haploid or
-  polyploid GTs (no-call), phased '|' with FORMAT/PS (phase blocks), symbolic ALTs ('<*>', '*': no-call when called);
-- FORMAT/DP below `min_depth` makes the genotype a no-call (no DP, no filter).
+- GT './.', half calls ('1/.': the gene is not called, the known allele limits the possible diplotypes), polyploid
+  GTs (no-call), haploid GTs (no-call, but on chrX/chrY a male's one allele: read as homozygous), phased '|' with
+  FORMAT/PS (phase blocks), symbolic ALTs ('<*>', '*': no-call when called);
+- FORMAT/DP below `min_depth` makes the genotype a no-call (no DP, no filter);
+- an MNP locus (RYR1's two) written as its SNVs, as read-based genotyping writes it (genotype_sites): the SNVs'
+  calls are put back together (`assemble_mnp`); a record written whole is read as any other.
+
+Sex, for X-linked G6PD (pgx_match rule 11): the sample sheet's `sex` (female/male), else `inferred_sex` of
+results/af/samples.tsv when the rule is given that table (female/male; ambiguous or unknown: unknown), else unknown.
+
+Size: over 400 lines because the VCF reading above is one procedure over shared panel targets (the record forms
+users send, merged per sample and position), with the batch outputs beside it.
 """
 
+import csv
 import json
 from pathlib import Path
 
@@ -32,7 +42,9 @@ from common.atomic import atomic_path
 from common.contig_names import bare
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
+from pgx.gene_rules import X_LINKED_GENES
 from pgx.outside_calls import merge_outside_calls
+from pgx.pgx_definitions import Locus
 from pgx.pgx_match import Genotype, load_gene, match_gene
 from reports.stages import coverage_reason
 from sites.panel_to_sites import read_not_covered
@@ -42,17 +54,45 @@ NA = "NA"
 # More REF disagreements than this share of the panel records found means the VCF is not on GRCh38.
 MAX_REF_MISMATCH_SHARE = 0.5
 MIN_RECORDS_FOR_BUILD_CHECK = 10
+SEX_CHROMOSOMES = ("X", "Y")
+SEXES = ("female", "male")
 
 
 def panel_targets(definitions):
-    """{(canonical chrom, POS): [(gene, locus, is_defining)]} for every defining and extra position of the panel."""
+    """{(canonical chrom, POS): [(gene, locus, is_defining, offset)]} for every defining and extra position.
+
+    offset None: the locus itself; an int: one SNV of an MNP locus (`locus` is then that SNV, at POS + offset; the
+    MNP is assembled from them by `assemble_mnp` when the VCF lists it as SNVs, as genotype_sites does)."""
     targets = {}
     for gene, definition in definitions.items():
-        for locus in definition.loci:
-            targets.setdefault((bare(locus.chrom), locus.pos), []).append((gene, locus, True))
-        for locus in definition.extra_loci:
-            targets.setdefault((bare(locus.chrom), locus.pos), []).append((gene, locus, False))
+        for defining, loci in ((True, definition.loci), (False, definition.extra_loci)):
+            for locus in loci:
+                targets.setdefault((bare(locus.chrom), locus.pos), []).append((gene, locus, defining, None))
+                for i, ref, alts in locus.components:
+                    snv = Locus(locus.chrom, locus.pos + i, locus.rsid, ref, alts)
+                    targets.setdefault((bare(locus.chrom), snv.pos), []).append((gene, snv, defining, i))
     return targets
+
+
+def assemble_mnp(locus, parts):
+    """An MNP locus's call from its SNVs' calls (offset -> (a1, a2, phased, PS)); None when one is missing.
+
+    Phased SNVs in one phase set: chromosome by chromosome. Otherwise the ALTs are put together on one chromosome
+    (cis), which is what the MNP is: one SNV's ALT without the others makes an allele no definition uses."""
+    if not parts or any(parts.get(i) is None for i, _, _ in locus.components):
+        return None
+    calls = [parts[i] for i, _, _ in locus.components]
+    phased = all(c[2] for c in calls) and len({c[3] for c in calls}) == 1
+    chromosomes = [list(locus.ref), list(locus.ref)]
+    for (i, ref, _), call in zip(locus.components, calls, strict=True):
+        alts = [a for a in call[:2] if a != ref]
+        if phased:
+            for k in (0, 1):
+                chromosomes[k][i] = call[k]
+        else:
+            for k, alt in zip((1, 0), alts):  # a first ALT on the second chromosome, a second ALT on the first
+                chromosomes[k][i] = alt
+    return "".join(chromosomes[0]), "".join(chromosomes[1]), phased, calls[0][3] if phased else None
 
 
 def definition_allele(allele, record_ref, locus):
@@ -89,9 +129,13 @@ def record_alleles(record, locus):
     return alleles
 
 
-def sample_part(sample, alleles, fields, min_depth):
-    """One record's call for one sample: (allele1, allele2, phased, phase set), or None for a no-call."""
+def sample_part(sample, alleles, fields, min_depth, haploid_ok=False):
+    """One record's call for one sample: (allele1, allele2, phased, phase set), or None for a no-call.
+
+    haploid_ok: a haploid GT (chrX/chrY in a male) is read as homozygous for its one allele."""
     gt = sample.get("GT") if "GT" in fields else None
+    if gt and len(gt) == 1 and haploid_ok and gt[0] is not None:
+        gt = (gt[0], gt[0])
     if not gt or len(gt) != 2 or gt == (None, None):
         return None
     if "DP" in fields:
@@ -202,7 +246,9 @@ def read_panel_calls(vcf_path, definitions, samples=None, min_depth=1):
     parts = {}  # (gene, POS, is_defining) -> [per record: [per sample part]]
     seen, mismatched = 0, 0
     for record in _records(vcf, targets, log):
-        for gene, locus, defining in targets[(bare(record.chrom), record.pos)]:
+        for gene, locus, defining, offset in targets[(bare(record.chrom), record.pos)]:
+            if offset is None and locus.components and len(record.ref) < len(locus.ref):
+                continue  # one SNV of an MNP written as SNVs: read by its component target
             seen += 1
             alleles = record_alleles(record, locus)
             if alleles is None:
@@ -216,26 +262,29 @@ def read_panel_calls(vcf_path, definitions, samples=None, min_depth=1):
                 )
                 continue
             fields = set(record.format)
-            row = [sample_part(record.samples[i], alleles, fields, min_depth) for i in indices]
-            parts.setdefault((gene, locus.pos, defining), []).append(row)
+            haploid_ok = bare(record.chrom) in SEX_CHROMOSOMES
+            row = [sample_part(record.samples[i], alleles, fields, min_depth, haploid_ok) for i in indices]
+            parts.setdefault((gene, locus.pos - (offset or 0), defining, offset), []).append(row)
     vcf.close()
     _check_build(vcf_path, seen, mismatched)
     log.info("%d panel record(s) read for %d sample(s); %d REF disagreement(s)", seen, len(wanted), mismatched)
-    refs = {(gene, locus.pos, defining): locus.ref for gene, locus, defining in _all_loci(definitions)}
+    loci = {(g, loc.pos - (i or 0), d, i): loc for entries in targets.values() for g, loc, d, i in entries}
     calls = {}
     for k, sample in enumerate(wanted):
         per_gene = {gene: ({}, {}) for gene in definitions}
-        for (gene, pos, defining), rows in parts.items():
-            merged = merge_parts([row[k] for row in rows], refs[(gene, pos, defining)])
-            if merged is not None:
+        snvs = {}  # (gene, MNP POS, is_defining) -> {offset: merged call}
+        for (gene, pos, defining, offset), rows in parts.items():
+            merged = merge_parts([row[k] for row in rows], loci[(gene, pos, defining, offset)].ref)
+            if offset is not None:
+                snvs.setdefault((gene, pos, defining), {})[offset] = merged
+            elif merged is not None:
                 per_gene[gene][0 if defining else 1][pos] = merged
+        for (gene, pos, defining), found in snvs.items():
+            assembled = assemble_mnp(loci[(gene, pos, defining, None)], found)
+            if assembled is not None:
+                per_gene[gene][0 if defining else 1].setdefault(pos, assembled)
         calls[sample] = per_gene
     return wanted, calls
-
-
-def _all_loci(definitions):
-    for targets in panel_targets(definitions).values():
-        yield from targets
 
 
 def _check_build(vcf_path, seen, mismatched):
@@ -247,30 +296,55 @@ def _check_build(vcf_path, seen, mismatched):
 
 
 def not_covered_positions(definitions, coverage_tsv):
-    """{gene: frozenset(POS)} of the positions the coverage table lists as not covered (no table: none)."""
+    """{gene: frozenset(POS)} of the positions the coverage table lists as not covered (no table: none); an MNP is
+    not covered when one of its SNVs (the table's rows for it) is not."""
     uncovered = read_not_covered(coverage_tsv)
+
+    def keys(gene, locus):
+        parts = [(locus.pos + i, ref) for i, ref, _ in locus.components] or [(locus.pos, locus.ref)]
+        return [(gene, bare(locus.chrom), pos, ref) for pos, ref in parts]
+
     return {
         gene: frozenset(
             locus.pos
             for locus in (*definition.loci, *definition.extra_loci)
-            if (gene, bare(locus.chrom), locus.pos, locus.ref) in uncovered
+            if any(key in uncovered for key in keys(gene, locus))
         )
         for gene, definition in definitions.items()
     }
 
 
-def call_batch(definitions, sample_calls, not_covered=None):
-    """{sample: {gene: match result}}; identical genotype sets are matched once (results are shared)."""
-    cache, results, not_covered = {}, {}, not_covered or {}
+def sample_sexes(samples, sheet_sexes=None, af_samples_tsv=None):
+    """{sample: "female" | "male" | None}: the sheet's sex, else the inferred sex of results/af/samples.tsv."""
+    inferred = {}
+    if af_samples_tsv:
+        with open(af_samples_tsv) as fh:
+            rows = csv.DictReader(fh, delimiter="\t")
+            if "inferred_sex" in (rows.fieldnames or []):
+                inferred = {row["sample_id"]: row["inferred_sex"] for row in rows}
+    sexes = {}
+    for sample in samples:
+        sheet = (sheet_sexes or {}).get(sample)
+        sexes[sample] = sheet if sheet in SEXES else inferred.get(sample) if inferred.get(sample) in SEXES else None
+    return sexes
+
+
+def call_batch(definitions, sample_calls, not_covered=None, sexes=None):
+    """{sample: {gene: match result}}; identical genotype sets are matched once (results are shared).
+
+    sexes: {sample: "female" | "male" | None}, for X-linked genes (missing: unknown)."""
+    cache, results, not_covered, sexes = {}, {}, not_covered or {}, sexes or {}
     for sample, per_gene in sample_calls.items():
         results[sample] = {}
         for gene, definition in definitions.items():
             calls, extra = per_gene[gene]
-            key = (gene, tuple(sorted(calls.items())), tuple(sorted(extra.items())))
+            sex = sexes.get(sample) if gene in X_LINKED_GENES else None
+            key = (gene, sex, tuple(sorted(calls.items())), tuple(sorted(extra.items())))
             if key not in cache:
                 genotypes = {pos: Genotype(*c) for pos, c in calls.items()}
                 extra_genotypes = {pos: Genotype(*c) for pos, c in extra.items()}
-                cache[key] = match_gene(definition, genotypes, extra_genotypes, not_covered.get(gene, frozenset()))
+                uncovered = not_covered.get(gene, frozenset())
+                cache[key] = match_gene(definition, genotypes, extra_genotypes, uncovered, sex)
             results[sample][gene] = cache[key]
     return results
 
@@ -311,13 +385,16 @@ def write_outputs(results, json_path, tsv_path):
         Path(tmp).write_text("\n".join(lines) + "\n")
 
 
-def pgx_genotypes(vcf_path, panel_dir, genes, json_path, tsv_path, samples=None, min_depth=1, coverage_tsv=None,
-                  outside_calls=None, outside_dir=None):  # fmt: skip
+def pgx_genotypes(
+    vcf_path, panel_dir, genes, json_path, tsv_path, samples=None, min_depth=1, coverage_tsv=None, sexes=None,
+    outside_calls=None, outside_dir=None,
+):  # fmt: skip
     """Read the VCF, match every sample for every gene, write the batch JSON and TSV. Returns the results.
 
     coverage_tsv: rule pgx_sites' coverage table; its not-covered positions are `not_covered` (None: every position
-    is taken as covered). outside_calls: {sample: outside-call TSV} merged in by scripts/pgx/outside_calls.py (read
-    with the tables in outside_dir)."""
+    is taken as covered). sexes: {sample: "female" | "male" | None} (sample_sexes), for X-linked genes.
+    outside_calls: {sample: outside-call TSV} merged in by scripts/pgx/outside_calls.py (read with the tables in
+    outside_dir)."""
     log = get_logger()
     definitions = {gene: load_gene(panel_dir, gene) for gene in genes}
     log.info("panel: %s", ", ".join(f"{g} ({len(d.loci)} positions, {d.version})" for g, d in definitions.items()))
@@ -329,7 +406,10 @@ def pgx_genotypes(vcf_path, panel_dir, genes, json_path, tsv_path, samples=None,
     if uncovered_reason:
         log.warning("the report shows this stage as not run: %s", uncovered_reason)
     wanted, sample_calls = read_panel_calls(vcf_path, definitions, samples, min_depth)
-    results = call_batch(definitions, sample_calls, not_covered)
+    if any(gene in X_LINKED_GENES for gene in definitions):
+        known = {s: (sexes or {}).get(s) for s in wanted}
+        log.info("sex for X-linked genes: %s", ", ".join(f"{s} {x or 'unknown'}" for s, x in known.items()))
+    results = call_batch(definitions, sample_calls, not_covered, sexes)
     for gene in definitions:
         statuses = sorted({results[s][gene]["status"] for s in wanted})
         counts = {st: sum(results[s][gene]["status"] == st for s in wanted) for st in statuses}
@@ -352,6 +432,9 @@ def main(smk):
         coverage_tsv=smk.input.coverage[0] if smk.input.coverage else None,
         outside_calls=dict(smk.params.outside_calls),
         outside_dir=smk.params.outside_dir,
+        sexes=sample_sexes(
+            smk.params.samples, smk.params.sexes, smk.input.af_samples[0] if smk.input.af_samples else None
+        ),
     )
 
 

@@ -1,16 +1,12 @@
 """Star-allele (named allele) matching for pharmacogenes, following PharmCAT's rules, with CPIC phenotypes.
 
-Pure library: it reads PharmCAT's definition files for one gene and matches one sample's genotypes at that gene's
-defining positions; it never reads a VCF (scripts/pgx/pgx_genotypes.py does). Re-implemented from PharmCAT's
-documented and
-coded behaviour (PharmGKB/PharmCAT @ 5431bf1, `org.pharmgkb.pharmcat.haplotype`: NamedAlleleMatcher, MatchData,
-DiplotypeMatcher, CombinationUtil, NamedAllele, DpydHapB3Matcher; reporter LowestFunctionGeneCaller; docs/methods/
-NamedAlleleMatcher-101.md and Gene-Definition-Exceptions.md); no PharmCAT code is copied.
-
-Panel folder layout (as PharmCAT's data and ../shared/testdata/pharmcat_positions_grch38/definitions):
-    alleles/{GENE}_translation.json   defining positions (`variants`) and named alleles (`namedAlleles`)
-    alleles/exemptions.json           per-gene exemptions (extra positions of interest, AMP tier-1 positions)
-    phenotype/{GENE}.json             CPIC allele function / activity and diplotype -> phenotype / activity score
+Pure library: it matches one sample's genotypes at one gene's defining positions, with the definitions loaded by
+scripts/pgx/pgx_definitions.py (panel layout there) and the gene-specific rules of scripts/pgx/gene_rules.py; it never
+reads a VCF (scripts/pgx/pgx_genotypes.py does). Re-implemented from PharmCAT's documented and coded behaviour
+(PharmGKB/PharmCAT @ 5431bf1, `org.pharmgkb.pharmcat.haplotype`: NamedAlleleMatcher, MatchData, DiplotypeMatcher,
+CombinationUtil, NamedAllele, DpydHapB3Matcher, ResultBuilder; reporter LowestFunctionGeneCaller; docs/methods/
+NamedAlleleMatcher-101.md and Gene-Definition-Exceptions.md); no PharmCAT code is copied. Genes: PANEL_GENES, every
+gene of PharmCAT's with allele definitions but CYP2D6.
 
 Matching rules (PharmCAT's, unless marked "genorisk"):
 1. Blank cells. A named allele with no value at a position takes the reference named allele's value there
@@ -34,22 +30,26 @@ Matching rules (PharmCAT's, unless marked "genorisk"):
 5. Names. The two alleles are written in PharmCAT's haplotype-name order: "Reference"/"Any"/"All" first, then text
    and numbers compared piecewise with numbers as numbers (*1/*17, *2/*17, *3B/*3C). Sub-alleles are reported under
    their core name (SLCO1B1 *45.001 -> *45, the definition's `suballelesMap`).
-6. Undocumented variation (an ALT at a defining position that no definition uses): for DPYD, NUDT15 and TPMT
-   (PharmCAT's TREAT_UNDOCUMENTED_VARIATIONS_AS_REFERENCE genes in the panel) it is read as the reference base, with a
+6. Undocumented variation (an ALT at a defining position that no definition uses): for CACNA1S, DPYD, G6PD, NUDT15,
+   RYR1 and TPMT (PharmCAT's TREAT_UNDOCUMENTED_VARIATIONS_AS_REFERENCE) it is read as the reference base, with a
    warning; elsewhere it is kept, so no named allele matches it and the gene is not called.
-7. DPYD is a lowest-function gene (CPIC fluoropyrimidine guideline, PMID:29152729; PharmCAT
-   Gene-Definition-Exceptions). Unphased data with more than one heterozygous position: every variant allele found
-   is listed and the two lowest-activity ones (ties by name) make the diplotype, presumed in trans. Phased data,
-   phase sets, or at most one heterozygous position: every phasing the phase blocks allow is tried, the
-   lowest-activity variant allele on each chromosome taken ("Reference" when a chromosome has none), and the phasing
-   with the lowest summed activity kept (ties by name, Reference first). HapB3 (rs75017182 + rs56038477) is called
+7. DPYD and RYR1 are lowest-function genes (CPIC fluoropyrimidine guideline, PMID:29152729; PharmCAT
+   Gene-Definition-Exceptions; gene_rules.lowest_function). Unphased data with more than one heterozygous position:
+   every variant allele found is listed and the two lowest-ranked ones (DPYD: lowest activity; RYR1: Malignant
+   Hyperthermia associated first; ties by name) make the diplotype, presumed in trans. Phased data, phase sets, or
+   at most one heterozygous position: every phasing the phase blocks allow is tried, the lowest-ranked variant
+   allele on each chromosome taken ("Reference" when a chromosome has none), and the phasing with the lowest summed
+   rank kept (ties by name, Reference first). HapB3 (rs75017182 + rs56038477) is called
    from the intronic rs75017182 when the two disagree: an exonic rs56038477 ALT without the intronic ALT is read as
    reference, with a warning (PharmCAT DpydHapB3Matcher); an allele whose defining positions are a subset of another
    allele found with it (c.1129-5923C>G within HapB3) is not counted again.
 8. Phenotype. The diplotype's allele names, as a multiset, are looked up in the phenotype file's `diplotypes`
-   (`diplotypekey`): the CPIC phenotype (`generesult`, e.g. "Intermediate Metabolizer", VKORC1 "-1639 AG") and
-   activity score (null where CPIC gives none). genorisk: `phenotype`/`activity_score` are given only when every
-   listed diplotype agrees on them (an unphased TPMT *1/*3A vs *3B/*3C is ambiguous: null), for DPYD from rule 7.
+   (`diplotypekey`): the CPIC phenotype (`generesult`, e.g. "Intermediate Metabolizer", VKORC1 "-1639 AG"),
+   activity score (null where CPIC gives none) and guideline lookup key (`lookupkey`: the phenotype, or the activity
+   score as text for CYP2C9 and DPYD). G6PD and RYR1 are shipped with their allele functions only: their phenotype
+   (= lookup key) is derived (gene_rules.g6pd_phenotype, ryr1_phenotype); CYP4F2 has no phenotype data and IFNL3 no
+   diplotype table (null). genorisk: `phenotype`/`activity_score`/`lookup_key` are given only when every listed
+   diplotype agrees on them (an unphased TPMT *1/*3A vs *3B/*3C is ambiguous: null), for DPYD and RYR1 from rule 7.
 9. Missing data (genorisk, stricter than PharmCAT). A position absent from the VCF, a no-call, or a half call (`1/.`)
    is never assumed reference: the gene is not called (`diplotypes` is empty) and `possible_diplotypes_if_missing`
    lists every diplotype that some genotype at the missing positions would turn into an exact match (its alleles
@@ -60,6 +60,13 @@ Matching rules (PharmCAT's, unless marked "genorisk"):
 10. Not covered (genorisk). A position the reference or target cannot say anything about (its contig is absent, the
    reference has N there, or it lies outside `regions`; scripts/sites/panel_to_sites.py) is `not_covered`: any genotype
    given for it is ignored, and it is missing data exactly as in rule 9 (listed in `not_covered`, not `missing`).
+11. X-linked G6PD (gene_rules): a male has one allele; every called position must be homozygous (a heterozygous one
+   makes the gene `no_match` with a warning) and the diplotype is a single allele name ("A- 202A_376G"); a female is
+   matched as any gene; unknown sex: matched as two alleles, with a note. Phenotype per CPIC's G6PD table.
+12. NAT2 (gene_rules): unphased data allowing every diplotype of one of the exemptions' unphased priority lists are
+   called as its pick, with a note (`candidates` keeps them all); a missing required position leaves `pharmcat_top`
+   empty (PharmCAT calls nothing). With other positions missing, `pharmcat_top` is PharmCAT's priority-mode answer:
+   the pick, else every candidate (PharmCAT does not cut unphased NAT2 candidates to the top score).
 
 Result of `match_gene` (one gene, one sample; JSON-ready):
     gene, definition_version      the gene and the definitions' data version
@@ -67,133 +74,65 @@ Result of `match_gene` (one gene, one sample; JSON-ready):
                                   the calls) | missing_positions (not called, see rule 9) | no_data (nothing called)
     diplotypes                    rule 4 ranking, best first; [] unless every position is called
     phenotype, activity_score     rule 8; null when ambiguous or not called
+    lookup_key                    {GENE: lookup key} of the call (rule 8), what guideline tables are keyed by; null
+                                  when not called or the candidates disagree
     pharmcat_top                  what PharmCAT's default mode reports (top-score ties; DPYD: its lowest-function call)
     candidates                    [{diplotype, score, phenotype, activity_score}] behind `diplotypes`, or behind
                                   `possible_diplotypes_if_missing` when positions are missing
     missing                       rsIDs (chrom:pos where there is none) of the no-call positions
     not_covered                   the same for the positions this reference/target does not cover (rule 10)
     possible_diplotypes_if_missing, n_possible_diplotypes   rule 9
-    lowest_function               DPYD only: {phased: true, strands: [[...], [...]]} or {phased: false, haplotypes}
+    lowest_function               DPYD, RYR1: {phased: true, strands: [[...], [...]]} or {phased: false, haplotypes}
+    variant_alleles               CACNA1S, CFTR, RYR1 (allele-status genes): the call's variant alleles, one entry a
+                                  copy ([] = none found); null for other genes or when not called
+    sex                           G6PD: "male" / "female" as used (rule 11), null when unknown; null for other genes
     calls                         [{rsid, chrom, pos, genotype ('C/T', 'C|T', './.', 'T/.'), status: ref | variant
                                   | no_call | not_covered}] for every defining position, in definition order
     extra_calls                   the same for the exemptions' extra positions of interest (reported, not matched)
     warnings                      undocumented alleles, HapB3 reinterpretation, missing AMP tier-1 positions
 
 Not implemented: CYP2D6 and copy-number/structural alleles; PharmCAT's research "combination"/partial allele calls
-(a sample no named diplotype explains is `no_match`); NAT2-style unphased priority lists and ignored positions in
-exemptions (refused if a panel uses them); PharmCAT's DPWG tie-break for DPYD and the SLCO1B1 rs4149056-only
-fallback (reporter features).
+(a sample no named diplotype explains is `no_match`); PharmCAT's DPWG tie-break for DPYD and the SLCO1B1
+rs4149056-only fallback (reporter features).
 
-Size: over 400 lines because PharmCAT's matching rules (one numbered list in this docstring) and their special cases
-act on one data model; the rules refer to each other.
+Size: over 400 lines because PharmCAT's general matching rules (one numbered list in this docstring, which the
+result fields refer to) act together; definitions and gene-specific rules live in pgx_definitions and gene_rules.
 """
 
-import functools
-import gzip
-import itertools
-import json
-import re
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
-from common.input_error import InputError
+from pgx.gene_rules import (
+    LOWEST_FUNCTION_GENES,
+    X_LINKED_GENES,
+    adjust_hapb3,
+    derived_phenotype,
+    hemizygous,
+    heterozygous_in_male,
+    lookup_key,
+    lowest_function,
+    missing_required,
+    sex_note,
+    unphased_priority,
+    unphased_priority_mode,
+    variant_alleles,
+)
+from pgx.pgx_definitions import (  # noqa: F401  (re-exported: the workflow and tests import them from here)
+    PANEL_GENES,
+    Genotype,
+    allele_matches,
+    definition_paths,
+    diplotype_name,
+    exemptions_path,
+    is_wobble,
+    load_gene,
+    name_key,
+    split_diplotype,
+)
 
-PANEL_GENES = ("CYP2C19", "CYP2C9", "DPYD", "NUDT15", "SLCO1B1", "TPMT", "VKORC1")
-IUPAC = {
-    "A": "A", "C": "C", "G": "G", "T": "T", "R": "AG", "Y": "CT", "S": "CG", "W": "AT",
-    "K": "GT", "M": "AC", "B": "CGT", "D": "AGT", "H": "ACT", "V": "ACG", "N": "ACGT",
-}  # fmt: skip
 # PharmCAT's NamedAlleleMatcher.TREAT_UNDOCUMENTED_VARIATIONS_AS_REFERENCE.
 UNDOCUMENTED_AS_REFERENCE = frozenset({"CACNA1S", "DPYD", "G6PD", "NUDT15", "RYR1", "TPMT"})
-LOWEST_FUNCTION_GENES = frozenset({"DPYD"})
-HAPB3_EXONIC_RSID, HAPB3_INTRONIC_RSID = "rs56038477", "rs75017182"
-NAME_FIRST, NAME_LAST = ("Any", "All", "Reference"), ("Other", "Unknown")
 MAX_POSSIBLE = 25
-# Phasings tried for DPYD are 2^(blocks - 1); beyond this many phase blocks the unphased rule is used.
-MAX_DPYD_BLOCKS = 12
-# A DPYD allele without a CPIC activity value sorts after every valued one (PharmCAT ranks it as 2.0).
-UNKNOWN_ACTIVITY = 2.0
-
-
-@dataclass(frozen=True)
-class Locus:
-    """One defining position: GRCh38 chromosome and 1-based position, REF and the ALTs the definitions use."""
-
-    chrom: str
-    pos: int
-    rsid: str | None
-    ref: str
-    alts: tuple
-
-    @property
-    def label(self):
-        return self.rsid or f"{self.chrom}:{self.pos}"
-
-
-@dataclass(frozen=True)
-class NamedAllele:
-    """A named allele: `alleles` as defined (None = blank), `filled` with blanks taken from the reference allele."""
-
-    name: str
-    alleles: tuple
-    filled: tuple
-    reference: bool
-
-    @functools.cached_property
-    def defined(self):
-        """Indices of the positions the definition gives (all of them for the reference allele)."""
-        return frozenset(i for i, a in enumerate(self.alleles) if a is not None)
-
-
-@dataclass(frozen=True)
-class GeneDefinition:
-    """One gene's definitions and CPIC phenotype table, as loaded by `load_gene`."""
-
-    gene: str
-    version: str
-    loci: tuple
-    alleles: tuple
-    extra_loci: tuple
-    amp1_positions: frozenset
-    phenotypes: dict  # frozenset(Counter(names).items()) -> (phenotype, activity score or None)
-    activity: dict  # allele name -> activity value (float) or None
-
-    @functools.cached_property
-    def _index(self):
-        keys = {}
-        for i, locus in enumerate(self.loci):
-            keys.update({locus.pos: i, locus.label: i})
-        return keys
-
-    @functools.cached_property
-    def _matching(self):
-        return {}
-
-    def alleles_matching(self, index, base):
-        """Indices (into `alleles`) of the named alleles whose filled value at locus `index` matches `base`."""
-        key = (index, base)
-        if key not in self._matching:
-            hits = (k for k, allele in enumerate(self.alleles) if allele_matches(allele.filled[index], base))
-            self._matching[key] = frozenset(hits)
-        return self._matching[key]
-
-    def index_of(self, key):
-        """The locus index for a position (int), an rsID or a 'chrom:pos' label."""
-        try:
-            return self._index[key]
-        except KeyError:
-            raise ValueError(f"{self.gene}: {key!r} is not a defining position") from None
-
-
-@dataclass(frozen=True)
-class Genotype:
-    """A sample's call at one position: alleles as bases/sequences (None = missing allele)."""
-
-    allele1: str | None
-    allele2: str | None
-    phased: bool = False
-    phase_set: int | None = None
 
 
 @dataclass(frozen=True)
@@ -207,158 +146,7 @@ class _Site:
     known: str | None = None
 
 
-# ---------------------------------------------------------------------------------------------------------- loading
-
-
-def _json_file(path):
-    """`path`, or `path.gz` when only the gzipped copy exists (the shipped panel is stored gzipped)."""
-    gz = Path(f"{path}.gz")
-    return gz if not Path(path).exists() and gz.exists() else Path(path)
-
-
-def exemptions_path(panel_dir):
-    """PharmCAT's per-gene exemptions file in a panel folder."""
-    return _json_file(Path(panel_dir) / "alleles" / "exemptions.json")
-
-
-def definition_paths(panel_dir, gene):
-    """The files a gene needs in a panel folder: translation, phenotype, exemptions (.json or .json.gz)."""
-    panel = Path(panel_dir)
-    return {
-        "translation": _json_file(panel / "alleles" / f"{gene}_translation.json"),
-        "phenotype": _json_file(panel / "phenotype" / f"{gene}.json"),
-        "exemptions": exemptions_path(panel),
-    }
-
-
-def _read_json(path):
-    try:
-        with gzip.open(path, "rt") if str(path).endswith(".gz") else open(path) as fh:
-            return json.load(fh)
-    except FileNotFoundError:
-        raise InputError(f"{path}: PGx definition file not found") from None
-    except json.JSONDecodeError as error:
-        raise InputError(f"{path}: not valid JSON ({error})") from None
-
-
-def _locus(variant):
-    return Locus(
-        variant["chromosome"],
-        int(variant["position"]),
-        variant.get("rsid"),
-        variant["ref"],
-        tuple(variant.get("alts") or ()),
-    )
-
-
-def _fill_blanks(alleles, reference, loci):
-    """Blank cells take the reference allele's value; an IUPAC code there becomes the position's REF."""
-    filled = []
-    for allele, ref_allele, locus in zip(alleles, reference, loci, strict=True):
-        if allele is not None:
-            filled.append(allele)
-        else:
-            filled.append(locus.ref if _is_wobble(ref_allele) else ref_allele)
-    return tuple(filled)
-
-
-def _phenotype_table(data, path):
-    table = {}
-    for row in data.get("diplotypes", []):
-        key = frozenset(Counter({k: int(v) for k, v in row["diplotypekey"].items()}).items())
-        table[key] = (row.get("generesult"), _number(row.get("activityScore")))
-    if not table:
-        raise InputError(f"{path}: no diplotypes in the phenotype file")
-    activity = {a["name"]: _number(a.get("activityValue")) for a in data.get("namedAlleles", [])}
-    return table, activity
-
-
-def _number(value):
-    """An activity value/score as a float; None for missing or 'n/a'."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _check_exemption(exemption, path, gene):
-    unsupported = [
-        k for k in ("ignoredPositions", "unphasedDiplotypePriorities", "requiredPositions") if exemption.get(k)
-    ]
-    if unsupported:
-        features = ", ".join(unsupported)
-        raise InputError(f"{path}: {gene} uses exemption feature(s) {features}, which genorisk does not support")
-
-
-def load_gene(panel_dir, gene):
-    """Load one gene's PharmCAT definitions and CPIC phenotypes from a panel folder; InputError names a bad file."""
-    paths = definition_paths(panel_dir, gene)
-    data = _read_json(paths["translation"])
-    if data.get("gene") != gene:
-        raise InputError(f"{paths['translation']}: file is for gene {data.get('gene')!r}, expected {gene}")
-    loci = tuple(_locus(v) for v in data["variants"])
-    references = [na for na in data["namedAlleles"] if na.get("reference")]
-    if len(references) != 1 or any(a is None for a in references[0]["alleles"]):
-        raise InputError(f"{paths['translation']}: {gene} needs exactly one fully defined reference allele")
-    exemption = {}
-    if paths["exemptions"].exists():  # optional: a panel may have no exemptions file
-        exemption = _read_json(paths["exemptions"]).get(gene) or {}
-    _check_exemption(exemption, paths["exemptions"], gene)
-    ignored = {name.lower() for name in exemption.get("ignoredAlleles", [])}
-    suballeles = data.get("suballelesMap") or {}
-    ref_alleles = references[0]["alleles"]
-    alleles = tuple(
-        NamedAllele(
-            suballeles.get(na["name"], na["name"]),
-            tuple(na["alleles"]),
-            _fill_blanks(na["alleles"], ref_alleles, loci),
-            bool(na.get("reference")),
-        )
-        for na in data["namedAlleles"]
-        if na["name"].lower() not in ignored
-    )
-    table, activity = _phenotype_table(_read_json(paths["phenotype"]), paths["phenotype"])
-    return GeneDefinition(
-        gene=gene,
-        version=str(data.get("version", "")),
-        loci=loci,
-        alleles=alleles,
-        extra_loci=tuple(_locus(v) for v in exemption.get("extraPositions", [])),
-        amp1_positions=frozenset(int(p) for p in exemption.get("amp1Positions", [])),
-        phenotypes=table,
-        activity=activity,
-    )
-
-
-# ------------------------------------------------------------------------------------------------------------ names
-
-
-@functools.lru_cache(maxsize=4096)
-def name_key(name):
-    """PharmCAT's haplotype-name order: Reference/Any/All first, Unknown/Other last, digits compared as numbers."""
-    group = 0 if name in NAME_FIRST else 2 if name in NAME_LAST else 1
-    parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.findall(r"\d+|\D+", name))
-    return group, parts
-
-
-def diplotype_name(name1, name2):
-    """'A/B' with the two names in PharmCAT's order."""
-    first, second = sorted((name1, name2), key=name_key)
-    return f"{first}/{second}"
-
-
 # --------------------------------------------------------------------------------------------------------- matching
-
-
-def _is_wobble(allele):
-    return allele is not None and len(allele) == 1 and allele in IUPAC and len(IUPAC[allele]) > 1
-
-
-def allele_matches(defined, base):
-    """Does a definition allele (base, IUPAC code or sequence) match a sample allele?"""
-    if defined == base:
-        return True
-    return len(base) == 1 and len(defined) == 1 and base in IUPAC.get(defined, "")
 
 
 def _as_genotype(value):
@@ -455,7 +243,7 @@ def _pair_score(a, b, sites, base_score):
 
 def _wobble_deduction(allele, site, base):
     """1 when the allele's IUPAC code at this site is satisfied by the reference base (PharmCAT scoreForSample)."""
-    return 1 if _is_wobble(allele.alleles[site.index]) and base == site.ref else 0
+    return 1 if is_wobble(allele.alleles[site.index]) and base == site.ref else 0
 
 
 def _candidates(definition, sites):
@@ -485,142 +273,44 @@ def _viable(definition, sites):
 
 def _ranked(found):
     """[(name, score)] best first: score descending, then the allele names in PharmCAT's order."""
-    return sorted(found.items(), key=lambda item: (-item[1], *(name_key(n) for n in _split(item[0]))))
-
-
-def _split(diplotype):
-    """The two allele names of 'A/B' (names never contain '/' in the panel's definitions)."""
-    return diplotype.split("/")
+    return sorted(found.items(), key=lambda item: (-item[1], *(name_key(n) for n in split_diplotype(item[0]))))
 
 
 # ------------------------------------------------------------------------------------------------------- phenotype
 
 
 def phenotype_of(definition, diplotype):
-    """(CPIC phenotype, activity score) for a diplotype name, or (None, None) when the table has no such row."""
-    key = frozenset(Counter(_split(diplotype)).items())
-    return definition.phenotypes.get(key, (None, None))
+    """(CPIC phenotype, activity score, lookup key value) for a diplotype name (a single allele name for a male's
+    X-linked gene); (None, None, None) when the phenotype data have no such row (rule 8)."""
+    if not definition.phenotypes:
+        return derived_phenotype(definition, diplotype)
+    key = frozenset(Counter(split_diplotype(diplotype)).items())
+    return definition.phenotypes.get(key, (None, None, None))
 
 
 def _candidate_rows(definition, ranked):
     rows = []
     for name, score in ranked:
-        phenotype, activity = phenotype_of(definition, name)
-        rows.append({"diplotype": name, "score": score, "phenotype": phenotype, "activity_score": activity})
+        phenotype, activity, lookup = phenotype_of(definition, name)
+        rows.append(
+            {
+                "diplotype": name,
+                "score": score,
+                "phenotype": phenotype,
+                "activity_score": activity,
+                "lookup_key": lookup_key(definition, lookup),
+            }
+        )
     return rows
 
 
 def _shared(rows, key):
-    values = {row[key] for row in rows}
-    return values.pop() if len(values) == 1 else None
+    values = {json_key(row[key]) for row in rows}
+    return rows[0][key] if len(values) == 1 else None
 
 
-# ------------------------------------------------------------------------------------------------------------ DPYD
-
-
-def _adjust_hapb3(definition, genotypes, warnings):
-    """DPYD: an exonic HapB3 ALT (rs56038477) not matched by an intronic ALT (rs75017182) is read as reference.
-
-    Same phase set: chromosome by chromosome. Otherwise by count: at most as many exonic ALTs as intronic ALTs.
-    """
-    try:
-        exon, intron = definition.index_of(HAPB3_EXONIC_RSID), definition.index_of(HAPB3_INTRONIC_RSID)
-    except ValueError:
-        return genotypes
-    ge, gi = genotypes[exon], genotypes[intron]
-    if ge is None or gi is None or None in (ge.allele1, ge.allele2, gi.allele1, gi.allele2):
-        return genotypes
-    e_ref, i_ref = definition.loci[exon].ref, definition.loci[intron].ref
-    exon_alt = [a != e_ref for a in (ge.allele1, ge.allele2)]
-    intron_alt = [a != i_ref for a in (gi.allele1, gi.allele2)]
-    if ge.phased and gi.phased and ge.phase_set == gi.phase_set:
-        keep = [e and i for e, i in zip(exon_alt, intron_alt)]
-    else:
-        budget, keep = sum(intron_alt), []
-        for e in exon_alt:
-            keep.append(e and budget > 0)
-            budget -= int(keep[-1])
-    if keep == exon_alt:
-        return genotypes
-    warnings.append(
-        f"{HAPB3_EXONIC_RSID} ALT without the intronic {HAPB3_INTRONIC_RSID} ALT is read as reference "
-        "(HapB3 is called from the intronic variant)"
-    )
-    alleles = [a if k else e_ref for a, k in zip((ge.allele1, ge.allele2), keep)]
-    adjusted = list(genotypes)
-    adjusted[exon] = Genotype(alleles[0], alleles[1], ge.phased, ge.phase_set)
-    return adjusted
-
-
-def _present(definition, strand):
-    """Non-reference alleles whose every defined (and called) position carries their allele on this chromosome."""
-    found = []
-    for allele in definition.alleles:
-        core = allele.defined & strand.keys()
-        if not allele.reference and core and all(allele_matches(allele.alleles[i], strand[i]) for i in core):
-            found.append(allele)
-    return [a for a in found if not any(a.defined < b.defined for b in found)]
-
-
-def _activity_key(definition, name):
-    activity = definition.activity.get(name)
-    return (UNKNOWN_ACTIVITY if activity is None else activity, name_key(name))
-
-
-def _lowest(definition, names):
-    """The lowest-activity name (ties by name); the reference allele when there is none."""
-    if not names:
-        return _reference_name(definition)
-    return min(names, key=lambda name: _activity_key(definition, name))
-
-
-def _reference_name(definition):
-    return next(a.name for a in definition.alleles if a.reference)
-
-
-def _lowest_function(definition, sites):
-    """DPYD rule 7: (diplotype name, detail) from the lowest-activity variant alleles.
-
-    Unphased data with more than one heterozygous position: the two lowest-activity variant alleles found, presumed
-    in trans (PharmCAT's haplotype path). Otherwise (phased, phase sets, or at most one heterozygous position) each
-    allowed phasing of the phase blocks is tried, the lowest-activity allele per chromosome taken, and the phasing
-    with the lowest summed activity kept, ties by name with Reference first (PharmCAT's diplotype path).
-    """
-    blocks = sorted({site.block for site in sites if site.block is not None}, key=repr)
-    if len(blocks) > MAX_DPYD_BLOCKS or (len(blocks) > 1 and all(b[0] == "unphased" for b in blocks)):
-        found = _present_copies(definition, sites)
-        lowest = sorted(found, key=lambda name: _activity_key(definition, name))[:2]
-        chosen = lowest + [_reference_name(definition)] * (2 - len(lowest))
-        return diplotype_name(*chosen), {"phased": False, "haplotypes": sorted(found, key=name_key)}
-    best = None
-    for flips in itertools.product((0, 1), repeat=max(len(blocks) - 1, 0)):
-        flip = dict(zip(blocks[1:], flips))
-        strands = [{s.index: s.alleles[k ^ flip.get(s.block, 0)] for s in sites} for k in (0, 1)]
-        per_strand = [sorted((a.name for a in _present(definition, strand)), key=name_key) for strand in strands]
-        chosen = sorted((_lowest(definition, names) for names in per_strand), key=name_key)
-        key = (sum(_activity_key(definition, name)[0] for name in chosen), *(name_key(n) for n in chosen))
-        if best is None or key < best[0]:
-            best = (key, chosen, per_strand)
-    _, chosen, per_strand = best
-    return diplotype_name(*chosen), {"phased": True, "strands": per_strand}
-
-
-def _present_copies(definition, sites):
-    """Unphased: each variant allele found, repeated per copy (copies = fewest ALT copies over its positions)."""
-    by_index = {s.index: s.alleles for s in sites if s.known is None}
-    copies = {}
-    for allele in definition.alleles:
-        core = allele.defined & by_index.keys()
-        if allele.reference or not core:
-            continue
-        n = min(sum(allele_matches(allele.alleles[i], b) for b in by_index[i]) for i in core)
-        if n:
-            copies[allele] = n
-    for allele in list(copies):
-        for other in copies:
-            if allele.defined < other.defined:
-                copies[allele] = max(0, copies[allele] - copies[other])
-    return [a.name for a, n in copies.items() for _ in range(n)]
+def json_key(value):
+    return tuple(sorted(value.items())) if isinstance(value, dict) else value
 
 
 # ------------------------------------------------------------------------------------------------------------ output
@@ -680,26 +370,27 @@ def _extra_rows(definition, extra_calls, not_covered=frozenset()):
     return rows
 
 
-def match_gene(definition, calls, extra_calls=None, not_covered=frozenset()):
+def match_gene(definition, calls, extra_calls=None, not_covered=frozenset(), sex=None):
     """Match one sample's calls for one gene; returns the result dict described in the module docstring.
 
     `calls` maps a defining position (int POS, rsID or 'chrom:pos') to a Genotype, a tuple
     (allele1, allele2[, phased[, phase_set]]) or None (no call); positions left out are no-calls.
     `extra_calls` maps POS of the exemption's extra positions of interest (reported, never used for matching).
     `not_covered`: POS of the (defining or extra) positions this reference/target does not cover (rule 10).
+    `sex`: "male", "female" or None (unknown); used for X-linked genes only (rule 11).
     """
     warnings = []
     raw = [None if locus.pos in not_covered else genotype
            for locus, genotype in zip(definition.loci, _raw_genotypes(definition, calls), strict=True)]  # fmt: skip
-    genotypes = _normalise(definition, raw, warnings)
-    if definition.gene == "DPYD":
-        genotypes = _adjust_hapb3(definition, genotypes, warnings)
+    genotypes = adjust_hapb3(definition, _normalise(definition, raw, warnings), warnings)
     call_rows, missing, uncovered = _call_rows(definition.loci, genotypes, raw, not_covered)
     sites = _sites(definition, genotypes)
     absent = missing + uncovered
     missing_amp1 = [label for label, pos in _labels_at(definition, absent) if pos in definition.amp1_positions]
     if missing_amp1:
         warnings.append(f"missing AMP tier-1 position(s): {', '.join(missing_amp1)}")
+    x_linked = definition.gene in X_LINKED_GENES
+    warnings.extend(sex_note(definition, sex))
     result = {
         "gene": definition.gene,
         "definition_version": definition.version,
@@ -707,6 +398,7 @@ def match_gene(definition, calls, extra_calls=None, not_covered=frozenset()):
         "diplotypes": [],
         "phenotype": None,
         "activity_score": None,
+        "lookup_key": None,
         "pharmcat_top": [],
         "candidates": [],
         "missing": missing,
@@ -714,68 +406,91 @@ def match_gene(definition, calls, extra_calls=None, not_covered=frozenset()):
         "possible_diplotypes_if_missing": [],
         "n_possible_diplotypes": 0,
         "lowest_function": None,
+        "variant_alleles": None,
+        "sex": (sex if sex in ("male", "female") else None) if x_linked else None,
         "calls": call_rows,
         "extra_calls": _extra_rows(definition, extra_calls, not_covered),
         "warnings": warnings,
     }
+    heterozygous = heterozygous_in_male(definition, sex, sites)
     if not sites:
         result["status"] = "no_data"
-        return result
-    if absent:
-        return _uncallable(definition, sites, result)
-    return _callable(definition, sites, result)
+    elif heterozygous:
+        result["status"] = "no_match"
+        warnings.append(f"heterozygous at {', '.join(heterozygous)} in a male, who has one {definition.gene} allele")
+    elif absent:
+        _uncallable(definition, sites, result, sex, [pos for _, pos in _labels_at(definition, absent)])
+    else:
+        _callable(definition, sites, result, sex)
+    result["variant_alleles"] = variant_alleles(definition, result)
+    return result
 
 
 def _labels_at(definition, labels):
     return [(loc.label, loc.pos) for loc in definition.loci if loc.label in labels]
 
 
-def _callable(definition, sites, result):
-    """Every position called: all consistent diplotypes, best first (DPYD: the lowest-function call)."""
+def _found(definition, sites, sex):
+    """Rule 3's consistent diplotypes {name: score}; a male's X-linked ones as single alleles (rule 11)."""
+    return hemizygous(definition, sex, _candidates(definition, sites))
+
+
+def _callable(definition, sites, result, sex):
+    """Every position called: all consistent diplotypes, best first (rules 7 and 12 for their genes)."""
     if definition.gene in LOWEST_FUNCTION_GENES:
-        name, detail = _lowest_function(definition, sites)
-        phenotype, activity = phenotype_of(definition, name)
-        score = _candidates(definition, sites).get(name)  # PharmCAT's score when it is also an exact diplotype
-        row = {"diplotype": name, "score": score, "phenotype": phenotype, "activity_score": activity}
-        result.update(
-            status="called",
-            diplotypes=[name],
-            phenotype=phenotype,
-            activity_score=activity,
-            pharmcat_top=[name],
-            lowest_function=detail,
-            candidates=[row],
-        )
-        return result
-    ranked = _ranked(_candidates(definition, sites))
+        name, detail = lowest_function(definition, sites)
+        row = _candidate_rows(definition, [(name, _found(definition, sites, sex).get(name))])[0]
+        result.update(status="called", diplotypes=[name], pharmcat_top=[name], lowest_function=detail, candidates=[row])
+        result.update(phenotype=row["phenotype"], activity_score=row["activity_score"], lookup_key=row["lookup_key"])
+        return
+    ranked = _ranked(_found(definition, sites, sex))
     if not ranked:
         result["status"] = "no_match"
-        return result
+        return
     rows = _candidate_rows(definition, ranked)
+    pick = unphased_priority(definition, sites, [r["diplotype"] for r in rows])
+    if pick is not None:
+        row = next(r for r in rows if r["diplotype"] == pick)
+        names = ", ".join(r["diplotype"] for r in rows)
+        result["warnings"].append(
+            f"unphased {definition.gene} variants allow {len(rows)} diplotypes ({names}); {pick} is reported"
+            f", PharmCAT's pick from population frequencies (unphasedDiplotypePriorities)"
+        )
+        result.update(status="called", diplotypes=[pick], pharmcat_top=[pick], candidates=rows)
+        result.update(phenotype=row["phenotype"], activity_score=row["activity_score"], lookup_key=row["lookup_key"])
+        return
     result.update(
         status="called" if len(rows) == 1 else "ambiguous",
         diplotypes=[r["diplotype"] for r in rows],
         phenotype=_shared(rows, "phenotype"),
         activity_score=_shared(rows, "activity_score"),
+        lookup_key=_shared(rows, "lookup_key"),
         pharmcat_top=[name for name, score in ranked if score == ranked[0][1]],
         candidates=rows,
     )
-    return result
 
 
-def _uncallable(definition, sites, result):
+def _uncallable(definition, sites, result, sex, absent_positions):
     """Missing positions: list what the missing genotypes could make the call (rule 9); call nothing."""
-    found = _candidates(definition, sites)
+    found = _found(definition, sites, sex)
     called = frozenset(s.index for s in sites)
     pharmcat = {n: s for n, s in found.items() if _all_alleles_scored(definition, n, called)}
-    if definition.gene in LOWEST_FUNCTION_GENES and not any(s.known is not None for s in sites):
-        name, detail = _lowest_function(definition, sites)
+    required = missing_required(definition, absent_positions)
+    if required:
+        labels = [loc.label for loc in definition.loci if loc.pos in required]
+        result["warnings"].append(f"missing required position(s) {', '.join(labels)}: PharmCAT does not call the gene")
+    elif definition.gene in LOWEST_FUNCTION_GENES and not any(s.known is not None for s in sites):
+        name, detail = lowest_function(definition, sites)
         result["lowest_function"] = detail
         result["pharmcat_top"] = [name]
         found.setdefault(name, 0)
     elif pharmcat and not any(s.known is not None for s in sites):
         ranked_pc = _ranked(pharmcat)
-        result["pharmcat_top"] = [n for n, s in ranked_pc if s == ranked_pc[0][1]]
+        names = [n for n, _ in ranked_pc]
+        pick = unphased_priority(definition, sites, names)
+        # PharmCAT's unphased priority mode keeps every candidate, then picks (rule 12)
+        top = [n for n, s in ranked_pc if s == ranked_pc[0][1]]
+        result["pharmcat_top"] = [pick] if pick else names if unphased_priority_mode(definition, sites) else top
     ranked = _ranked(found)
     result.update(
         status="missing_positions" if ranked else "no_match",
@@ -783,10 +498,9 @@ def _uncallable(definition, sites, result):
         possible_diplotypes_if_missing=[name for name, _ in ranked[:MAX_POSSIBLE]],
         n_possible_diplotypes=len(ranked),
     )
-    return result
 
 
 def _all_alleles_scored(definition, diplotype, called):
     """PharmCAT drops alleles with no defined cell left among the called positions; do both alleles survive?"""
-    names = _split(diplotype)
+    names = split_diplotype(diplotype)
     return all(any(a.name == n and a.defined & called for a in definition.alleles) for n in names)

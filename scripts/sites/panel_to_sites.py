@@ -77,7 +77,8 @@ def carrier_positions(panel_path):
 
 
 def pgx_positions(panel_dir, genes):
-    """[PanelPosition] of every defining and exemption extra position of `genes` (definition order per gene)."""
+    """[PanelPosition] of every defining and exemption extra position of `genes` (definition order per gene); an MNP
+    (RYR1 has two) as its SNVs, which genotype_sites can genotype and pgx_genotypes puts back together."""
     from pgx.pgx_match import load_gene  # PharmCAT definitions; the carrier rule does not need them
 
     positions = []
@@ -85,7 +86,9 @@ def pgx_positions(panel_dir, genes):
         definition = load_gene(panel_dir, gene)
         for locus in (*definition.loci, *definition.extra_loci):
             ids = (locus.rsid,) if locus.rsid else ()
-            positions.append(PanelPosition(gene, locus.chrom, locus.pos, locus.ref, tuple(locus.alts), ids))
+            parts = [(locus.pos + i, ref, alts) for i, ref, alts in locus.components]  # an MNP: its SNVs
+            for pos, ref, alts in parts or [(locus.pos, locus.ref, tuple(locus.alts))]:
+                positions.append(PanelPosition(gene, locus.chrom, pos, ref, alts, ids))
     return positions
 
 

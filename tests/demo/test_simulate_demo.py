@@ -25,7 +25,8 @@ REPO = Path(__file__).resolve().parents[2]
 PGX_PANEL = REPO / "config" / "panels" / "pgx"
 CARRIER_PANEL = REPO / "config" / "panels" / "carrier" / "carrier_panel.tsv"
 PHARMCAT_POSITIONS = REPO.parent / "shared" / "testdata" / "pharmcat_positions_grch38" / "pharmcat_positions.vcf"
-GENES = ("CYP2C19", "CYP2C9", "DPYD", "NUDT15", "SLCO1B1", "TPMT", "VKORC1")
+GENES = ("ABCG2", "CACNA1S", "CFTR", "CYP2B6", "CYP2C19", "CYP2C9", "CYP3A4", "CYP3A5", "CYP4F2", "DPYD", "G6PD",
+         "IFNL3", "NAT2", "NUDT15", "RYR1", "SLCO1B1", "TPMT", "UGT1A1", "VKORC1")  # fmt: skip
 SEED = 20261125
 # The planted panel variants as the brief asks for them, written by hand: rsID -> ALT and genotype per sample.
 PLANTED = {
@@ -39,11 +40,16 @@ PLANTED = {
     "rs4149056": ("C", ["0/0", "0/0", "0/1", "0/0", "0/0", "1/1"]),
     "rs3918290": ("T", ["0/0", "0/0", "0/0", "0/0", "0/1", "0/0"]),
     "rs1142345": ("C", ["0/0", "0/0", "0/0", "0/0", "0/0", "0/1"]),
+    "rs776746": ("C", ["0/1", "0/0", "0/0", "0/0", "0/0", "0/0"]),
+    "rs3064744": ("CATAT", ["0/0", "0/0", "1/1", "0/0", "0/0", "0/0"]),
+    "rs5030868": ("A", ["0/0", "0/0", "0/0", "1/1", "0/0", "0/0"]),
     "rs6025": ("T", ["0/1", "0/0", "0/0", "0/0", "0/0", "0/0"]),
     "rs429358": ("C", ["0/0", "0/1", "0/0", "0/0", "0/0", "0/0"]),
     "rs7412": ("T", ["0/0", "0/0", "0/1", "0/0", "0/0", "0/0"]),
     "rs334": ("A", ["0/0", "0/0", "0/0", "0/1", "0/0", "0/0"]),
 }
+# UGT1A1 *28 (rs3064744 CAT>CATAT, the definition's form) is the insertion of AT after the C: trimmed, C>CAT.
+NORMALISED = {"rs3064744": ("C", "CAT")}
 DROPOUT_SAMPLE, DROPOUT_RSID = "demo03", "rs116855232"  # NUDT15 *3's position: no reads there in demo03
 
 
@@ -176,7 +182,9 @@ def test_every_panel_position_carries_the_panels_ref_allele(demo):
 def test_contigs_are_grch38_names_with_sequence_only_in_the_windows(demo):
     with pysam.FastaFile(str(demo["fasta"])) as fasta:
         lengths = dict(zip(fasta.references, fasta.lengths, strict=True))
-        assert list(lengths) == ["chr1", "chr6", "chr7", "chr10", "chr11", "chr12", "chr13", "chr15", "chr16", "chr19"]
+        # the panels' contigs in GRCh38 order (chr2 UGT1A1, chr4 ABCG2, chr8 NAT2, chrX G6PD with the 19 PGx genes)
+        assert list(lengths) == ["chr1", "chr2", "chr4", "chr6", "chr7", "chr8", "chr10", "chr11", "chr12", "chr13",
+                                 "chr15", "chr16", "chr19", "chrX"]  # fmt: skip
         spans = windows(demo)
         for chrom, start, end in spans:
             inside = fasta.fetch(chrom, start, end)
@@ -213,6 +221,9 @@ def test_truth_has_the_planted_panel_variants_with_their_genotypes(truth):
     assert set(planted) == set(PLANTED)
     for rsid, (alt, genotypes) in PLANTED.items():
         chrom, pos, _, ref, got_alt, gts = planted[rsid]
+        if rsid in NORMALISED:  # the truth holds bcftools norm's form of the definition's allele
+            assert positions[rsid][2] + alt[len(positions[rsid][2]) :] == alt and (ref, got_alt) == NORMALISED[rsid]
+            ref, got_alt = positions[rsid][2], alt
         assert (chrom, pos, ref, got_alt) == (*positions[rsid], alt)
         assert [gts[s] for s in DEMO_SAMPLES] == genotypes, rsid
 

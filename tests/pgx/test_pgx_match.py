@@ -55,15 +55,23 @@ def match(definitions, gene, edits=None, missing=(), phased=False):
 
 
 def test_shipped_panel_is_an_unmodified_copy_of_pharmcats_files():
-    if not DEFINITIONS.is_dir():
-        pytest.skip(f"PharmCAT definitions not found at {DEFINITIONS}")
+    everything = TESTDATA / "pharmcat_definitions_grch38_all"
+    if not everything.is_dir():
+        pytest.skip(f"PharmCAT definitions not found at {everything}")
     shipped = REPO / "config" / "panels" / "pgx"
     names = sorted(p.relative_to(shipped).as_posix() for p in shipped.rglob("*.json.gz") if "guidance" not in p.parts)
-    assert len(names) == 15  # 7 translations + exemptions + 7 phenotype files, stored with gzip -n
+    # 19 translations + exemptions + 18 phenotype files (none for CYP4F2), stored with gzip -n
+    assert len(names) == 38
     for name in names:
-        original = (DEFINITIONS / name.removesuffix(".gz")).read_bytes()
-        assert gzip.decompress((shipped / name).read_bytes()) == original, name
-    licence = TESTDATA / "pharmcat_positions_grch38" / "LICENSE.PharmCAT.txt"
+        original = everything / name.removesuffix(".gz")
+        if name in ("phenotype/G6PD.json.gz", "phenotype/RYR1.json.gz"):  # only their heads (SOURCE.md)
+            gene = name.removeprefix("phenotype/").removesuffix(".json.gz")
+            original = everything / "phenotype_heads" / f"{gene}.head.json"
+        assert gzip.decompress((shipped / name).read_bytes()) == original.read_bytes(), name
+    for gene in ("CYP2C19", "CYP2C9", "DPYD", "NUDT15", "SLCO1B1", "TPMT", "VKORC1"):  # the same files as before
+        for kind in (f"alleles/{gene}_translation.json", f"phenotype/{gene}.json"):
+            assert (DEFINITIONS / kind).read_bytes() == (everything / kind).read_bytes()
+    licence = everything / "LICENSE.PharmCAT.txt"
     assert (shipped / "LICENSE.PharmCAT.txt").read_bytes().endswith(licence.read_bytes())  # after our one-line note
 
 

@@ -12,6 +12,17 @@ Expected values are written by hand from the shipped definitions (config/panels/
 - SLCO1B1: *5 = rs4149056 C alone (*15 needs rs2306283 G too); *1/*5 Decreased, *5/*5 Poor Function.
 - DPYD: "c.1905+1G>A (*2A)" = rs3918290 T; Reference/c.1905+1G>A (*2A) Intermediate Metabolizer, activity 1.0.
 - TPMT: *3C = rs1142345 C alone (*3A needs rs1800460 T too); *1/*3C Intermediate Metabolizer.
+- CYP3A5 (alleles/CYP3A5_translation.json): *3 = rs776746 C alone; phenotype/CYP3A5.json: *1/*1 Normal, *1/*3
+  Intermediate Metabolizer (a CYP3A5 expresser).
+- UGT1A1: *28 = rs3064744 CATAT (REF CAT: the TA repeat one longer); *1/*1 Normal, *28/*28 Poor Metabolizer.
+- G6PD (X-linked): Mediterranean, Dallas, Panama, Sassari, Cagliari, Birmingham = rs5030868 A, function II/Deficient
+  (phenotype/G6PD.json); demo04 is male in config/samples.tsv: one allele, Deficient (CPIC G6PD table, PMID:36049896).
+  Reference: a male "B (reference)", a female "B (reference)/B (reference)", both Normal; demo06's sheet sex is
+  unknown: two alleles, as PharmCAT calls a diploid genotype, with a note.
+- The other new genes are reference in every sample (their phenotype files' first rows): ABCG2 Normal Function,
+  CACNA1S and RYR1 Reference/Reference Uncertain Susceptibility, CFTR's reference sequence ivacaftor non-responsive
+  in CF patients, CYP2B6/CYP3A4 *1/*1 Normal Metabolizer, NAT2 *1/*1 Rapid Metabolizer; CYP4F2 *1/*1 and IFNL3
+  reference without a phenotype (PharmCAT ships none).
 - NUDT15 *1/*1 Normal Metabolizer; in demo03 the window around rs116855232 (NUDT15 *3) has no reads: no diplotype,
   rs116855232 listed as missing and its call no_call (never reference).
 - Carrier panel (config/panels/carrier/carrier_panel.tsv): F5 rs6025, HBB rs334, APOE rs429358 (e4) and rs7412 (e2).
@@ -34,7 +45,22 @@ pytestmark = pytest.mark.workflow
 SAMPLES = ["demo01", "demo02", "demo03", "demo04", "demo05", "demo06"]
 VK_REF, VK_VAR = "rs9923231 reference (C)", "rs9923231 variant (T)"
 DPYD_2A = "c.1905+1G>A (*2A)"
+CFTR_REF = "ivacaftor non-responsive CFTR sequence"
+MED = "Mediterranean, Dallas, Panama, Sassari, Cagliari, Birmingham"
+G6PD_FEMALE = ("B (reference)/B (reference)", "Normal", None)
 NORMAL = {
+    "ABCG2": ("rs2231142 reference (G)/rs2231142 reference (G)", "Normal Function", None),
+    "CACNA1S": ("Reference/Reference", "Uncertain Susceptibility", None),
+    "CFTR": (f"{CFTR_REF}/{CFTR_REF}", "ivacaftor non-responsive in CF patients", None),
+    "CYP2B6": ("*1/*1", "Normal Metabolizer", None),
+    "CYP3A4": ("*1/*1", "Normal Metabolizer", None),
+    "CYP3A5": ("*1/*1", "Normal Metabolizer", None),
+    "CYP4F2": ("*1/*1", None, None),
+    "G6PD": G6PD_FEMALE,
+    "IFNL3": ("rs12979860 reference (C)/rs12979860 reference (C)", None, None),
+    "NAT2": ("*1/*1", "Rapid Metabolizer", None),
+    "RYR1": ("Reference/Reference", "Uncertain Susceptibility", None),
+    "UGT1A1": ("*1/*1", "Normal Metabolizer", None),
     "CYP2C19": ("*1/*1", "Normal Metabolizer", None),
     "CYP2C9": ("*1/*1", "Normal Metabolizer", 2.0),
     "VKORC1": (f"{VK_REF}/{VK_REF}", "-1639 GG", None),
@@ -48,23 +74,28 @@ EXPECTED_PGX = {
     "demo01": {
         "CYP2C19": ("*1/*2", "Intermediate Metabolizer", None),
         "CYP2C9": ("*1/*3", "Intermediate Metabolizer", 1.0),
+        "CYP3A5": ("*1/*3", "Intermediate Metabolizer", None),
     },
     "demo02": {
         "CYP2C19": ("*2/*2", "Poor Metabolizer", None),
         "CYP2C9": ("*1/*2", "Intermediate Metabolizer", 1.5),
         "VKORC1": (f"{VK_REF}/{VK_VAR}", "-1639 AG", None),
+        "G6PD": ("B (reference)", "Normal", None),
     },
     "demo03": {
         "CYP2C19": ("*1/*17", "Rapid Metabolizer", None),
         "SLCO1B1": ("*1/*5", "Decreased Function", None),
         "NUDT15": None,
+        "UGT1A1": ("*28/*28", "Poor Metabolizer", None),
     },
     "demo04": {
         "CYP2C19": ("*17/*17", "Ultrarapid Metabolizer", None),
         "VKORC1": (f"{VK_VAR}/{VK_VAR}", "-1639 AA", None),
+        "G6PD": (MED, "Deficient", None),
     },
     "demo05": {"DPYD": (f"Reference/{DPYD_2A}", "Intermediate Metabolizer", 1.0)},
     "demo06": {
+        "G6PD": G6PD_FEMALE,  # sex unknown: two alleles (a note says so)
         "CYP2C19": ("*2/*17", "Intermediate Metabolizer", None),
         "SLCO1B1": ("*5/*5", "Poor Function", None),
         "TPMT": ("*1/*3C", "Intermediate Metabolizer", None),
@@ -128,6 +159,24 @@ def test_variant_calls_behind_the_diplotypes(reports):
     assert [(c["rsid"], c["pos"], c["genotype"], c["status"]) for c in vkorc1] == [
         ("rs9923231", 31096368, "T/T", "variant")
     ]
+
+
+def test_new_genes_lookup_keys_and_sex(demo_run):
+    # results/pgx/pgx_calls.json: what the prescribing-guidance lookup reads, {GENE: lookup key} of each call (the
+    # phenotype files' lookupkey), and the sex used for G6PD
+    calls = json.loads((demo_run / "results/pgx/pgx_calls.json").read_text())
+    assert calls["demo01"]["CYP3A5"]["lookup_key"] == {"CYP3A5": "Intermediate Metabolizer"}
+    assert calls["demo01"]["CYP2C9"]["lookup_key"] == {"CYP2C9": "1.0"}
+    ugt1a1 = calls["demo03"]["UGT1A1"]
+    assert ugt1a1["lookup_key"] == {"UGT1A1": "Poor Metabolizer"}
+    repeat = next(c for c in ugt1a1["calls"] if c["rsid"] == "rs3064744")
+    assert (repeat["pos"], repeat["genotype"], repeat["status"]) == (233760233, "CATAT/CATAT", "variant")
+    g6pd = calls["demo04"]["G6PD"]
+    assert (g6pd["sex"], g6pd["lookup_key"]) == ("male", {"G6PD": "Deficient"})
+    assert calls["demo01"]["G6PD"]["sex"] == "female"
+    assert calls["demo06"]["G6PD"]["sex"] is None  # sheet: unknown; the demo's chrX is too short to infer it
+    assert any("sex unknown" in w for w in calls["demo06"]["G6PD"]["warnings"])
+    assert calls["demo02"]["RYR1"]["variant_alleles"] == [] and calls["demo02"]["CYP4F2"]["lookup_key"] is None
 
 
 def test_the_uncovered_position_is_a_no_call_never_reference(reports):

@@ -5,11 +5,13 @@ test data, ../shared/testdata/nfcore_na12878_chr22_grch38, see its PROVENANCE.md
 16.57-16.61 Mb), with a config of `samples`, `reference` and `build: GRCh38` only.
 
 Oracle, worked out by hand from the panel files (read here with json/csv, not with the code under test): no PGx
-definition position and no carrier panel row lies on chr22 (the seven genes are on chr10, chr1, chr13, chr12, chr6
-and chr16; the carrier rows on chr1, 7, 11, 12, 13, 15, 19). So every position is not_covered, counted per gene
-(PGx defining positions = each translation file's `variants`: CYP2C19 35, CYP2C9 83, DPYD 83, NUDT15 18, SLCO1B1 35,
-TPMT 43, VKORC1 1; carrier rows: F5 1, CFTR 2, HBB 4, F2 1, PAH 3, GJB2 1, HEXA 1, APOE 2), nothing is read as
-reference or not_found, both stages say "not run: no panel position lies on this reference", and the run goes on.
+definition position and no carrier panel row lies on chr22 (the 19 genes are on chr1, 2, 4, 6, 7, 8, 10, 12, 13, 16,
+19 and X; CYP2D6, on chr22, is not among them; the carrier rows on chr1, 7, 11, 12, 13, 15, 19). So every position is
+not_covered, counted per gene (PGx defining positions = each translation file's `variants`: ABCG2 1, CACNA1S 2, CFTR
+93, CYP2B6 48, CYP2C19 35, CYP2C9 83, CYP3A4 42, CYP3A5 5, CYP4F2 20, DPYD 83, G6PD 171, IFNL3 1, NAT2 47, NUDT15 18,
+RYR1 313, SLCO1B1 35, TPMT 43, UGT1A1 4, VKORC1 1; carrier rows: F5 1, CFTR 2, HBB 4, F2 1, PAH 3, GJB2 1, HEXA 1,
+APOE 2), nothing is read as reference or not_found, both stages say "not run: no panel position lies on this
+reference", and the run goes on.
 
 2. The demo batch with its target (`regions`) cut down by hand: the windows around VKORC1 rs9923231 (chr16, the
 gene's one defining position) and around the four HBB rows (chr11:5,226,820-5,227,002) are left out. Those positions
@@ -29,7 +31,9 @@ from workflow_runner import demo_batch, query, snakemake
 
 pytestmark = pytest.mark.workflow
 DATA = TESTDATA / "nfcore_na12878_chr22_grch38"
-PGX_DEFINING = {"CYP2C19": 35, "CYP2C9": 83, "DPYD": 83, "NUDT15": 18, "SLCO1B1": 35, "TPMT": 43, "VKORC1": 1}
+PGX_DEFINING = {"ABCG2": 1, "CACNA1S": 2, "CFTR": 93, "CYP2B6": 48, "CYP2C19": 35, "CYP2C9": 83, "CYP3A4": 42,
+                "CYP3A5": 5, "CYP4F2": 20, "DPYD": 83, "G6PD": 171, "IFNL3": 1, "NAT2": 47, "NUDT15": 18, "RYR1": 313,
+                "SLCO1B1": 35, "TPMT": 43, "UGT1A1": 4, "VKORC1": 1}  # fmt: skip
 CARRIER_ROWS = {"F5": 1, "CFTR": 2, "HBB": 4, "F2": 1, "PAH": 3, "GJB2": 1, "HEXA": 1, "APOE": 2}
 NOT_RUN = "no panel position lies on this reference"
 

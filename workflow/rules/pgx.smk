@@ -20,6 +20,15 @@ PGX_SITES = (
     else []
 )
 PGX_COVERAGE = ["resources/panels/pgx_coverage.tsv"] if PGX_SITES else []
+# Sex for X-linked G6PD: the sheet's, else the inferred sex of results/af/samples.tsv, read only when some sample's
+# sheet sex is neither female nor male (the table waits for the batch's population statistics).
+PGX_SEXES = {s: SAMPLES[s].get("sex", "") for s in SAMPLE_IDS}
+PGX_AF_SAMPLES = (
+    ["results/af/samples.tsv"]
+    if "G6PD" in config["pgx"]["genes"]
+    and any(sex not in ("female", "male") for sex in PGX_SEXES.values())
+    else []
+)
 # The definition files the jobs read, so a panel update re-runs them (the scripts find the folder from them).
 PGX_PANEL_FILES = [
     str(path)
@@ -86,6 +95,7 @@ if PGX_ENABLED:
             coverage=PGX_COVERAGE,
             outside_calls=list(PGX_OUTSIDE_CALLS.values()),
             outside_tables=PGX_OUTSIDE_TABLES,
+            af_samples=PGX_AF_SAMPLES,
         output:
             json="results/pgx/pgx_calls.json",
             tsv="results/pgx/pgx_calls.tsv",
@@ -105,6 +115,7 @@ if PGX_ENABLED:
             samples=SAMPLE_IDS,
             outside_calls=PGX_OUTSIDE_CALLS,
             outside_dir=PGX_OUTSIDE_DIR,
+            sexes=PGX_SEXES,
         script:
             "../../scripts/pgx/pgx_genotypes.py"
 

@@ -326,7 +326,7 @@ def _own_gene(gene, fields, tables):
     """A gene genorisk also calls: its CPIC table in the panel (pgx_match's loaded definition)."""
     diplotype, phenotype, score = fields
     definition = tables.definitions[gene]
-    rows = set(definition.phenotypes.values())
+    rows = {(phenotype_row[0], phenotype_row[1]) for phenotype_row in definition.phenotypes.values()}
     by_activity = gene in ACTIVITY_SCORE_GENES
     given_phenotype = canonical_phenotype(phenotype, gene, {p for p, _ in rows if p}) if phenotype else None
     given_score = parse_score(score) if score else None
@@ -339,7 +339,7 @@ def _own_gene(gene, fields, tables):
     if diplotype:
         alleles = _alleles(gene, diplotype)
         label = diplotype_name(*alleles) if len(alleles) == 2 else alleles[0]
-        derived_phenotype, derived_score = phenotype_of(definition, label)
+        derived_phenotype, derived_score, derived_lookup = phenotype_of(definition, label)
         if derived_phenotype is None and derived_score is None:
             raise LineError(f"{gene} diplotype {label} is not in the gene's CPIC phenotype table")
         if given_phenotype and given_phenotype != derived_phenotype:
@@ -347,7 +347,7 @@ def _own_gene(gene, fields, tables):
         if score and given_score != (derived_score, False):
             raise _disagree(gene, f"diplotype {label}", f"activity score {derived_score}", "score", score)
         key = score_text((derived_score, False)) if by_activity and derived_score is not None else derived_phenotype
-        return label, derived_phenotype, derived_score, [key]
+        return label, derived_phenotype, derived_score, [derived_lookup or key]
     if score:
         phenotypes = {p for p, s in rows if s == given_score[0]}
         if given_phenotype and given_phenotype not in phenotypes:

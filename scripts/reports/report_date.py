@@ -3,8 +3,9 @@
 results/report/report_date.txt holds one line, YYYY-MM-DD:
 - the config's report.date when given (a published batch is rerun byte for byte with its date);
 - else the day of the run that first made the reports: SOURCE_DATE_EPOCH's UTC day when that variable is set (the
-  reproducible-builds convention; tests and CI set it), else today's UTC date. The rule has no inputs that change,
-  so a later run that recomputes nothing keeps the file and its date; deleting it dates the reports anew.
+  reproducible-builds convention; tests and CI set it), else today's UTC date. The rule's input is the batch's
+  genotype counts, as the reports' is: a later run that recomputes nothing keeps the file and its date, a changed
+  cohort (new samples) re-renders the reports and dates them anew, and so does deleting the file.
 """
 
 import datetime

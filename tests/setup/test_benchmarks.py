@@ -67,4 +67,4 @@ def test_report_stage(tmp_path):
     assert all(r["max_job_rss_mib"] > 0 for r in result["runs"])
     assert result["baseline"]["wall_s"] >= 0 and result["baseline"]["max_rss_mib"] > 0
     assert result["identical_reports"] is True
-    assert result["n_report_files"] == 3 * 3 + 1  # JSON, HTML and PDF per sample, and batch_summary.tsv
+    assert result["n_report_files"] == 3 * 3 + 2  # JSON, HTML and PDF per sample, batch_summary.tsv, report_date.txt

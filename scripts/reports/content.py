@@ -235,10 +235,19 @@ def _pgx_summary(report):
     return text
 
 
+# CPIC's words for "no variant of the kind the guideline acts on was found" in the allele-status genes: RYR1 and
+# CACNA1S without a malignant-hyperthermia variant are "Uncertain Susceptibility", CFTR without an
+# ivacaftor-responsive variant "ivacaftor non-responsive in CF patients" (PharmCAT's phenotype tables).
+USUAL_STATUS = ("uncertain susceptibility", "ivacaftor non-responsive in cf patients")
+
+
 def _usual_phenotype(phenotype):
-    """Normal function, VKORC1's -1639 GG, or negative for every HLA allele of interest."""
+    """Normal function, VKORC1's -1639 GG, an allele-status gene without a variant of interest (USUAL_STATUS), or
+    negative for every HLA allele of interest."""
     terms = [t.strip() for t in phenotype.split(";")]
-    return phenotype.lower().startswith(("normal", "-1639 gg")) or all(t.endswith(" negative") for t in terms)
+    lowered = phenotype.lower()
+    return lowered.startswith(("normal", "-1639 gg")) or lowered in USUAL_STATUS or all(
+        t.endswith(" negative") for t in terms)  # fmt: skip
 
 
 def _prs_summary(report):

@@ -1094,3 +1094,16 @@ def test_summary_says_how_a_sample_joined_the_batch(verdict, n_samples, words):
     text = "".join(str(part) if isinstance(part, str) else str(getattr(part, "text", part))
                    for part in _variants_sentence(report))  # fmt: skip
     assert words in text and "5" in text
+
+
+def test_allele_status_genes_without_a_variant_are_not_called_unusual_in_the_summary():
+    from reports.content import _usual_phenotype
+
+    # CPIC's phenotypes of a reference RYR1/CACNA1S and CFTR (PharmCAT's phenotype tables) say "no variant of
+    # interest": a summary listing them as "not the usual function" for every sample would be misread
+    for usual in ("Uncertain Susceptibility", "ivacaftor non-responsive in CF patients", "Normal Metabolizer",
+                  "-1639 GG", "*15:02 negative; *57:01 negative"):  # fmt: skip
+        assert _usual_phenotype(usual), usual
+    for notable in ("Malignant Hyperthermia Susceptibility", "ivacaftor responsive in CF patients", "Deficient",
+                    "Poor Metabolizer", "*57:01 positive; *15:02 negative"):  # fmt: skip
+        assert not _usual_phenotype(notable), notable

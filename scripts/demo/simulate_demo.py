@@ -86,6 +86,11 @@ PLANTED = (
     ("APOE", "rs429358", "C", ("0|0", "0|1", "0|0", "0|0", "0|0", "0|0")),
     ("APOE", "rs7412", "T", ("0|0", "0|0", "0|1", "0|0", "0|0", "0|0")),
     ("HBB", "rs334", "A", ("0|0", "0|0", "0|0", "1|0", "0|0", "0|0")),
+    # ClinVar demo records (config/panels/clinvar/demo_clinvar_GRCh38.vcf, SOURCE.md there): BRCA1 c.5089T>C
+    # (Variation ID 55392) in demo01 (consents to secondary findings: at risk) and demo05 (refuses: withheld);
+    # MUTYH c.536A>G p.Tyr179Cys (Variation ID 5293, recessive) in demo02: a carrier.
+    ("BRCA1", "clinvar:55392", "G", ("0|1", "0|0", "0|0", "0|0", "1|0", "0|0")),
+    ("MUTYH", "clinvar:5293", "C", ("0|0", "0|1", "0|0", "0|0", "0|0", "0|0")),
 )
 # Sample -> panel sites whose whole window gets no reads in that sample (nothing is planted in those windows).
 DROPOUT = {"demo03": ("rs116855232",)}
@@ -134,7 +139,7 @@ class PanelSite:
     alts: tuple
     rsid: str | None
     gene: str
-    panel: str  # "pgx" or "carrier"
+    panel: str  # "pgx", "carrier" or "clinvar"
 
     @property
     def label(self):
@@ -203,8 +208,22 @@ def contig_rank(name):
 # ---------------------------------------------------------------- panels and windows
 
 
-def panel_sites(pgx_dir, carrier_panel, genes=PANEL_GENES):
-    """[PanelSite] of every PGx defining and extra position (definition order per gene), then every carrier row."""
+def clinvar_sites(clinvar_vcf):
+    """[PanelSite] of the records of a small ClinVar VCF (NCBI layout: bare contigs, ID = Variation ID, GENEINFO),
+    labelled clinvar:<Variation ID>, on the demo's 'chr' contigs."""
+    sites = []
+    for line in Path(clinvar_vcf).read_text().splitlines():
+        if line.startswith("#"):
+            continue
+        chrom, pos, vid, ref, alt, _, _, info = line.split("\t")[:8]
+        gene = dict(kv.split("=", 1) for kv in info.split(";"))["GENEINFO"].split(":")[0]
+        sites.append(PanelSite(f"chr{chrom}", int(pos), ref, tuple(alt.split(",")), f"clinvar:{vid}", gene, "clinvar"))
+    return sites
+
+
+def panel_sites(pgx_dir, carrier_panel, genes=PANEL_GENES, clinvar_vcf=None):
+    """[PanelSite] of every PGx defining and extra position (definition order per gene), then every carrier row,
+    then the ClinVar demo records."""
     sites = []
     for gene in genes:
         definition = load_gene(pgx_dir, gene)
@@ -213,7 +232,7 @@ def panel_sites(pgx_dir, carrier_panel, genes=PANEL_GENES):
     for row in load_panel(carrier_panel):
         rsid = None if row.rsid == "." else row.rsid
         sites.append(PanelSite(row.chrom, row.pos, row.ref, (row.alt,), rsid, row.gene, "carrier"))
-    return sites
+    return sites + (clinvar_sites(clinvar_vcf) if clinvar_vcf else [])
 
 
 def make_windows(sites, flank=FLANK):
@@ -800,9 +819,9 @@ class DemoGenome:
     dropout: dict
 
 
-def simulate_genome(seed, pgx_dir, carrier_panel):
+def simulate_genome(seed, pgx_dir, carrier_panel, clinvar_vcf=None):
     """Windows, sequence and truth of the demo genome (no files written)."""
-    sites = panel_sites(pgx_dir, carrier_panel)
+    sites = panel_sites(pgx_dir, carrier_panel, clinvar_vcf=clinvar_vcf)
     windows = make_windows(sites)
     codes = simulate_windows(seed, windows, sites)
     planted, planted_alleles = planted_variants(sites)
@@ -871,7 +890,7 @@ def simulate_sample(genome, seed, index, sample, target, compact, work, threads,
     log.info("%s: written", sample)
 
 
-def simulate_demo(outputs, seed, pgx_dir, carrier_panel, threads=1):
+def simulate_demo(outputs, seed, pgx_dir, carrier_panel, threads=1, clinvar_vcf=None):
     """Write the demo batch. `outputs` maps demo_layout.demo_files() keys to paths; a .cram path gets CRAM.
 
     The mostly-N reference is written (and indexed for the CRAM) in a second thread while the BAM samples are made.
@@ -881,7 +900,7 @@ def simulate_demo(outputs, seed, pgx_dir, carrier_panel, threads=1):
     missing = set(demo_files()) - set(outputs)
     if missing:
         raise ValueError(f"simulate_demo: outputs lack {sorted(missing)}")
-    genome = simulate_genome(seed, pgx_dir, carrier_panel)
+    genome = simulate_genome(seed, pgx_dir, carrier_panel, clinvar_vcf)
     window_bases = sum(w.length for w in genome.windows)
     log.info(
         "genome: %d panel positions in %d windows (%d bp of sequence) on %d contigs (%d bp with N)",
@@ -912,7 +931,8 @@ def main(smk):
     setup_logging(smk.log[0])
     outputs = {key: smk.output[key] for key in demo_files()}
     pgx_dir = Path(smk.input.pgx_panel[0]).parent.parent  # {panel}/alleles/CYP2C19_translation.json(.gz)
-    simulate_demo(outputs, int(smk.params.seed), pgx_dir, smk.input.carrier_panel, smk.threads)
+    simulate_demo(outputs, int(smk.params.seed), pgx_dir, smk.input.carrier_panel, smk.threads,
+                  clinvar_vcf=smk.input.clinvar_vcf)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ PATH_KEYS = (
     "deliver/secret_file",
     "carrier/panel",
     "carrier/vcf",
+    "clinvar/vcf",
+    "clinvar/genes",
 )
 # Nested keys ("section/key") holding lists of paths, resolved item by item the same way.
 PATH_LIST_KEYS = ("sites/files", "pgs/scoring_files", "deliver/recipients")
@@ -34,6 +36,8 @@ PATH_LIST_KEYS = ("sites/files", "pgs/scoring_files", "deliver/recipients")
 # regions (the sample sheet reader and the preflight check them), pgx.panel (a folder whose files may be gzipped),
 # pgx.vcf and carrier.vcf (may name a file the workflow makes).
 INPUT_FILE_KEYS = (
+    "clinvar/vcf",
+    "clinvar/genes",
     "structure/panel",
     "structure/panel_labels",
     "carrier/panel",

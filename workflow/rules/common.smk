@@ -24,6 +24,12 @@ SHIPPED_PGX_PANEL = str(Path(workflow.basedir) / "config" / "panels" / "pgx")
 SHIPPED_CARRIER_PANEL = str(
     Path(workflow.basedir) / "config" / "panels" / "carrier" / "carrier_panel.tsv"
 )
+SHIPPED_CLINVAR_GENES = str(
+    Path(workflow.basedir) / "config" / "panels" / "clinvar" / "clinvar_genes.tsv"
+)
+DEMO_CLINVAR_VCF = str(
+    Path(workflow.basedir) / "config" / "panels" / "clinvar" / "demo_clinvar_GRCh38.vcf"
+)
 
 # Paths in a config file are relative to that file's folder (the last one given wins).
 CONFIG_FILE = Path(workflow.configfiles[-1]) if workflow.configfiles else None

@@ -19,6 +19,7 @@ if config["demo"]:
         input:
             pgx_panel=DEMO_PGX_FILES,
             carrier_panel=SHIPPED_CARRIER_PANEL,
+            clinvar_vcf=DEMO_CLINVAR_VCF,
         output:
             **DEMO_FILES,
         log:

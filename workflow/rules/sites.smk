@@ -5,7 +5,7 @@
 # are merged in (a position the VCF lacks is ./.), so every sample of the sheet is in sites.vcf.gz.
 # The shipped panels' sites (PGX_SITES, CARRIER_SITES: workflow/rules/pgx.smk, carrier.smk) join sites.files; on a
 # reference holding none of their positions they are empty, and so may the output be.
-PANEL_SITES = [*PGX_SITES, *CARRIER_SITES]
+PANEL_SITES = [*PGX_SITES, *CARRIER_SITES, *CLINVAR_SITES]
 if config["sites"]["files"] or PANEL_SITES:
     EXTRA_TARGETS.extend(expand("results/calls/{caller}/sites.vcf.gz", caller=CALLERS))
 

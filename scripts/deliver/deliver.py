@@ -12,7 +12,8 @@ results/deliver/{pseudonym}/ holds, for each sample:
   the sample carries an alternate allele, so the file does not disclose other samples' variant sites; AC/AN are
   recomputed for the one sample), column renamed to the pseudonym with `bcftools reheader -s`. The positions of a
   section the participant did not consent to (the carrier findings' not_requested rows: the APOE sites, risk
-  factors) are left out (`-t ^...`), so the VCF does not carry what the report was not allowed to say.
+  factors; the ClinVar P/LP positions of the genes not consented to) are left out (`-t ^...`), so the VCF does not
+  carry what the report was not allowed to say.
 With `deliver.recipients` (Crypt4GH public keys), every delivered file is written only as FILE.c4gh, encrypted
 for all recipients; plaintext copies are never left in results/deliver. Encryption uses a fresh session key, so
 .c4gh bytes differ between runs (the plaintext inside is identical).
@@ -34,7 +35,7 @@ from pathlib import Path
 from common.atomic import FILE_MODE_ENV, atomic_path
 from common.rule_logging import get_logger, setup_logging
 from deliver.pseudonym import assign_pseudonyms, ensure_default_secret, read_secret, readable_by_others, write_mapping
-from reports import render_reports
+from reports import clinvar_findings, render_reports
 from reports import stages as report_stages
 from reports.sections import withheld_positions
 
@@ -176,16 +177,22 @@ def vcf_samples(vcf, redactor):
     return quiet_run(["bcftools", "query", "-l", vcf], redactor).split()
 
 
-def withheld_targets(carrier_json):
+def withheld_targets(carrier_json, clinvar_json=None):
     """{sample: "^chr19:44908684,19:44908684,..."}: a bcftools -t exclusion of the positions of the sample's
-    not_requested carrier-panel findings, under both contig namings (the panel's 'chr19' and a plain '19'
-    reference: a name the VCF lacks matches nothing). Samples without any are absent."""
-    if not carrier_json:
-        return {}
-    findings = json.loads(Path(carrier_json).read_text(encoding="utf-8"))
+    not_requested carrier-panel findings and of the ClinVar P/LP positions it did not consent to (the findings'
+    `withheld`), under both contig namings (the panel's 'chr19' and a plain '19' reference: a name the VCF lacks
+    matches nothing). Samples without any are absent."""
+    withheld = {}
+    if carrier_json:
+        for sample, rows in json.loads(Path(carrier_json).read_text(encoding="utf-8")).items():
+            withheld.setdefault(sample, set()).update(withheld_positions(rows))
+    if clinvar_json:
+        stages = {"clinvar": json.loads(Path(clinvar_json).read_text(encoding="utf-8"))}
+        for sample in stages["clinvar"].get("withheld", {}):
+            withheld.setdefault(sample, set()).update(clinvar_findings.withheld(stages, sample))
     targets = {}
-    for sample, rows in findings.items():
-        positions = sorted(withheld_positions(rows), key=lambda p: (p[0], p[1]))
+    for sample, found in withheld.items():
+        positions = sorted(found, key=lambda p: (p[0], p[1]))
         if positions:
             targets[sample] = "^" + ",".join(f"{name}:{pos}" for chrom, pos in positions
                                              for name in (f"chr{chrom}", chrom))  # fmt: skip
@@ -276,13 +283,13 @@ def deliver_sample(number, sample, name, paths, cohort, in_vcf, folder, vcf, key
 def deliver(
     samples, reports, vcf, af_samples, batch_qc, schema_path, out_dir, mapping_path,
     secret_file=None, default_secret=".genorisk/secret", recipients=(), overrides=None, input_files=None, log=None,
-    carrier_json=None,
+    carrier_json=None, clinvar_json=None,
 ):  # fmt: skip
     """Write results/deliver/{pseudonym}/ for every sample and the restricted mapping.
 
     reports: {sample: {"json": path, "html": path}}; input_files: {sample: {column: path}} (names to scrub);
-    overrides: {sample: pseudonym} from the sheet; carrier_json: the carrier findings (positions withheld by
-    consent), or None. The staging folder is renamed to `out_dir` only when complete.
+    overrides: {sample: pseudonym} from the sheet; carrier_json, clinvar_json: the carrier and ClinVar findings
+    (positions withheld by consent), or None. The staging folder is renamed to `out_dir` only when complete.
     """
     log = log or get_logger()
     input_files = input_files or {}
@@ -292,7 +299,7 @@ def deliver(
     redactor = Redactor(tokens=replace, paths=[vcf, af_samples, batch_qc, secret_file, *recipients, os.getcwd()])
     redact = {"pattern": token_pattern(replace), "replace": replace, "redactor": redactor,
               "schema": json.loads(Path(schema_path).read_text()),
-              "withheld": withheld_targets(carrier_json)}  # fmt: skip
+              "withheld": withheld_targets(carrier_json, clinvar_json)}  # fmt: skip
     keys = recipient_keys(recipients) if recipients else []
     write_mapping(mapping_path, mapping)
     log.info("%d samples; pseudonyms assigned (mapping in the restricted folder)", len(samples))
@@ -339,6 +346,7 @@ def main(smk):
             smk.output.deliver, smk.output.mapping, smk.params.secret_file, smk.params.default_secret,
             list(smk.params.recipients), overrides, input_files, log,
             carrier_json=report_stages.optional_input(getattr(smk.input, "carrier", None)),
+            clinvar_json=report_stages.optional_input(getattr(smk.input, "clinvar", None)),
         )  # fmt: skip
     except Exception as error:  # the message may name samples or paths: only its redacted form leaves this job
         message = redactor(f"{type(error).__name__}: {error}")

@@ -7,6 +7,9 @@ results/report/batch_summary.tsv, samples in sheet order, columns (COLUMNS):
                       (some tested, none found) or 'not tested' (no genotype at any); carrier_no_calls: count
   risk_factors_found  the same for the risk factors; 'not_requested' without the participant's consent
   apoe                APOE genotype (e3/e4), NA, or 'not_requested' without the participant's consent
+  clinvar             ClinVar P/LP findings: 'GENE VARIATION_ID (zygosity, interpretation)' per finding, ';'-joined;
+                      'none' (some position had a genotype, nothing found), 'not tested' (none had), NA (not run), or
+                      'not_requested' without the participant's consent (consent_secondary)
   pgx_phenotypes      'GENE=CPIC phenotype' per gene (';'-joined; given for an ambiguous call whose diplotypes agree
                       on it), else 'ambiguous' or 'not called'
   pgx_diplotypes      'GENE=*1/*17' per gene; several possible diplotypes joined with '|'; 'not called'
@@ -33,8 +36,9 @@ from reports.sections import genotyped
 
 COLUMNS = ["sample_id", "qc_verdict", "in_cohort", "mean_depth", "variant_call_rate", "n_snv", "n_indel",
            "panel_call_rate", "panel_no_calls", "carrier_found", "carrier_no_calls", "risk_factors_found", "apoe",
-           "pgx_phenotypes", "pgx_diplotypes", "prs_percentiles", "ancestry", "ancestry_probability", "inferred_sex",
-           "sex_agrees", "pedigree_disagreements", "not_run", "no_result", "not_requested", "n_notices"]  # fmt: skip
+           "clinvar", "pgx_phenotypes", "pgx_diplotypes", "prs_percentiles", "ancestry", "ancestry_probability",
+           "inferred_sex", "sex_agrees", "pedigree_disagreements", "not_run", "no_result", "not_requested",
+           "n_notices"]  # fmt: skip
 NA = "NA"
 
 
@@ -103,6 +107,18 @@ def carrier_columns(report):
     return columns
 
 
+def clinvar_column(report):
+    state = report["sections"].get("clinvar", {}).get("status")
+    if state == NOT_REQUESTED:
+        return {"clinvar": NOT_REQUESTED}
+    if state != "reported":
+        return {"clinvar": None}
+    block = report["clinvar"]
+    found = [f"{f['gene']} {f['variation_id']} ({f['zygosity']}, {f['interpretation']})" for f in block["findings"]]
+    tested = any(gene["covered"] for gene in block["genes"].values())
+    return {"clinvar": "; ".join(found) or ("none" if tested else "not tested")}
+
+
 def pgx_columns(report):
     if not _reported(report, "pgx"):
         return {"pgx_phenotypes": None, "pgx_diplotypes": None}
@@ -150,6 +166,7 @@ def summary_row(report):
         **variant_columns(report),
         **panel_columns(report),
         **carrier_columns(report),
+        **clinvar_column(report),
         **pgx_columns(report),
         **prs_columns(report),
         **structure_columns(report),

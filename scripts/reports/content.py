@@ -85,6 +85,10 @@ class Bold(str):
     """A run of bold text inside rich text."""
 
 
+class Link(str):
+    """A web address inside rich text: a link in the HTML, the address itself in the PDF."""
+
+
 @dataclass(frozen=True)
 class Badge:
     """The QC verdict as a coloured word with a symbol."""
@@ -298,6 +302,14 @@ def summary_section(report):
             findings.append([label, *builders[key](report)])
         else:
             findings.append([label, status_sentence(sections[key])])
+    if "clinvar" in sections:
+        from reports import clinvar_findings  # here: it builds on this module's blocks
+
+        label = Bold(clinvar_findings.TITLE + ": ")
+        reported = sections["clinvar"]["status"] == "reported"
+        findings.append(
+            [label, *(clinvar_findings.summary(report) if reported else [status_sentence(sections["clinvar"])])]
+        )
     if sections["identity"]["status"] == "reported" and _identity_summary(report):
         findings.append([Bold("Identity checks: "), *_identity_summary(report)])
     blocks.append(Para([Bold("What was found")]))
@@ -698,7 +710,7 @@ def figure_keys(report):
 
 def document(report):
     """[Section] of the whole report, in page order."""
-    from reports import medication_guidance, methods, panel_findings  # here: they build on this module's blocks
+    from reports import clinvar_findings, medication_guidance, methods, panel_findings  # here: they build on this
 
     numbers = {key: i for i, key in enumerate(figure_keys(report), start=1)}
     return [
@@ -706,6 +718,7 @@ def document(report):
         qc_section(report),
         variants_section(report, numbers),
         *panel_findings.sections(report),
+        *clinvar_findings.section(report),
         pgx_section(report),
         medication_guidance.section(report),
         prs_section(report, numbers),

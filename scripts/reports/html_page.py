@@ -8,7 +8,20 @@ pages with it and compares them byte for byte).
 import base64
 import html
 
-from reports.content import ETHICS, VERDICT_STYLE, Badge, Bold, Bullets, Figure, Heading, Para, Table, Terms, document
+from reports.content import (
+    ETHICS,
+    VERDICT_STYLE,
+    Badge,
+    Bold,
+    Bullets,
+    Figure,
+    Heading,
+    Link,
+    Para,
+    Table,
+    Terms,
+    document,
+)
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Arial, sans-serif;
@@ -54,6 +67,8 @@ def rich_html(text):
     for segment in text if isinstance(text, list) else [text]:
         if isinstance(segment, Badge):
             parts.append(verdict_badge(segment.verdict))
+        elif isinstance(segment, Link):
+            parts.append(f'<a href="{_e(segment)}">{_e(segment)}</a>')
         elif isinstance(segment, Bold):
             parts.append(f"<strong>{_e(segment)}</strong>")
         else:

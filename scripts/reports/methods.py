@@ -6,7 +6,7 @@ Limitations are listed only for the sections this report holds: a section left o
 not described either.
 """
 
-from reports import medication_guidance
+from reports import clinvar_findings, medication_guidance
 from reports.content import Bold, Bullets, Heading, Para, Section, Table, status_sentence
 
 DASH = "\u2014"
@@ -30,12 +30,13 @@ LIMITATIONS = {
     "prs": "A polygenic score ranks the sample within this batch, not within a population. Scores were mostly "
     "developed in people of European ancestry and predict less well in others; they leave out rare variants, "
     "family history and lifestyle.",
+    "clinvar": clinvar_findings.LIMITATION,
     "ancestry": "Genetic ancestry is a similarity to the groups of the reference panel; it is not ethnicity, and "
     "groups missing from the panel cannot be recognised.",
 }
 SECTION_NAMES = {"variants": "Variants", "carrier": "Carrier status", "risk_factors": "Risk factors",
                  "apoe": "APOE genotype", "pgx": "Pharmacogenomics", "pgx_guidance": "Medication guidance",
-                 "prs": "Polygenic scores",
+                 "prs": "Polygenic scores", "clinvar": "Hereditary disease findings (ClinVar)",
                  "ancestry": "Genetic ancestry"}  # fmt: skip
 
 
@@ -82,13 +83,14 @@ def methods_section(report):
               "the reference allele included"
               + (f", with at least {depth} read(s) for a genotype" if depth else "")
               + ": a position without a genotype is reported as not known, never as the reference."]),
+        *([Para([clinvar_findings.methods_text(report)])] if clinvar_findings.methods_text(report) else []),
         Para([f"Quality-control verdicts use the thresholds shown in the quality-control table. Tools: "
               f"{_versions(methods['tools'])}. Python packages: {_versions(methods['python_packages'])}."], "small"),
         Heading("Limitations"),
     ]  # fmt: skip
     shown = ["variants"] if report["variants"]["called"] else []
-    shown += [key for key in ("carrier", "risk_factors", "apoe", "pgx", "pgx_guidance", "prs", "ancestry")
-              if report["sections"][key]["status"] == "reported"]  # fmt: skip
+    shown += [key for key in ("carrier", "risk_factors", "apoe", "clinvar", "pgx", "pgx_guidance", "prs", "ancestry")
+              if report["sections"].get(key, {}).get("status") == "reported"]  # fmt: skip
     blocks.append(Bullets([[Bold(f"{SECTION_NAMES[key]}: "), _limitation(report, key)] for key in shown]))
     blocks.append(Para(["Every finding must be confirmed by an accredited clinical laboratory before medical use."]))
     return Section("methods", "Methods and limitations", blocks)

@@ -13,7 +13,7 @@ Sources of each number:
   stages' outputs, each optional (report_sections.py says which file gives what). A stage that is off in this batch
   gives a section that says "Not run: <why>" (the why comes from the workflow: report_stages.py).
 - Truth benchmark and Mendelian check: results/benchmark/{caller}/{sample}.tsv and results/qc/mendel.tsv (accuracy.py,
-  which holds their data and words).
+  which holds their data and words); ClinVar findings: results/clinvar/findings.json (clinvar_findings.py, likewise).
 
 Report layout: the JSON has one top-level key per section; report_content.py turns it into sections of blocks that
 report_html.py (the page) and report_pdf.py (the PDF) render, so both say the same. Figures: report_figures.py.
@@ -34,7 +34,7 @@ from af.sample_genotype_counts import INDEL, OTHER, REF, SNV, allele_class, coun
 from common.atomic import atomic_path
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
-from reports import accuracy, medication_guidance
+from reports import accuracy, clinvar_findings, medication_guidance
 from reports import sections as rs
 from reports import stages as report_stages
 from reports.content import COUNT_KEYS, QC_METRICS, RATE_KEYS, VERDICT_STYLE, figure_keys
@@ -254,6 +254,7 @@ def stage_sections(sample_id, verdict, stages=None, not_run=None):
         sections.update(statuses)
         out.update(blocks)
         withheld = rs.withheld_positions(stages["carrier"].get(sample_id))
+    withheld |= clinvar_findings.withheld(stages, sample_id)  # ClinVar positions the participant did not consent to
     if stages.get("pgx") is not None:
         sections["pgx"], out["pgx"] = rs.pgx_section(sample_id, stages["pgx"], verdict)
     if stages.get("pgx_guidance") is not None:
@@ -281,7 +282,12 @@ def stage_sections(sample_id, verdict, stages=None, not_run=None):
         if out["provenance"] and (sections.get("prs") or {}).get("status") == rs.NOT_REQUESTED:
             # the scoring files would name the scores the participant declined: left to provenance.json
             out["provenance"]["inputs"] = [e for e in out["provenance"]["inputs"] if "pgs/" not in e["role"]]
+    sections["clinvar"], out["clinvar"] = clinvar_findings.stage_block(sample_id, verdict, stages, not_run)
+    if out["provenance"] and sections["clinvar"]["status"] == rs.NOT_REQUESTED:
+        # the ClinVar release file is named by the section the participant declined: left to provenance.json
+        out["provenance"]["inputs"] = [e for e in out["provenance"]["inputs"] if "clinvar/" not in e["role"]]
     out["sections"] = {name: sections.get(name) or rs.status(rs.NOT_RUN, reason(name)) for name in DEFAULT_NOT_RUN}
+    out["sections"]["clinvar"] = sections["clinvar"]
     accuracy_statuses, accuracy_blocks = accuracy.stage_blocks(sample_id, verdict, stages)
     out["sections"].update(accuracy_statuses)
     out.update(accuracy_blocks)
@@ -428,6 +434,7 @@ def load_stages(samples, inputs, build, log=None):
         stages["provenance_sha256"] = rs.file_sha256(get("provenance"))
     stages["panels"] = rs.panel_hashes(get("panel_files") or [])
     stages.update(accuracy.read_stage_inputs(inputs))
+    stages.update(clinvar_findings.read_stage_inputs(inputs))
     log.info("later sections read: %s", ", ".join(k for k in sorted(stages) if stages[k] is not None) or "none")
     return stages
 
@@ -486,7 +493,7 @@ def render_reports(
     stage_inputs: {"pgx", "pgx_guidance", "carrier", "prs_tsv", "prs_json", "ancestry", "panel_points",
     "popgen_samples", "relatedness", "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage": path or None,
     "sites_min_depth": int, "panel_files": [(role, path)], "truth_benchmark": [paths], "truth_files", "mendel",
-    "pedigree" (accuracy.py)};
+    "pedigree" (accuracy.py), "clinvar" (clinvar_findings.py)};
     not_run: {section: why its stage did not run} (report_stages.not_run_reasons).
     """
     log = log or get_logger()
@@ -530,7 +537,8 @@ def render_reports(
 def stage_inputs_of(smk):
     """The optional stage inputs of the rule (an empty list when a stage is off) as {name: path or None}."""
     names = ("pgx", "pgx_guidance", "carrier", "prs_tsv", "prs_json", "ancestry", "panel_points", "popgen_samples",
-             "relatedness", "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage", "mendel")  # fmt: skip
+             "relatedness", "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage", "mendel",
+             "clinvar")  # fmt: skip
     found = {}
     for name in names:
         found[name] = report_stages.optional_input(getattr(smk.input, name, None))

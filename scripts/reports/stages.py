@@ -10,7 +10,7 @@ import hashlib
 from pathlib import Path
 
 SECTIONS = ("panel_qc", "identity", "carrier", "risk_factors", "apoe", "pgx", "pgx_guidance", "prs", "ancestry",
-            "provenance")  # fmt: skip
+            "provenance", "clinvar")  # fmt: skip
 # The report sections the carrier panel's stage fills (one per kind of finding): it runs, or not, for all of them.
 CARRIER_SECTIONS = ("carrier", "risk_factors", "apoe")
 # The sections the PGx stage fills: the calls, and the medication guidance looked up with them.
@@ -96,6 +96,12 @@ def ancestry_reason(config):
     return "ancestry needs a labelled reference panel (structure.panel is not set)"
 
 
+def clinvar_reason(config):
+    if (config.get("clinvar") or {}).get("vcf"):
+        return None
+    return "no ClinVar release was given (clinvar.vcf is not set)"
+
+
 def panel_qc_reason(sites_genotyped, pgx_enabled, carrier_enabled):
     if sites_genotyped or pgx_enabled or carrier_enabled:
         return None
@@ -112,6 +118,7 @@ def not_run_reasons(config, pgx_enabled, carrier_enabled, sites_genotyped, prove
         "prs": prs_reason(config),
         "ancestry": ancestry_reason(config),
         "provenance": None if provenance_made else "the provenance record is not made by this workflow",
+        "clinvar": clinvar_reason(config),
     }
 
 

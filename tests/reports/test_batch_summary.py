@@ -12,7 +12,18 @@ def section(status="reported", reason=None):
     return {"status": status, "reason": reason}
 
 
-SECTIONS = ("panel_qc", "identity", "carrier", "risk_factors", "apoe", "pgx", "prs", "ancestry", "provenance")
+SECTIONS = (
+    "panel_qc",
+    "identity",
+    "carrier",
+    "risk_factors",
+    "apoe",
+    "pgx",
+    "prs",
+    "ancestry",
+    "provenance",
+    "clinvar",
+)
 NOT_RUN = {name: section("not_run", "off in this batch") for name in SECTIONS}
 
 
@@ -53,6 +64,9 @@ def report_a():
                      "DPYD": pgx_gene("missing_positions", [], None)}  # fmt: skip
     report["prs"] = [{"pgs_id": "PGS000001", "percentile": 66.6667}, {"pgs_id": "PGS000002", "percentile": None}]
     report["ancestry"] = {"ancestry": "EUR", "probability": 0.998}
+    report["clinvar"] = {"status": "reported", "genes": {"BRCA2": {"covered": 3, "not_covered": 0, "no_call": 1}},
+                         "findings": [{"gene": "BRCA2", "variation_id": "9325", "zygosity": "heterozygous",
+                                       "interpretation": "at_risk"}]}  # fmt: skip
     report["identity"] = {"sex": {"inferred": "male", "agrees": True}, "relatives": [
         {"sample": "B", "pedigree_agrees": True}, {"sample": "C", "pedigree_agrees": False}]}  # fmt: skip
     return report
@@ -65,13 +79,15 @@ def report_b():
                                     "n_indel_hom_alt": 0}  # fmt: skip
     report["sections"]["identity"] = section()
     report["identity"] = {"sex": {"inferred": "female", "agrees": False}, "relatives": []}
+    report["sections"]["clinvar"] = section("not_requested", "not requested (consent_secondary: no)")
+    report["clinvar"] = {"status": "not_requested"}
     return report
 
 
 def report_c():
     """Failed QC: the stages ran but have no result for it."""
     report = base("C", "fail", False, 2.1, ["failed QC"])
-    for name in ("panel_qc", "identity", "carrier", "risk_factors", "apoe", "pgx", "prs", "ancestry"):
+    for name in ("panel_qc", "identity", "carrier", "risk_factors", "apoe", "pgx", "prs", "ancestry", "clinvar"):
         report["sections"][name] = section("no_result", "the sample failed QC")
     report["sections"]["provenance"] = section()
     return report
@@ -81,13 +97,14 @@ def report_c():
 # PGx genes sorted by name; PGS000001 66.6667 -> 66.7, PGS000002 not computed. Section lists sorted by name.
 EXPECTED = [
     ["A", "pass", "yes", "31.46", "0.9", "4", "3", "0.9785", "2", "CFTR p.Phe508del (heterozygous, carrier)", "1",
-     "F5 c.1601G>A (heterozygous)", "e3/e4",
+     "F5 c.1601G>A (heterozygous)", "e3/e4", "BRCA2 9325 (heterozygous, at_risk)",
      "CYP2C19=Rapid Metabolizer;DPYD=not called;TPMT=ambiguous", "CYP2C19=*1/*17;DPYD=not called;TPMT=*1/*3A|*3B/*3C",
      "PGS000001=66.7;PGS000002=refused", "EUR", "0.998", "male", "yes", "C", "none", "none", "none", "1"],
-    ["B", "warn", "yes", "12", "0.85", "15", "0", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA",
-     "female", "no", "none", "ancestry;apoe;carrier;panel_qc;pgx;provenance;prs;risk_factors", "none", "none", "2"],
+    ["B", "warn", "yes", "12", "0.85", "15", "0", "NA", "NA", "NA", "NA", "NA", "NA", "not_requested", "NA", "NA",
+     "NA", "NA", "NA", "female", "no", "none", "ancestry;apoe;carrier;panel_qc;pgx;provenance;prs;risk_factors",
+     "none", "clinvar", "2"],
     ["C", "fail", "no", "2.1", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA", "NA",
-     "NA", "NA", "none", "ancestry;apoe;carrier;identity;panel_qc;pgx;prs;risk_factors", "none", "1"],
+     "NA", "NA", "NA", "none", "ancestry;apoe;carrier;clinvar;identity;panel_qc;pgx;prs;risk_factors", "none", "1"],
 ]  # fmt: skip
 
 

@@ -674,7 +674,8 @@ def test_full_reports_validate_and_carry_the_stable_keys(full):
         rr.validate_report(full_report(full, sample), schema)
     s1 = full_report(full, "S1")
     assert {k: v["status"] for k, v in s1["sections"].items()} == dict.fromkeys(rr.DEFAULT_NOT_RUN, "reported") | {
-        "truth_benchmark": "not_run", "mendel": "not_run"}  # fmt: skip  # no truth set, no parents: test_accuracy.py
+        "truth_benchmark": "not_run", "mendel": "not_run", "clinvar": "not_run"}  # fmt: skip
+    # no truth set, no parents: test_accuracy.py; no ClinVar findings given: test_clinvar_report.py
     assert sorted(s1["pgx"]) == PGX_GENES
     for block in s1["pgx"].values():
         assert {"diplotypes", "phenotype", "activity_score", "calls", "missing"} <= set(block)

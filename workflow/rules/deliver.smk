@@ -93,6 +93,7 @@ rule deliver:
         secret=[DELIVER_SECRET] if DELIVER_SECRET else [],
         # The positions of a section a participant did not consent to are left out of their delivered VCF.
         carrier=REPORT_STAGE_INPUTS["carrier"],
+        clinvar=REPORT_STAGE_INPUTS["clinvar"],
     output:
         deliver=directory(DELIVER_DIR),
         mapping=PSEUDONYMS,

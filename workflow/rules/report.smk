@@ -47,6 +47,8 @@ REPORT_STAGE_INPUTS = {
     "panels": list(REPORT_PANELS),
     # The trios' Mendelian check (qc.smk), when the sheet names both parents of a sample.
     "mendel": ["results/qc/mendel.tsv"] if PEDIGREE else [],
+    # Hereditary disease findings from a ClinVar release, with consent (clinvar.smk).
+    "clinvar": CLINVAR_FINDINGS,
 }
 # The provenance record, when the workflow has a rule making it (workflow/rules/deliver.smk).
 REPORT_PROVENANCE = report_stages.made_by(

@@ -96,6 +96,9 @@ PLANTED = (
 DROPOUT = {"demo03": ("rs116855232",)}
 
 FLANK = 1000  # bp of sequence either side of a panel site
+# The ClinVar demo records' windows: small (regions.bed keeps REGION_MARGIN in from each end: 2 x 100 bp + the site),
+# with their own random stream and no random variants, so the rest of the genome is what it was without them.
+CLINVAR_FLANK = 400
 FASTA_WIDTH = 60
 REFERENCE_CHUNK = FASTA_WIDTH * 100_000  # bases formatted at a time when writing the mostly-N reference
 N_SNVS = 40
@@ -127,6 +130,7 @@ MARKOV = np.array(
 )
 # Independent random streams, so changing one part (say the depth) leaves the others unchanged.
 STREAM_GENOME, STREAM_VARIANTS, STREAM_GENOTYPES, STREAM_SCORE, STREAM_READS = 1, 2, 3, 4, 100
+STREAM_CLINVAR_GENOME = 5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -292,9 +296,9 @@ def markov_chain(rng, length):
     return np.frombuffer(bytes(codes), dtype=np.uint8).copy()
 
 
-def simulate_windows(seed, windows, sites):
+def simulate_windows(seed, windows, sites, part=STREAM_GENOME):
     """[base codes (window length,) uint8] per window: synthetic sequence with every panel REF written at its site."""
-    rng = stream(seed, STREAM_GENOME)
+    rng = stream(seed, part)
     codes = [markov_chain(rng, window.length) for window in windows]
     written = {}
     for site in sites:
@@ -819,18 +823,38 @@ class DemoGenome:
     dropout: dict
 
 
+def genome_windows(seed, sites):
+    """(windows, base codes, indexes of the ClinVar windows). The PGx and carrier windows and their sequence are drawn
+    exactly as without the ClinVar records (same stream, same order); the ClinVar windows (CLINVAR_FLANK, their own
+    stream) are merged in reference order, and the caller keeps random variants out of them, so the random variants
+    (and the demo score over them) stay those of the genome without ClinVar windows."""
+    panels = [s for s in sites if s.panel != "clinvar"]
+    clinvar = [s for s in sites if s.panel == "clinvar"]
+    base = make_windows(panels)
+    pieces = [(w, c, False) for w, c in zip(base, simulate_windows(seed, base, panels), strict=True)]
+    if clinvar:
+        extra = make_windows(clinvar, CLINVAR_FLANK)
+        for window in extra:
+            if any(w.contig == window.contig and w.start < window.end and window.start < w.end for w in base):
+                raise ValueError(f"a ClinVar demo window overlaps a panel window on {window.contig}")
+        codes = simulate_windows(seed, extra, clinvar, part=STREAM_CLINVAR_GENOME)
+        pieces += [(w, c, True) for w, c in zip(extra, codes, strict=True)]
+    pieces.sort(key=lambda p: (contig_rank(p[0].contig), p[0].start))
+    windows = [Window(i, w.contig, w.start, w.end) for i, (w, _, _) in enumerate(pieces)]
+    return windows, [c for _, c, _ in pieces], {i for i, (_, _, is_clinvar) in enumerate(pieces) if is_clinvar}
+
+
 def simulate_genome(seed, pgx_dir, carrier_panel, clinvar_vcf=None):
     """Windows, sequence and truth of the demo genome (no files written)."""
     sites = panel_sites(pgx_dir, carrier_panel, clinvar_vcf=clinvar_vcf)
-    windows = make_windows(sites)
-    codes = simulate_windows(seed, windows, sites)
+    windows, codes, clinvar_windows = genome_windows(seed, sites)
     planted, planted_alleles = planted_variants(sites)
     dropout = dropout_windows(windows, sites)
     planted_windows = {window_of(windows, v.contig, v.start).index for v in planted}
     excluded = set().union(*dropout.values())
     if excluded & planted_windows:
         raise ValueError("a DROPOUT window holds a PLANTED variant: the truth there could not be called")
-    random = choose_variants(seed, windows, codes, sites, excluded=excluded, placed=planted)
+    random = choose_variants(seed, windows, codes, sites, excluded=excluded | clinvar_windows, placed=planted)
     random_alleles = draw_genotypes(seed, len(random))
     variants, alleles = merge_truth(planted, planted_alleles, random, random_alleles)
     return DemoGenome(sites, windows, codes, contig_lengths(windows), variants, alleles, dropout)

@@ -24,6 +24,7 @@ from demo.simulate_demo import simulate_demo, simulate_genome
 REPO = Path(__file__).resolve().parents[2]
 PGX_PANEL = REPO / "config" / "panels" / "pgx"
 CARRIER_PANEL = REPO / "config" / "panels" / "carrier" / "carrier_panel.tsv"
+CLINVAR_VCF = REPO / "config" / "panels" / "clinvar" / "demo_clinvar_GRCh38.vcf"  # as workflow/rules/demo.smk gives
 PHARMCAT_POSITIONS = REPO.parent / "shared" / "testdata" / "pharmcat_positions_grch38" / "pharmcat_positions.vcf"
 GENES = ("ABCG2", "CACNA1S", "CFTR", "CYP2B6", "CYP2C19", "CYP2C9", "CYP3A4", "CYP3A5", "CYP4F2", "DPYD", "G6PD",
          "IFNL3", "NAT2", "NUDT15", "RYR1", "SLCO1B1", "TPMT", "UGT1A1", "VKORC1")  # fmt: skip
@@ -47,7 +48,11 @@ PLANTED = {
     "rs429358": ("C", ["0/0", "0/1", "0/0", "0/0", "0/0", "0/0"]),
     "rs7412": ("T", ["0/0", "0/0", "0/1", "0/0", "0/0", "0/0"]),
     "rs334": ("A", ["0/0", "0/0", "0/0", "0/1", "0/0", "0/0"]),
+    # the demo ClinVar VCF's records (config/panels/clinvar/SOURCE.md): BRCA1 in demo01 and demo05, MUTYH in demo02
+    "clinvar:55392": ("G", ["0/1", "0/0", "0/0", "0/0", "0/1", "0/0"]),
+    "clinvar:5293": ("C", ["0/0", "0/1", "0/0", "0/0", "0/0", "0/0"]),
 }
+CLINVAR_POSITIONS = {"clinvar:55392": ("chr17", 43063937, "A"), "clinvar:5293": ("chr1", 45332803, "T")}
 # UGT1A1 *28 (rs3064744 CAT>CATAT, the definition's form) is the insertion of AT after the C: trimmed, C>CAT.
 NORMALISED = {"rs3064744": ("C", "CAT")}
 DROPOUT_SAMPLE, DROPOUT_RSID = "demo03", "rs116855232"  # NUDT15 *3's position: no reads there in demo03
@@ -88,7 +93,7 @@ SIMULATE = """
 import sys
 sys.path.insert(0, {scripts!r})
 from demo.simulate_demo import simulate_demo
-simulate_demo({outputs!r}, {seed}, {pgx!r}, {carrier!r}, threads=1)
+simulate_demo({outputs!r}, {seed}, {pgx!r}, {carrier!r}, threads=1, clinvar_vcf={clinvar!r})
 """
 
 
@@ -103,9 +108,10 @@ def runs(tmp_path_factory):
         seed=SEED,
         pgx=str(PGX_PANEL),
         carrier=str(CARRIER_PANEL),
+        clinvar=str(CLINVAR_VCF),
     )
     second = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
-    simulate_demo(outputs_a, SEED, PGX_PANEL, CARRIER_PANEL, threads=1)
+    simulate_demo(outputs_a, SEED, PGX_PANEL, CARRIER_PANEL, threads=1, clinvar_vcf=CLINVAR_VCF)
     _, err = second.communicate(timeout=300)
     assert second.returncode == 0, err[-2000:]
     return outputs_a, outputs_b
@@ -159,8 +165,8 @@ def test_same_seed_gives_byte_identical_files_and_no_alignment_indexes(runs):
 
 
 def test_another_seed_changes_the_synthetic_flanks_but_not_the_panel_bases():
-    one = simulate_genome(SEED, PGX_PANEL, CARRIER_PANEL)
-    other = simulate_genome(SEED + 1, PGX_PANEL, CARRIER_PANEL)
+    one = simulate_genome(SEED, PGX_PANEL, CARRIER_PANEL, CLINVAR_VCF)
+    other = simulate_genome(SEED + 1, PGX_PANEL, CARRIER_PANEL, CLINVAR_VCF)
     assert one.windows == other.windows
     assert all((a != b).mean() > 0.5 for a, b in zip(one.codes, other.codes, strict=True))
     assert [v for v in one.variants if v.id != "."] == [v for v in other.variants if v.id != "."]
@@ -168,7 +174,7 @@ def test_another_seed_changes_the_synthetic_flanks_but_not_the_panel_bases():
 
 
 def test_every_panel_position_carries_the_panels_ref_allele(demo):
-    positions = panel_positions()
+    positions = panel_positions() | CLINVAR_POSITIONS
     assert len(positions) >= 300  # 7 PharmCAT genes (~300 positions) and 15 carrier rows
     with pysam.FastaFile(str(demo["fasta"])) as fasta:
         wrong = [
@@ -184,7 +190,7 @@ def test_contigs_are_grch38_names_with_sequence_only_in_the_windows(demo):
         lengths = dict(zip(fasta.references, fasta.lengths, strict=True))
         # the panels' contigs in GRCh38 order (chr2 UGT1A1, chr4 ABCG2, chr8 NAT2, chrX G6PD with the 19 PGx genes)
         assert list(lengths) == ["chr1", "chr2", "chr4", "chr6", "chr7", "chr8", "chr10", "chr11", "chr12", "chr13",
-                                 "chr15", "chr16", "chr19", "chrX"]  # fmt: skip
+                                 "chr15", "chr16", "chr17", "chr19", "chrX"]  # fmt: skip
         spans = windows(demo)
         for chrom, start, end in spans:
             inside = fasta.fetch(chrom, start, end)
@@ -198,6 +204,9 @@ def test_contigs_are_grch38_names_with_sequence_only_in_the_windows(demo):
     # every panel position is 1 kb or more inside a window
     for chrom, pos, ref in panel_positions().values():
         assert any(c == chrom and s + 1000 <= pos - 1 and pos - 1 + len(ref) + 1000 <= e for c, s, e in spans)
+    # the ClinVar demo records get small windows of their own: 400 bp either side
+    for chrom, pos, ref in CLINVAR_POSITIONS.values():
+        assert (chrom, pos - 1 - 400, pos - 1 + len(ref) + 400) in spans
 
 
 def test_pgx_sites_are_pharmcats_positions(demo):
@@ -216,7 +225,7 @@ def test_pgx_sites_are_pharmcats_positions(demo):
 
 
 def test_truth_has_the_planted_panel_variants_with_their_genotypes(truth):
-    positions = panel_positions()
+    positions = panel_positions() | CLINVAR_POSITIONS
     planted = {r[2]: r for r in truth if r[2] != "."}
     assert set(planted) == set(PLANTED)
     for rsid, (alt, genotypes) in PLANTED.items():

@@ -130,7 +130,7 @@ MARKOV = np.array(
 )
 # Independent random streams, so changing one part (say the depth) leaves the others unchanged.
 STREAM_GENOME, STREAM_VARIANTS, STREAM_GENOTYPES, STREAM_SCORE, STREAM_READS = 1, 2, 3, 4, 100
-STREAM_CLINVAR_GENOME = 5
+STREAM_CLINVAR_GENOME, STREAM_CLINVAR_READS = 5, 101
 
 
 @dataclasses.dataclass(frozen=True)
@@ -677,13 +677,13 @@ def qualities(rng, shape):
     return np.where(low, values, np.uint8(ord("I"))).astype(np.uint8)
 
 
-def simulate_pairs(seed, sample_index, haplotypes, depth=MEAN_DEPTH):
+def simulate_pairs(seed, sample_index, haplotypes, depth=MEAN_DEPTH, part=STREAM_READS):
     """Read pairs of one sample: (read1, read2, qual1, qual2), each (n_pairs, READ_LEN) uint8.
 
     `haplotypes` is a list of (window length, [hap1 codes, hap2 codes]); each haplotype gets half the pairs of
     its window. DUPLICATE_FRACTION of the pairs are then copied exactly, and the order shuffled.
     """
-    rng = stream(seed, STREAM_READS, sample_index)
+    rng = stream(seed, part, sample_index)
     reads1, reads2 = [], []
     for length, pair in haplotypes:
         n_pairs = int(round(depth * length / (2 * READ_LEN) / len(pair)))
@@ -821,6 +821,7 @@ class DemoGenome:
     variants: list
     alleles: np.ndarray  # (n_variants, n_samples, 2) uint8
     dropout: dict
+    clinvar_windows: frozenset = frozenset()  # their reads come from a stream of their own (simulate_sample)
 
 
 def genome_windows(seed, sites):
@@ -857,15 +858,17 @@ def simulate_genome(seed, pgx_dir, carrier_panel, clinvar_vcf=None):
     random = choose_variants(seed, windows, codes, sites, excluded=excluded | clinvar_windows, placed=planted)
     random_alleles = draw_genotypes(seed, len(random))
     variants, alleles = merge_truth(planted, planted_alleles, random, random_alleles)
-    return DemoGenome(sites, windows, codes, contig_lengths(windows), variants, alleles, dropout)
+    return DemoGenome(sites, windows, codes, contig_lengths(windows), variants, alleles, dropout,
+                      frozenset(clinvar_windows))  # fmt: skip
 
 
-def sample_haplotypes(genome, sample_index, sample):
-    """[(window length, [hap1, hap2])] for the windows this sample has reads in."""
+def sample_haplotypes(genome, sample_index, sample, clinvar=False):
+    """[(window length, [hap1, hap2])] for the windows this sample has reads in: the ClinVar windows (`clinvar`) or
+    the others."""
     result = []
     skipped = genome.dropout.get(sample, set())
     for window in genome.windows:
-        if window.index in skipped:
+        if window.index in skipped or (window.index in genome.clinvar_windows) != clinvar:
             continue
         idx = [
             i
@@ -897,6 +900,10 @@ def simulate_sample(genome, seed, index, sample, target, compact, work, threads,
     sample_dir = work / f"s{index + 1}"
     sample_dir.mkdir()
     pairs = simulate_pairs(seed, index, sample_haplotypes(genome, index, sample))
+    if genome.clinvar_windows:  # appended, from their own stream: the other windows' reads stay as without them
+        extra = simulate_pairs(seed, index, sample_haplotypes(genome, index, sample, clinvar=True),
+                               part=STREAM_CLINVAR_READS)  # fmt: skip
+        pairs = tuple(np.concatenate([a, b]) for a, b in zip(pairs, extra, strict=True))
     fastq1, fastq2 = sample_dir / "r1.fq", sample_dir / "r2.fq"
     write_fastq(pairs[0], pairs[2], fastq1)
     write_fastq(pairs[1], pairs[3], fastq2)

@@ -30,7 +30,8 @@ def demo_batch(folder):
     """A copy of the shipped demo config and sheet in folder/config/: the demo then runs entirely inside folder."""
     config_dir = Path(folder) / "config"
     config_dir.mkdir(parents=True, exist_ok=True)
-    for name in ("config.yaml", "samples.tsv"):
+    for name in ("config.yaml", "samples.tsv", "panels/clinvar/demo_clinvar_GRCh38.vcf"):  # paths the config names
+        (config_dir / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / "config" / name, config_dir / name)
     return config_dir / "config.yaml"
 

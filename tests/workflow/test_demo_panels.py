@@ -29,6 +29,11 @@ Expected values are written by hand from the shipped definitions (config/panels/
   APOE: rs429358 C = e4, rs7412 T = e2, neither = e3.
 - Consent (config/samples.tsv, by hand; config defaults apoe no, secondary no, prs yes): APOE for demo02 only, risk
   factors for demo01 and demo02, polygenic scores for all but demo05.
+- ClinVar (config/panels/clinvar/SOURCE.md: the two real records the demo plants, with their citations): BRCA1
+  c.5089T>C at GRCh38 17:43063937 A>G, Variation ID 55392, Pathogenic, expert panel (3 stars), a dominant gene:
+  heterozygous = at risk; MUTYH c.536A>G at 1:45332803 T>C, Variation ID 5293, Pathogenic/Likely pathogenic, multiple
+  submitters (2 stars), a recessive gene: heterozygous = carrier. ClinVar findings are secondary findings: reported for
+  demo01 and demo02 only (consent_secondary); demo05 carries the BRCA1 variant too, and refuses.
 """
 
 import csv
@@ -120,7 +125,35 @@ TRACES = {
     "apoe": ["rs429358", "rs7412", "44,908,684", "44,908,822", "44908684", "44908822", "Alzheimer", "e2/e3", "e3/e3"],
     "risk_factors": ["rs6025", "rs1799963", "169,549,811", "169549811", "46,739,505", "Leiden", "thrombosis"],
     "prs": ["genorisk_demo_score", "demo_score.txt", "percentile"],
+    "clinvar": [
+        "55392",
+        "43063937",
+        "43,063,937",
+        "BRCA1",
+        "clinvar/variation",
+        "demo_clinvar_GRCh38.vcf",
+        "dominant condition",
+        "Variation ID",
+        "review star",
+        "Coverage per gene",
+    ],
 }
+# (gene, chrom, pos, ref, alt, Variation ID, clnsig, review stars, zygosity, inheritance, interpretation), SOURCE.md
+CLINVAR_BRCA1 = ("BRCA1", "17", 43063937, "A", "G", "55392", "Pathogenic", 3, "heterozygous", "AD", "at_risk")
+CLINVAR_MUTYH = (
+    "MUTYH",
+    "1",
+    45332803,
+    "T",
+    "C",
+    "5293",
+    "Pathogenic/Likely_pathogenic",
+    2,
+    "heterozygous",
+    "AR",
+    "carrier",
+)
+EXPECTED_CLINVAR = {"demo01": [CLINVAR_BRCA1], "demo02": [CLINVAR_MUTYH]}
 
 
 @pytest.fixture(scope="module")
@@ -244,8 +277,8 @@ def delivered_texts(demo_run, sample):
     return texts
 
 
-@pytest.mark.parametrize(("sample", "refused"), [("demo03", ("apoe", "risk_factors")),
-                                                 ("demo05", ("apoe", "risk_factors", "prs"))])  # fmt: skip
+@pytest.mark.parametrize(("sample", "refused"), [("demo03", ("apoe", "risk_factors", "clinvar")),
+                                                 ("demo05", ("apoe", "risk_factors", "prs", "clinvar"))])  # fmt: skip
 def test_a_refused_section_is_absent_from_every_delivered_file(demo_run, reports, sample, refused):
     texts = delivered_texts(demo_run, sample)
     for section in refused:
@@ -258,13 +291,50 @@ def test_a_refused_section_is_absent_from_every_delivered_file(demo_run, reports
                              str(demo_run / "results/calls/bcftools/cohort.vcf.gz")], capture_output=True, text=True,
                             check=True).stdout  # fmt: skip
     assert cohort.count("44908822") == 1
+    if sample == "demo05":  # demo05 carries the BRCA1 ClinVar variant: the cohort VCF has it, its delivered VCF not
+        cohort = subprocess.run(["bcftools", "view", "-H", "-s", "demo05", "-c", "1", "-r", "chr17:43063937",
+                                 str(demo_run / "results/calls/bcftools/cohort.vcf.gz")], capture_output=True,
+                                text=True, check=True).stdout  # fmt: skip
+        assert cohort.count("43063937") == 1
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_clinvar_findings_in_the_report(reports, sample):
+    report = reports[sample]
+    if sample not in EXPECTED_CLINVAR:  # no consent_secondary, no ordered gene
+        assert report["clinvar"] == {"status": "not_requested"}
+        assert report["sections"]["clinvar"]["status"] == "not_requested"
+        return
+    block = report["clinvar"]
+    assert (block["release"], block["min_review_stars"]) == ("2026-12-05", 1)  # the demo VCF's fileDate, config
+    keys = ("gene", "chrom", "pos", "ref", "alt", "variation_id", "clnsig", "review_stars", "zygosity", "inheritance",
+            "interpretation")  # fmt: skip
+    assert [tuple(f[k] for k in keys) for f in block["findings"]] == EXPECTED_CLINVAR[sample]
+    url = f"https://www.ncbi.nlm.nih.gov/clinvar/variation/{EXPECTED_CLINVAR[sample][0][5]}/"
+    assert block["findings"][0]["clinvar_url"] == url
+    # the demo VCF holds one record in BRCA1 and one in MUTYH (12 genes listed): both covered, the rest have none
+    assert len(block["genes"]) == 12
+    assert {g: c["covered"] for g, c in block["genes"].items() if c["covered"]} == {"BRCA1": 1, "MUTYH": 1}
+    assert sum(c["not_covered"] + c["no_call"] for c in block["genes"].values()) == 0
+
+
+def test_the_clinvar_words_and_link_in_the_pages(demo_run):
+    page = (demo_run / "results/report/demo01.html").read_text(encoding="utf-8")
+    assert "Hereditary disease findings (ClinVar)" in page and "At risk for a dominant condition" in page
+    assert '<a href="https://www.ncbi.nlm.nih.gov/clinvar/variation/55392/">' in page
+    text = " ".join(delivered_texts(demo_run, "demo02")["report.pdf"].split())
+    assert "Carrier" in text and "5293" in text and "release 2026-12-05" in text
 
 
 def test_the_batch_tables_mark_refused_sections(demo_run):
     with open(demo_run / "results/report/batch_summary.tsv") as fh:
         rows = {r["sample_id"]: r for r in csv.DictReader(fh, delimiter="\t")}
-    assert rows["demo05"]["not_requested"] == "apoe;prs;risk_factors"
     assert (rows["demo02"]["apoe"], rows["demo03"]["apoe"]) == ("e3/e4", "not_requested")
+    assert rows["demo05"]["not_requested"] == "apoe;clinvar;prs;risk_factors"
+    assert [rows[s]["clinvar"] for s in SAMPLES] == [
+        "BRCA1 55392 (heterozygous, at_risk)",
+        "MUTYH 5293 (heterozygous, carrier)",
+    ] + ["not_requested"] * 4
     with open(demo_run / "results/carrier/carrier_findings.tsv") as fh:
         carrier = [r for r in csv.DictReader(fh, delimiter="\t") if r["sample_id"] == "demo03" and r["gene"] == "APOE"]
     assert {(r["status"], r["genotype"]) for r in carrier} == {("not_requested", "NA")}

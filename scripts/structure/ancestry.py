@@ -366,11 +366,12 @@ def write_ancestry(vcf_path, panel, min_probability, min_sites, out_tsv, out_png
     log = get_logger()
     samples = [str(s) for s in allel.read_vcf_headers(str(vcf_path)).samples]
     if panel is None:
-        log.info("no reference panel configured (structure.panel: null): ancestry skipped for %d samples", len(samples))
+        log.info("no reference panel (structure.panel: none, or none shipped for the build): ancestry skipped for %d "
+                 "samples", len(samples))  # fmt: skip
         write_ancestry_table(out_tsv, samples, skipped_result(len(samples)))
         if out_panel:
             write_panel_points(out_panel, None, None)
-        plot_skipped(out_png, "No reference panel configured (structure.panel: null):\nancestry was not assigned.")
+        plot_skipped(out_png, "No reference panel (structure.panel: none,\nor none shipped for the build).")
         return
     model = fit_ancestry_model(panel)
     with tempfile.TemporaryDirectory(prefix="genorisk_ancestry.") as workdir:

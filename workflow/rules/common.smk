@@ -24,6 +24,8 @@ SHIPPED_PGX_PANEL = str(Path(workflow.basedir) / "config" / "panels" / "pgx")
 SHIPPED_CARRIER_PANEL = str(
     Path(workflow.basedir) / "config" / "panels" / "carrier" / "carrier_panel.tsv"
 )
+# The default ancestry panel for builds GRCh37 and GRCh38 (structure.panel unset; `none` turns ancestry off).
+SHIPPED_ANCESTRY_PANEL = str(Path(workflow.basedir) / "config" / "panels" / "ancestry")
 
 # Paths in a config file are relative to that file's folder (the last one given wins).
 CONFIG_FILE = Path(workflow.configfiles[-1]) if workflow.configfiles else None
@@ -31,7 +33,11 @@ CONFIG_DIR = CONFIG_FILE.parent if CONFIG_FILE else Path.cwd()
 
 try:
     _checked = load_config(
-        config, CONFIG_DIR, SCHEMAS / "config.schema.yaml", str(CONFIG_FILE or "config")
+        config,
+        CONFIG_DIR,
+        SCHEMAS / "config.schema.yaml",
+        str(CONFIG_FILE or "config"),
+        shipped_ancestry=SHIPPED_ANCESTRY_PANEL,
     )
     config.clear()
     config.update(_checked)

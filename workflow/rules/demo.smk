@@ -19,6 +19,9 @@ if config["demo"]:
         input:
             pgx_panel=DEMO_PGX_FILES,
             carrier_panel=SHIPPED_CARRIER_PANEL,
+            ancestry_sites=f"{SHIPPED_ANCESTRY_PANEL}/GRCH38.sites",
+            ancestry_matrix=f"{SHIPPED_ANCESTRY_PANEL}/GRCH38.sites.bin.gz",
+            ancestry_labels=f"{SHIPPED_ANCESTRY_PANEL}/labels_2504.tsv",
         output:
             **DEMO_FILES,
         log:

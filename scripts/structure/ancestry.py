@@ -44,6 +44,7 @@ from common.contig_names import bare
 from common.input_error import InputError
 from common.rule_logging import get_logger
 from common.tool_run import run
+from structure.label_placement import place_labels
 from structure.oadp import DIM_ONLINE, least_squares, oadp_coordinates
 from structure.reference_panel import MISSING, align_to_panel, load_panel, read_vcf_dosage
 
@@ -310,12 +311,10 @@ PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a
 
 def plot_pca(path, model, samples, result, title_note=""):
     """pca.png: panel samples coloured by label (PC1/PC2 and PC3/PC4), study samples as labelled black stars."""
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: nothing global to close
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(13, 6), dpi=100)
+    fig = Figure(figsize=(13, 6), dpi=100)
+    axes = fig.subplots(1, 2)
     coords = np.asarray(result["coords"])
     for ax, (a, b) in zip(axes, [(0, 1), (2, 3)], strict=True):
         for c, label in enumerate(model.classes):
@@ -327,35 +326,34 @@ def plot_pca(path, model, samples, result, title_note=""):
             ax.scatter(coords[shown, a], coords[shown, b], s=160, marker="*", color="black", edgecolor="white",
                        linewidth=0.8, label="study samples", zorder=5)  # fmt: skip
             if shown.sum() <= 25:
-                for i in np.flatnonzero(shown):
-                    ax.annotate(f"{samples[i]} ({result['ancestry'][i]})", (coords[i, a], coords[i, b]),
-                                xytext=(6, 6), textcoords="offset points", fontsize=9, zorder=6)  # fmt: skip
+                at = np.flatnonzero(shown)
+                place_labels(ax, coords[at][:, [a, b]], [f"{samples[i]} ({result['ancestry'][i]})" for i in at])
+        ax.set_title("" if a == 0 else "PC3-PC4 carry little variance: a sample typed at few sites scatters here",
+                     fontsize=10)  # fmt: skip
         ax.set_xlabel(f"PC{a + 1} ({100 * model.explained[a]:.1f}% of variance)")
         ax.set_ylabel(f"PC{b + 1} ({100 * model.explained[b]:.1f}% of variance)")
         ax.grid(alpha=0.3)
-    axes[0].legend(loc="best", fontsize=9, markerscale=2)
+    legend = axes[0].legend(loc="best", fontsize=9, markerscale=2)  # the panel dots larger, the study star not:
+    for handle in legend.legend_handles[len(model.classes) :]:
+        handle.set_sizes([160])
     n_study = int((~np.isnan(coords).any(axis=1)).sum())
     fig.suptitle(f"Ancestry PCA: {len(model.labels):,} reference panel samples, {n_study} study sample(s) projected"
                  + title_note)  # fmt: skip
     fig.tight_layout()
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png", metadata={"Software": None})
-    plt.close(fig)
 
 
 def plot_skipped(path, message):
     """pca.png stating why no PCA was drawn."""
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: nothing global to close
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 3), dpi=100)
+    fig = Figure(figsize=(8, 3), dpi=100)
+    ax = fig.subplots()
     ax.axis("off")
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, wrap=True)
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png", metadata={"Software": None})
-    plt.close(fig)
 
 
 def write_ancestry(vcf_path, panel, min_probability, min_sites, out_tsv, out_png, sites_vcf=None, out_panel=None):

@@ -10,10 +10,14 @@ base composition), everything outside the windows is N, and each contig ends whe
 
 Everything follows from one seed, so every run writes byte-identical files:
 - reference.fa.gz: the genome, bgzipped (some 750 Mb of mostly N become ~3 MB; prepare_reference unpacks it);
-- regions.bed: the windows' cores, REGION_MARGIN in from their ends (the demo config's `regions`: QC and calling
-  look only there; depth ramps down to 0 over the last ~300 bp of a window);
+- regions.bed: the windows' cores, REGION_MARGIN in from their ends, MARKER_MARGIN for an ancestry marker's window
+  (the demo config's `regions`: QC and calling look only there; depth ramps down to 0 over the last ~300 bp of a
+  window);
 - pgx_sites.vcf: the PGx panel positions (REF, ALTs, rsID) from the same definitions (for the tests: the workflow
   makes the same records itself, rule pgx_sites, for any GRCh38 batch);
+- ancestry markers (demo/demo_ancestry.py): 300 of the shipped ancestry panel's GRCh38 sites in windows of their own,
+  genotypes drawn from named panel populations (demo01-02 EUR, demo03-04 AFR, demo05-06 EAS), in the truth with
+  IDs `anc_<contig>_<pos>` where some sample carries the ALT;
 - truth.vcf.gz: the planted panel variants (PLANTED: a spread of star alleles and carrier findings) and random SNVs
   and short indels (left-aligned, not shiftable; inside windows, away from panel sites), genotypes for every
   sample, the random ones with allele frequencies that differ between popA and popB;
@@ -48,6 +52,7 @@ from carrier.carrier_panel import load_panel
 from common.atomic import atomic_path, write_text
 from common.rule_logging import get_logger, setup_logging
 from common.tool_run import ToolError, run
+from demo import demo_ancestry
 from demo.demo_layout import DEMO_SAMPLES, demo_files
 from pgx.pgx_match import PANEL_GENES, load_gene
 
@@ -108,6 +113,7 @@ MIN_VARIANT_GAP = 50  # bp between the ends of two variants: far above the 10 bp
 PANEL_GAP = 100  # bp between a random variant and any panel site
 EDGE_MARGIN = 500  # no random variant this close to a window end (coverage thins there)
 REGION_MARGIN = 300  # regions.bed leaves out this much of each window end: depth is full beyond it
+MARKER_MARGIN = 150  # the same for a window of ancestry markers only (501 bp: its central 201 bp are kept)
 READ_LEN = 100
 INSERT_MEAN = 300
 INSERT_SD = 30
@@ -129,8 +135,8 @@ MARKOV = np.array(
     ]
 )
 # Independent random streams, so changing one part (say the depth) leaves the others unchanged.
-STREAM_GENOME, STREAM_VARIANTS, STREAM_GENOTYPES, STREAM_SCORE, STREAM_READS = 1, 2, 3, 4, 100
-STREAM_CLINVAR_GENOME, STREAM_CLINVAR_READS = 5, 101
+STREAM_GENOME, STREAM_VARIANTS, STREAM_GENOTYPES, STREAM_SCORE, STREAM_ANCESTRY, STREAM_READS = 1, 2, 3, 4, 5, 100
+STREAM_CLINVAR_GENOME, STREAM_CLINVAR_READS = 6, 101
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,7 +149,7 @@ class PanelSite:
     alts: tuple
     rsid: str | None
     gene: str
-    panel: str  # "pgx", "carrier" or "clinvar"
+    panel: str  # "pgx", "carrier", "clinvar" or "ancestry"
 
     @property
     def label(self):
@@ -240,9 +246,11 @@ def panel_sites(pgx_dir, carrier_panel, genes=PANEL_GENES, clinvar_vcf=None):
 
 
 def make_windows(sites, flank=FLANK):
-    """[Window] covering every site's REF +- flank, overlapping ones merged, in GRCh38 contig order."""
+    """[Window] covering every site's REF +- flank (ancestry markers: their own), overlapping ones merged, in GRCh38
+    contig order."""
+    flanks = {"ancestry": demo_ancestry.FLANK}
     spans = sorted(
-        ((s.contig, max(0, s.pos - 1 - flank), s.end + flank) for s in sites),
+        ((s.contig, max(0, s.pos - 1 - flanks.get(s.panel, flank)), s.end + flanks.get(s.panel, flank)) for s in sites),
         key=lambda span: (contig_rank(span[0]), span[1], span[2]),
     )
     merged = []
@@ -372,11 +380,16 @@ def write_compact_fasta(windows, codes, path):
             out.write(fasta_lines(BASES[codes[window.index]]))
 
 
-def regions_bed_text(windows, margin=REGION_MARGIN):
+def regions_bed_text(windows, margin=REGION_MARGIN, sites=()):
     """The windows' cores as BED (0-based, half-open), in reference order: `margin` bp in from each end, where
     read depth ramps down to 0 (fragments stay inside a window) and a lone sequencing error can look like a variant.
+    A window of ancestry markers only (of `sites`, the PanelSites; 2 x demo_ancestry.FLANK + 1 bp, too short for
+    that) leaves out MARKER_MARGIN: 2x100 bp pairs of ~300 bp fragments give about 1.25x the mean depth there.
     """
-    return "".join(f"{w.contig}\t{w.start + margin}\t{w.end - margin}\n" for w in windows)
+    held = {window_of(windows, s.contig, s.pos - 1).index for s in sites if s.panel != "ancestry"}
+    held |= {w.index for w in windows} if not sites else set()
+    margins = [margin if w.index in held else MARKER_MARGIN for w in windows]
+    return "".join(f"{w.contig}\t{w.start + m}\t{w.end - m}\n" for w, m in zip(windows, margins, strict=True))
 
 
 def pgx_sites_vcf_text(sites, lengths):
@@ -845,11 +858,31 @@ def genome_windows(seed, sites):
     return windows, [c for _, c, _ in pieces], {i for i, (_, _, is_clinvar) in enumerate(pieces) if is_clinvar}
 
 
-def simulate_genome(seed, pgx_dir, carrier_panel, clinvar_vcf=None):
+def ancestry_markers(seed, ancestry_panel, sites):
+    """(PanelSites, truth Variants, their alleles) of the demo's ancestry markers (demo/demo_ancestry.py); none
+    without `ancestry_panel` ((sites file, labels file) of the shipped GRCh38 panel). Markers lie on the contigs of
+    the PGx and carrier windows, kept away from every site given (the ClinVar sites included)."""
+    if not ancestry_panel:
+        return [], [], np.zeros((0, len(DEMO_SAMPLES), 2), dtype=np.uint8)
+    lengths = contig_lengths(make_windows([s for s in sites if s.panel != "clinvar"]))
+    markers, alleles = demo_ancestry.demo_markers(*ancestry_panel, lengths, sites, stream(seed, STREAM_ANCESTRY),
+                                                  DEMO_SAMPLES, FLANK + demo_ancestry.FLANK + 100)  # fmt: skip
+    marker_sites = [PanelSite(c, p, r, (a,), None, "ancestry", "ancestry") for c, p, r, a in markers]
+    carried = alleles.any(axis=(1, 2))
+    variants = [
+        Variant(c, p, r, a, f"anc_{c}_{p}") for (c, p, r, a), keep in zip(markers, carried, strict=True) if keep
+    ]
+    return marker_sites, variants, alleles[carried]
+
+
+def simulate_genome(seed, pgx_dir, carrier_panel, clinvar_vcf=None, ancestry_panel=None):
     """Windows, sequence and truth of the demo genome (no files written)."""
     sites = panel_sites(pgx_dir, carrier_panel, clinvar_vcf=clinvar_vcf)
+    marker_sites, markers, marker_alleles = ancestry_markers(seed, ancestry_panel, sites)
+    sites = [*sites, *marker_sites]
     windows, codes, clinvar_windows = genome_windows(seed, sites)
     planted, planted_alleles = planted_variants(sites)
+    planted, planted_alleles = [*planted, *markers], np.concatenate([planted_alleles, marker_alleles])
     dropout = dropout_windows(windows, sites)
     planted_windows = {window_of(windows, v.contig, v.start).index for v in planted}
     excluded = set().union(*dropout.values())
@@ -921,7 +954,7 @@ def simulate_sample(genome, seed, index, sample, target, compact, work, threads,
     log.info("%s: written", sample)
 
 
-def simulate_demo(outputs, seed, pgx_dir, carrier_panel, threads=1, clinvar_vcf=None):
+def simulate_demo(outputs, seed, pgx_dir, carrier_panel, threads=1, clinvar_vcf=None, ancestry_panel=None):
     """Write the demo batch. `outputs` maps demo_layout.demo_files() keys to paths; a .cram path gets CRAM.
 
     The mostly-N reference is written (and indexed for the CRAM) in a second thread while the BAM samples are made.
@@ -931,7 +964,7 @@ def simulate_demo(outputs, seed, pgx_dir, carrier_panel, threads=1, clinvar_vcf=
     missing = set(demo_files()) - set(outputs)
     if missing:
         raise ValueError(f"simulate_demo: outputs lack {sorted(missing)}")
-    genome = simulate_genome(seed, pgx_dir, carrier_panel, clinvar_vcf)
+    genome = simulate_genome(seed, pgx_dir, carrier_panel, clinvar_vcf, ancestry_panel)
     window_bases = sum(w.length for w in genome.windows)
     log.info(
         "genome: %d panel positions in %d windows (%d bp of sequence) on %d contigs (%d bp with N)",
@@ -942,7 +975,7 @@ def simulate_demo(outputs, seed, pgx_dir, carrier_panel, threads=1, clinvar_vcf=
         reference_job = pool.submit(write_reference, genome, outputs["reference"], work, threads)
         compact = work / "windows.fa"
         write_compact_fasta(genome.windows, genome.codes, compact)
-        write_text(outputs["regions"], regions_bed_text(genome.windows))
+        write_text(outputs["regions"], regions_bed_text(genome.windows, sites=genome.sites))
         write_text(outputs["pgx_sites"], pgx_sites_vcf_text(genome.sites, genome.lengths))
         write_truth(truth_vcf_text(genome.variants, genome.alleles, genome.lengths), outputs["truth"], work)
         write_text(outputs["pgs_score"], demo_score_text(seed, genome.variants))
@@ -963,7 +996,8 @@ def main(smk):
     outputs = {key: smk.output[key] for key in demo_files()}
     pgx_dir = Path(smk.input.pgx_panel[0]).parent.parent  # {panel}/alleles/CYP2C19_translation.json(.gz)
     simulate_demo(outputs, int(smk.params.seed), pgx_dir, smk.input.carrier_panel, smk.threads,
-                  clinvar_vcf=smk.input.clinvar_vcf)  # fmt: skip
+                  clinvar_vcf=smk.input.clinvar_vcf,
+                  ancestry_panel=(smk.input.ancestry_sites, smk.input.ancestry_labels))  # fmt: skip
 
 
 if __name__ == "__main__":

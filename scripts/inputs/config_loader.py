@@ -32,6 +32,10 @@ PATH_KEYS = (
 )
 # Nested keys ("section/key") holding lists of paths, resolved item by item the same way.
 PATH_LIST_KEYS = ("sites/files", "pgs/scoring_files", "deliver/recipients")
+# structure.panel: this word turns ancestry off; unset, the shipped panel of the build (these builds) is used.
+NO_PANEL = "none"
+SHIPPED_ANCESTRY_SITES = {"GRCh37": "GRCH37.sites", "GRCh38": "GRCH38.sites"}
+SHIPPED_ANCESTRY_LABELS = "labels_2504.tsv"
 # Keys naming files only the user provides, checked at start (check_input_files). Not here: samples, reference and
 # regions (the sample sheet reader and the preflight check them), pgx.panel (a folder whose files may be gzipped),
 # pgx.vcf and carrier.vcf (may name a file the workflow makes).
@@ -143,18 +147,34 @@ def resolve_paths(config, config_dir):
 def check_cross_keys(config, source="config"):
     """InputError for combinations of keys the schema cannot express (each key alone is valid)."""
     structure = config["structure"]
-    if structure["panel"] and not structure["panel_labels"]:
+    if structure["panel"] and structure["panel"] != NO_PANEL and not structure["panel_labels"]:
         raise InputError(
             f"{source}: structure.panel is set but structure.panel_labels is not (the panel's labels are needed)"
         )
 
 
-def load_config(config, config_dir, schema_path, source="config"):
-    """Validate, fill defaults, check keys together and resolve paths: the config every rule reads. `source` names
-    the file in errors."""
+def choose_ancestry_panel(config, shipped_dir):
+    """A copy of `config` with structure.panel decided once (the rules and the report read the result):
+    'none' -> null (ancestry off); unset (null) with `build` GRCh37 or GRCh38 and `shipped_dir` given -> the shipped
+    peddy panel of that build (absolute paths, format peddy, its labels); anything else as written."""
+    config = copy.deepcopy(config)
+    structure = config["structure"]
+    if structure["panel"] == NO_PANEL:
+        structure.update(panel=None, panel_labels=None)
+    elif not structure["panel"] and shipped_dir and config.get("build") in SHIPPED_ANCESTRY_SITES:
+        shipped = Path(shipped_dir).resolve()
+        structure.update(panel=str(shipped / SHIPPED_ANCESTRY_SITES[config["build"]]), panel_format="peddy",
+                         panel_labels=str(shipped / SHIPPED_ANCESTRY_LABELS))  # fmt: skip
+    return config
+
+
+def load_config(config, config_dir, schema_path, source="config", shipped_ancestry=None):
+    """Validate, fill defaults, check keys together, choose the ancestry panel (`shipped_ancestry`: the folder of the
+    shipped panel, or None for none) and resolve paths: the config every rule reads. `source` names the file in
+    errors."""
     checked = validate_config(config, schema_path, source)
     check_cross_keys(checked, source)
-    return resolve_paths(checked, config_dir)
+    return resolve_paths(choose_ancestry_panel(checked, shipped_ancestry), config_dir)
 
 
 def check_input_files(config, may_be_made=frozenset(), source="config"):

@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Ellipse, Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from reports.number_format import count, decimals, ordinal, short_number  # noqa: E402
+from reports.number_format import count, decimals, ordinal, probability, short_number  # noqa: E402
 
 FIGURE_DPI = 100
 COUNTS_FIGSIZE = (9.0, 6.6)
@@ -316,6 +316,14 @@ def _ellipse(group, colour):
                    linewidth=1.5, zorder=1)  # fmt: skip
 
 
+def _assignment(ancestry):
+    """What the classifier said, for the legend: a sample inside one group's drawn region (PC1-PC2, e.g. AMR's wide
+    one) may be assigned another (the classifier reads PC1-PC4)."""
+    if ancestry.get("status") == "assigned":
+        return f"closest group {_plain(ancestry['ancestry'])} (probability {probability(ancestry['probability'])})"
+    return f"no group assigned (best probability {probability(ancestry.get('probability'))})"
+
+
 def pca_figure(ancestry, sample_id):
     """PNG: PC1 against PC2 of the reference panel's PCA, this sample highlighted among the batch.
 
@@ -341,8 +349,9 @@ def pca_figure(ancestry, sample_id):
                               label="Other samples of this batch"))  # fmt: skip
     x, y = ancestry["pcs"][0], ancestry["pcs"][1]
     ax.scatter([x], [y], marker="D", s=150, color=SAMPLE_COLOUR, edgecolor="black", zorder=5)
+    label = f"This sample: {_plain(sample_id)}, {_assignment(ancestry)}"
     handles.append(Line2D([], [], marker="D", linestyle="none", color=SAMPLE_COLOUR, markeredgecolor="black",
-                          markersize=9, label=f"This sample: {_plain(sample_id)}"))  # fmt: skip
+                          markersize=9, label=label))  # fmt: skip
     ax.update_datalim(np.vstack([points, [[x, y]]]))
     for group in ancestry["panel_groups"]:
         sd = np.sqrt(np.clip(np.diag(np.asarray(group["cov"], dtype=float)), 0, None)) * 2.5

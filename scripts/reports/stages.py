@@ -93,7 +93,8 @@ def prs_reason(config):
 def ancestry_reason(config):
     if config["structure"]["panel"]:
         return None
-    return "ancestry needs a labelled reference panel (structure.panel is not set)"
+    return ("ancestry needs a labelled reference panel (structure.panel is none, or build is neither GRCh37 nor "
+            "GRCh38, for which one is shipped)")  # fmt: skip
 
 
 def clinvar_reason(config):

@@ -4,10 +4,17 @@
 2. PCA of the panel (samples x sites, Patterson-scaled with `allel.PattersonScaler`; panel missing calls take the
    site mean), N_COMPONENTS components by a seeded randomized SVD (Halko et al. 2011).
 3. Study samples genotyped at the panel sites (from their reads by rule genotype_ancestry_sites: hom-ref is 0/0,
-   too few reads ./.; samples sent as VCFs: their cohort records) are projected by least squares on the sites they
-   have a call at (smartpca's `lsqproject`): a site without a call is missing, never reference. Filling missing sites
-   with the panel mean (a zero after centring) instead pulls samples towards the origin: at 50% missing sites it
-   dropped held-out panel accuracy from 1.0 to 0.58 in one fold, least squares kept 0.996.
+   too few reads ./.; samples sent as VCFs: their cohort records) are read only at the sites they have a call at
+   (smartpca's `lsqproject`): a site without a call is missing, never reference. Filling missing sites with the panel
+   mean (a zero after centring) instead pulls samples towards the origin: at 50% missing sites it dropped held-out
+   panel accuracy from 1.0 to 0.58 in one fold, least squares kept 0.996.
+   A plain projection (least squares on the panel's loadings) still shrinks towards the origin: a panel sample's own
+   coordinates include the part of its own noise that the PCA fitted, a new sample's do not (held-out class means
+   were 0.89-0.97 of the panel's on PC3-PC4). The correction is online augmentation, decomposition and Procrustes
+   (OADP, as fraposa does for pgsc_calc; structure/oadp.py). A sample with missing sites enters it with its
+   least-squares coefficients on the DIM_ONLINE loadings (observed sites only) and its residual norm scaled up to all
+   sites (residual sum of squares on the observed sites x n_sites / n_observed, its expectation when sites are
+   missing at random), so it is augmented as if complete, never with reference or mean-filled genotypes.
 4. Each superpopulation is a Gaussian in PC space (mean and covariance of its panel samples); a study sample gets the
    posterior class probabilities (equal priors: the panel's sampling is not the study's). The projection's own
    uncertainty, s2 * ((V_o V_o^T)^-1 - I) for the observed loadings V_o and the sample's residual variance s2,
@@ -17,11 +24,8 @@
    sites: 99.8% correct; at ~110 sites: 92%).
 
 peddy (the reference here) uses scikit-learn's PCA + SVC; this uses numpy and scikit-allel only. On peddy's 2,504-sample
-panel, stratified 5-fold held-out accuracy is 0.993 ('unknown' counted wrong; tests/structure/test_ancestry.py), as
-peddy's
-own SVC (0.9936). Projected samples sit somewhat closer to the origin than the panel's own coordinates (the usual
-out-of-sample PCA shrinkage); the class models are fitted on panel coordinates and the held-out accuracy above
-already includes that effect.
+panel, stratified 5-fold held-out accuracy and the held-out/panel class-mean ratios per PC are measured by
+tests/structure/test_ancestry.py (peddy's own SVC: 0.9936).
 
 ancestry.tsv: sample_id PC1..PC4 ancestry probability panel_sites status, one row per study VCF sample in VCF order;
 status is assigned, below_min_probability, too_few_sites or no_panel. Numbers: 6 significant digits; NA when unknown.
@@ -40,6 +44,8 @@ from common.contig_names import bare
 from common.input_error import InputError
 from common.rule_logging import get_logger
 from common.tool_run import run
+from structure.label_placement import place_labels
+from structure.oadp import DIM_ONLINE, least_squares, oadp_coordinates
 from structure.reference_panel import MISSING, align_to_panel, load_panel, read_vcf_dosage
 
 N_COMPONENTS = 4
@@ -68,8 +74,9 @@ class AncestryModel:
     """A fitted panel PCA and per-class Gaussians.
 
     sites: int (n_sites,) panel rows used; scaler: allel.PattersonScaler fitted on those rows; components: float
-    (k, n_sites) loadings; explained: (k,) variance fraction per PC; coords: (n_panel, k) panel PC coordinates;
-    labels: (n_panel,) str; classes: (n_classes,) sorted; means: (n_classes, k); covs: (n_classes, k, k).
+    (d, n_sites) loadings, d = DIM_ONLINE (fewer for a tiny panel), the first k = N_COMPONENTS are the PCs;
+    explained: (k,) variance fraction per PC; coords: (n_panel, k) panel PC coordinates; labels: (n_panel,) str;
+    classes: (n_classes,) sorted; means: (n_classes, k); covs: (n_classes, k, k); singular: (d,) singular values.
     """
 
     sites: np.ndarray
@@ -81,6 +88,7 @@ class AncestryModel:
     classes: np.ndarray
     means: np.ndarray
     covs: np.ndarray
+    singular: np.ndarray = None
 
 
 def mean_imputed(dosage):
@@ -132,41 +140,55 @@ def fit_ancestry_model(panel, n_components=N_COMPONENTS, min_maf=MIN_MAF, ld_pru
     genotypes = mean_imputed(panel.dosage[sites])
     scaler = allel.PattersonScaler().fit(genotypes)
     x = scaler.transform(genotypes).T.astype(np.float32)  # (n_panel, n_sites); float32 halves the SVD time
-    u, s, vt = randomized_svd(x, n_components)
-    coords = u * s
+    n_online = min(DIM_ONLINE, min(x.shape) - 1)
+    u, s, vt = randomized_svd(x, max(n_online, n_components))
+    coords = (u * s)[:, :n_components]
     classes = np.unique(panel.labels)
     small = [c for c in classes if (panel.labels == c).sum() <= n_components]
     if small:
         raise InputError(f"reference panel: label(s) {', '.join(small)} have too few samples for a class model")
     means = np.array([coords[panel.labels == c].mean(axis=0) for c in classes])
     covs = np.array([np.cov(coords[panel.labels == c].T) for c in classes])
-    explained = s**2 / np.sum(x**2)
+    explained = s[:n_components] ** 2 / np.sum(x**2)
     log.info("panel PCA: %d sites, %d samples, variance explained %s", sites.size, x.shape[0], np.round(explained, 4))
-    return AncestryModel(sites, scaler, vt, explained, coords, panel.labels, classes, means, covs)
+    return AncestryModel(sites, scaler, vt, explained, coords, panel.labels, classes, means, covs, s)
+
+
+def standardized_observed(model, dosage):
+    """(z, observed): Patterson-scaled study genotypes at the PCA sites, (n, n_sites), 0 where missing; bool mask."""
+    calls = dosage[model.sites]
+    observed = (calls >= 0).T
+    z = model.scaler.transform(np.where(calls >= 0, calls, 0).astype(np.float64)).T
+    return np.where(observed, z, 0.0), observed
 
 
 def project(model, dosage):
-    """Least-squares PC coordinates of study samples from their observed PCA sites.
+    """Shrinkage-corrected PC coordinates of study samples from their observed PCA sites (module docstring, step 3).
 
     dosage: int8 (n_panel_variants, n_samples), -1 missing, rows = the panel's sites. Returns coords (n, k)
-    (NaN where fewer than k + 1 sites are observed), extra noise covariance (n, k, k), observed site count (n,).
+    (NaN where fewer than DIM_ONLINE + 1 sites are observed), extra noise covariance (n, k, k) of the least-squares
+    coordinates on the k PCs, observed site count (n,).
     """
-    k = model.components.shape[0]
-    observed = (dosage[model.sites] >= 0).T  # (n, n_sites)
-    z = model.scaler.transform(np.where(dosage[model.sites] >= 0, dosage[model.sites], 0).astype(np.float64)).T
-    z = np.where(observed, z, 0.0)
-    v = model.components
-    gram = np.einsum("ks,ns,ls->nkl", v, observed.astype(np.float64), v)
-    rhs = z @ v.T
+    k = N_COMPONENTS
+    z, observed = standardized_observed(model, dosage)
     n_observed = observed.sum(axis=1)
-    coords = np.full((len(n_observed), k), np.nan)
-    noise = np.zeros((len(n_observed), k, k))
-    for i in np.flatnonzero(n_observed > k):
-        inverse = np.linalg.inv(gram[i])
-        coords[i] = inverse @ rhs[i]
-        residual = max(float(z[i] @ z[i] - coords[i] @ rhs[i]), 0.0) / (n_observed[i] - k)
-        noise[i] = residual * (inverse - np.eye(k))
+    coefs, _, rss = least_squares(z, observed, model.components)
+    _, inverses, rss_k = least_squares(z, observed, model.components[:k])
+    coords = np.full((len(z), k), np.nan)
+    noise = np.zeros((len(z), k, k))
+    n_sites = model.sites.size
+    for i in np.flatnonzero(~np.isnan(coefs).any(axis=1)):
+        residual_norm = np.sqrt(rss[i] * n_sites / n_observed[i])
+        coords[i] = oadp_coordinates(model.singular, coefs[i], residual_norm, k)
+        noise[i] = rss_k[i] / (n_observed[i] - k) * (inverses[i] - np.eye(k))
     return coords, noise, n_observed
+
+
+def plain_projection(model, dosage):
+    """Least-squares coordinates on the k PCs without the shrinkage correction (for comparison in tests)."""
+    z, observed = standardized_observed(model, dosage)
+    coefs, _, _ = least_squares(z, observed, model.components[:N_COMPONENTS])
+    return coefs
 
 
 def class_probabilities(model, coords, noise):
@@ -289,12 +311,10 @@ PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a
 
 def plot_pca(path, model, samples, result, title_note=""):
     """pca.png: panel samples coloured by label (PC1/PC2 and PC3/PC4), study samples as labelled black stars."""
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: nothing global to close
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(13, 6), dpi=100)
+    fig = Figure(figsize=(13, 6), dpi=100)
+    axes = fig.subplots(1, 2)
     coords = np.asarray(result["coords"])
     for ax, (a, b) in zip(axes, [(0, 1), (2, 3)], strict=True):
         for c, label in enumerate(model.classes):
@@ -306,35 +326,34 @@ def plot_pca(path, model, samples, result, title_note=""):
             ax.scatter(coords[shown, a], coords[shown, b], s=160, marker="*", color="black", edgecolor="white",
                        linewidth=0.8, label="study samples", zorder=5)  # fmt: skip
             if shown.sum() <= 25:
-                for i in np.flatnonzero(shown):
-                    ax.annotate(f"{samples[i]} ({result['ancestry'][i]})", (coords[i, a], coords[i, b]),
-                                xytext=(6, 6), textcoords="offset points", fontsize=9, zorder=6)  # fmt: skip
+                at = np.flatnonzero(shown)
+                place_labels(ax, coords[at][:, [a, b]], [f"{samples[i]} ({result['ancestry'][i]})" for i in at])
+        ax.set_title("" if a == 0 else "PC3-PC4 carry little variance: a sample typed at few sites scatters here",
+                     fontsize=10)  # fmt: skip
         ax.set_xlabel(f"PC{a + 1} ({100 * model.explained[a]:.1f}% of variance)")
         ax.set_ylabel(f"PC{b + 1} ({100 * model.explained[b]:.1f}% of variance)")
         ax.grid(alpha=0.3)
-    axes[0].legend(loc="best", fontsize=9, markerscale=2)
+    legend = axes[0].legend(loc="best", fontsize=9, markerscale=2)  # the panel dots larger, the study star not:
+    for handle in legend.legend_handles[len(model.classes) :]:
+        handle.set_sizes([160])
     n_study = int((~np.isnan(coords).any(axis=1)).sum())
     fig.suptitle(f"Ancestry PCA: {len(model.labels):,} reference panel samples, {n_study} study sample(s) projected"
                  + title_note)  # fmt: skip
     fig.tight_layout()
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png", metadata={"Software": None})
-    plt.close(fig)
 
 
 def plot_skipped(path, message):
     """pca.png stating why no PCA was drawn."""
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: nothing global to close
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 3), dpi=100)
+    fig = Figure(figsize=(8, 3), dpi=100)
+    ax = fig.subplots()
     ax.axis("off")
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, wrap=True)
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png", metadata={"Software": None})
-    plt.close(fig)
 
 
 def write_ancestry(vcf_path, panel, min_probability, min_sites, out_tsv, out_png, sites_vcf=None, out_panel=None):
@@ -345,11 +364,12 @@ def write_ancestry(vcf_path, panel, min_probability, min_sites, out_tsv, out_png
     log = get_logger()
     samples = [str(s) for s in allel.read_vcf_headers(str(vcf_path)).samples]
     if panel is None:
-        log.info("no reference panel configured (structure.panel: null): ancestry skipped for %d samples", len(samples))
+        log.info("no reference panel (structure.panel: none, or none shipped for the build): ancestry skipped for %d "
+                 "samples", len(samples))  # fmt: skip
         write_ancestry_table(out_tsv, samples, skipped_result(len(samples)))
         if out_panel:
             write_panel_points(out_panel, None, None)
-        plot_skipped(out_png, "No reference panel configured (structure.panel: null):\nancestry was not assigned.")
+        plot_skipped(out_png, "No reference panel (structure.panel: none,\nor none shipped for the build).")
         return
     model = fit_ancestry_model(panel)
     with tempfile.TemporaryDirectory(prefix="genorisk_ancestry.") as workdir:

@@ -25,6 +25,8 @@ REPO = Path(__file__).resolve().parents[2]
 PGX_PANEL = REPO / "config" / "panels" / "pgx"
 CARRIER_PANEL = REPO / "config" / "panels" / "carrier" / "carrier_panel.tsv"
 CLINVAR_VCF = REPO / "config" / "panels" / "clinvar" / "demo_clinvar_GRCh38.vcf"  # as workflow/rules/demo.smk gives
+ANCESTRY_SITES = REPO / "config" / "panels" / "ancestry" / "GRCH38.sites"
+ANCESTRY_PANEL = (ANCESTRY_SITES, ANCESTRY_SITES.with_name("labels_2504.tsv"))
 PHARMCAT_POSITIONS = REPO.parent / "shared" / "testdata" / "pharmcat_positions_grch38" / "pharmcat_positions.vcf"
 GENES = ("ABCG2", "CACNA1S", "CFTR", "CYP2B6", "CYP2C19", "CYP2C9", "CYP3A4", "CYP3A5", "CYP4F2", "DPYD", "G6PD",
          "IFNL3", "NAT2", "NUDT15", "RYR1", "SLCO1B1", "TPMT", "UGT1A1", "VKORC1")  # fmt: skip
@@ -93,7 +95,8 @@ SIMULATE = """
 import sys
 sys.path.insert(0, {scripts!r})
 from demo.simulate_demo import simulate_demo
-simulate_demo({outputs!r}, {seed}, {pgx!r}, {carrier!r}, threads=1, clinvar_vcf={clinvar!r})
+simulate_demo({outputs!r}, {seed}, {pgx!r}, {carrier!r}, threads=1, clinvar_vcf={clinvar!r},
+              ancestry_panel={ancestry!r})
 """
 
 
@@ -109,9 +112,12 @@ def runs(tmp_path_factory):
         pgx=str(PGX_PANEL),
         carrier=str(CARRIER_PANEL),
         clinvar=str(CLINVAR_VCF),
+        ancestry=tuple(str(p) for p in ANCESTRY_PANEL),
     )
     second = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
-    simulate_demo(outputs_a, SEED, PGX_PANEL, CARRIER_PANEL, threads=1, clinvar_vcf=CLINVAR_VCF)
+    simulate_demo(
+        outputs_a, SEED, PGX_PANEL, CARRIER_PANEL, threads=1, clinvar_vcf=CLINVAR_VCF, ancestry_panel=ANCESTRY_PANEL
+    )
     _, err = second.communicate(timeout=300)
     assert second.returncode == 0, err[-2000:]
     return outputs_a, outputs_b
@@ -147,10 +153,28 @@ def truth(demo):
         ]
 
 
-def windows(demo, margin=300):
-    """[(contig, start, end)] of the sequence windows; regions.bed holds their cores, `margin` bp in from each end."""
-    rows = (line.split("\t") for line in demo["regions"].read_text().splitlines())
-    return [(c, int(s) - margin, int(e) + margin) for c, s, e in rows]
+def is_marker(variant_id):
+    return variant_id.startswith("anc_")
+
+
+def is_planted(variant_id):
+    return variant_id != "." and not is_marker(variant_id)
+
+
+def ancestry_sites():
+    """{(contig, pos): (ref, alt)} of the shipped panel's GRCh38 sites, read straight from the sites file."""
+    rows = (line.split(":") for line in ANCESTRY_SITES.read_text().split())
+    return {(f"chr{c}", int(p)): (r, a) for c, p, r, a in rows}
+
+
+def windows(demo, margin=300, marker_margin=150):
+    """[(contig, start, end)] of the sequence windows; regions.bed holds their cores, `margin` bp in from each end
+    (`marker_margin` for a window without a PGx, carrier or ClinVar position: an ancestry marker's)."""
+    rows = [(c, int(s), int(e)) for c, s, e in (line.split("\t") for line in demo["regions"].read_text().splitlines())]
+    positions = [*panel_positions().values(), *CLINVAR_POSITIONS.values()]
+    held = {(c, s) for c, s, e in rows for chrom, pos, _ in positions if c == chrom and s < pos <= e}
+    return [(c, s - (margin if (c, s) in held else marker_margin), e + (margin if (c, s) in held else marker_margin))
+            for c, s, e in rows]  # fmt: skip
 
 
 def is_snv(record):
@@ -165,11 +189,13 @@ def test_same_seed_gives_byte_identical_files_and_no_alignment_indexes(runs):
 
 
 def test_another_seed_changes_the_synthetic_flanks_but_not_the_panel_bases():
-    one = simulate_genome(SEED, PGX_PANEL, CARRIER_PANEL, CLINVAR_VCF)
-    other = simulate_genome(SEED + 1, PGX_PANEL, CARRIER_PANEL, CLINVAR_VCF)
-    assert one.windows == other.windows
+    one = simulate_genome(SEED, PGX_PANEL, CARRIER_PANEL, CLINVAR_VCF, ANCESTRY_PANEL)
+    other = simulate_genome(SEED + 1, PGX_PANEL, CARRIER_PANEL, CLINVAR_VCF, ANCESTRY_PANEL)
+    assert one.windows == other.windows  # the ancestry markers' sites too: chosen without randomness
     assert all((a != b).mean() > 0.5 for a, b in zip(one.codes, other.codes, strict=True))
-    assert [v for v in one.variants if v.id != "."] == [v for v in other.variants if v.id != "."]
+    assert [v for v in one.variants if is_planted(v.id)] == [v for v in other.variants if is_planted(v.id)]
+    # the markers' genotypes are drawn from the seed
+    assert [v for v in one.variants if is_marker(v.id)] != [v for v in other.variants if is_marker(v.id)]
     assert [v for v in one.variants if v.id == "."] != [v for v in other.variants if v.id == "."]
 
 
@@ -200,13 +226,34 @@ def test_contigs_are_grch38_names_with_sequence_only_in_the_windows(demo):
             assert (before, after) == ("N", "N"), (chrom, start, end)
         # each contig ends where its last window ends; between windows there is only N
         assert {c: max(e for cc, _, e in spans if cc == c) for c in lengths} == lengths
-        assert set(fasta.fetch("chr1", 1_000_000, 1_100_000)) == {"N"}
+        chr1 = sorted((s, e) for c, s, e in spans if c == "chr1")
+        gap = max(((e, s) for (_, e), (s, _) in zip(chr1, chr1[1:])), key=lambda g: g[1] - g[0])
+        assert gap[1] - gap[0] > 100_000 and set(fasta.fetch("chr1", *gap)) == {"N"}
     # every panel position is 1 kb or more inside a window
     for chrom, pos, ref in panel_positions().values():
         assert any(c == chrom and s + 1000 <= pos - 1 and pos - 1 + len(ref) + 1000 <= e for c, s, e in spans)
     # the ClinVar demo records get small windows of their own: 400 bp either side
     for chrom, pos, ref in CLINVAR_POSITIONS.values():
         assert (chrom, pos - 1 - 400, pos - 1 + len(ref) + 400) in spans
+
+
+def test_ancestry_markers_are_the_panels_sites_inside_the_regions(demo, truth):
+    """300 of the shipped panel's GRCh38 sites, each with 100 bp of regions.bed either side; those where a sample
+    carries the ALT are in the truth with the panel's REF/ALT (the sites file read here directly)."""
+    sites = ancestry_sites()
+    cores = [(c, int(s), int(e)) for c, s, e in (line.split("\t") for line in demo["regions"].read_text().splitlines())]
+    clinvar = [(chrom, pos) for chrom, pos, _ in CLINVAR_POSITIONS.values()]  # its own 801 bp windows, 201 bp cores
+    marker_cores = [(c, s, e) for c, s, e in cores if e - s == 201 and not any(
+        c == chrom and s < pos <= e for chrom, pos in clinvar)]  # fmt: skip
+    assert len(marker_cores) >= 290  # 300 sites; two closer than a window merge into one longer core
+    markers = [r for r in truth if is_marker(r[2])]
+    assert 250 <= len(markers) <= 300
+    for chrom, pos, variant_id, ref, alt, gts in markers:
+        assert variant_id == f"anc_{chrom}_{pos}" and sites[(chrom, pos)] == (ref, alt)
+        assert any(c == chrom and s + 100 <= pos - 1 and pos + 100 <= e for c, s, e in cores), variant_id
+        assert any(gt != "0/0" for gt in gts.values())
+    for chrom, start, _ in marker_cores:
+        assert (chrom, start + 101) in sites  # the core's centre is a panel site
 
 
 def test_pgx_sites_are_pharmcats_positions(demo):
@@ -226,7 +273,7 @@ def test_pgx_sites_are_pharmcats_positions(demo):
 
 def test_truth_has_the_planted_panel_variants_with_their_genotypes(truth):
     positions = panel_positions() | CLINVAR_POSITIONS
-    planted = {r[2]: r for r in truth if r[2] != "."}
+    planted = {r[2]: r for r in truth if is_planted(r[2])}
     assert set(planted) == set(PLANTED)
     for rsid, (alt, genotypes) in PLANTED.items():
         chrom, pos, _, ref, got_alt, gts = planted[rsid]

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -134,3 +135,50 @@ def test_a_panel_without_its_labels_is_refused_by_the_loader(tmp_path):
         load_config(config, tmp_path, SCHEMA, "my.yaml")
     config["structure"]["panel_labels"] = "labels.tsv"
     assert load_config(config, tmp_path, SCHEMA, "my.yaml")["structure"]["panel_labels"].endswith("labels.tsv")
+
+
+SHIPPED_ANCESTRY = REPO / "config" / "panels" / "ancestry"
+
+
+@pytest.mark.parametrize(
+    ("build", "panel", "expected_sites"),
+    [
+        ("GRCh38", None, "GRCH38.sites"),  # unset: the shipped panel of the build
+        ("GRCh37", None, "GRCH37.sites"),
+        ("other", None, None),  # no shipped panel for other builds
+        ("GRCh38", "none", None),  # `none` turns it off
+        ("GRCh38", "mine.sites", "mine.sites"),  # a panel of one's own is kept
+    ],
+)
+def test_the_shipped_ancestry_panel_is_the_default_for_grch37_and_grch38(tmp_path, build, panel, expected_sites):
+    structure = {} if panel is None else {"panel": panel}
+    if panel == "mine.sites":
+        structure["panel_labels"] = "mine.tsv"
+    config = {"samples": "s.tsv", "reference": "r.fa", "build": build, "structure": structure}
+    chosen = load_config(config, tmp_path, SCHEMA, "my.yaml", shipped_ancestry=SHIPPED_ANCESTRY)["structure"]
+    if expected_sites is None:
+        assert (chosen["panel"], chosen["panel_labels"]) == (None, None)
+        return
+    assert Path(chosen["panel"]).name == expected_sites
+    if panel is None:
+        assert Path(chosen["panel"]).parent == SHIPPED_ANCESTRY and chosen["panel_format"] == "peddy"
+        assert Path(chosen["panel_labels"]) == SHIPPED_ANCESTRY / "labels_2504.tsv"
+        assert Path(chosen["panel"]).is_file() and Path(f"{chosen['panel']}.bin.gz").is_file()
+        assert Path(chosen["panel_labels"]).is_file()
+
+
+def test_the_shipped_grch38_panel_loads_with_its_labels():
+    """The shipped files are the test data's (md5 in SOURCE.md): 23,770 sites x 2,504 samples, AFR 661 ... SAS 489,
+    NA12878 (column 1752) EUR, and GRCh38's 118 swapped sites read as GRCh37's dosage flipped."""
+    from structure.reference_panel import load_peddy_panel
+
+    grch38 = load_peddy_panel(SHIPPED_ANCESTRY / "GRCH38.sites", SHIPPED_ANCESTRY / "labels_2504.tsv")
+    grch37 = load_peddy_panel(SHIPPED_ANCESTRY / "GRCH37.sites", SHIPPED_ANCESTRY / "labels_2504.tsv")
+    assert grch38.dosage.shape == (23770, 2504)
+    labels, sizes = np.unique(grch38.labels, return_counts=True)
+    counts = dict(zip(labels.tolist(), sizes.tolist(), strict=True))
+    assert counts == {"AFR": 661, "AMR": 347, "EAS": 504, "EUR": 503, "SAS": 489}
+    assert (grch38.sample_ids[1752], grch38.labels[1752]) == ("NA12878", "EUR")
+    flipped = (grch38.dosage != grch37.dosage).any(axis=1)
+    assert int(flipped.sum()) == 118
+    assert (grch38.dosage[flipped] == 2 - grch37.dosage[flipped]).all()

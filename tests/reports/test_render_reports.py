@@ -965,7 +965,8 @@ def test_stage_that_did_not_run_says_why(tmp_path):
         "Not run: pharmacogenomics needs a GRCh38 reference (its panel positions are GRCh38's)",
         "Not run: carrier screening needs a GRCh38 reference",
         "Not run: no polygenic score was configured (pgs.scoring_files is empty).",
-        "Not run: ancestry needs a labelled reference panel (structure.panel is not set).",
+        "Not run: ancestry needs a labelled reference panel (structure.panel is none, or build is neither GRCh37 nor "
+        "GRCh38, for which one is shipped).",
         "Not run: no panel positions were genotyped",
     ):
         assert sentence in words, sentence

@@ -230,7 +230,7 @@ def trio_run(tmp_path_factory):
     (batch / "samples.tsv").write_text("sample_id\talignment\n" + rows)
     (batch / "config.yaml").write_text(
         f"samples: samples.tsv\nreference: {data / 'reference/hs37d5.chr20.fa.gz'}\nbuild: GRCh37\n"
-        "regions: window.bed\ncalling: {chunks: 2}\n"
+        "regions: window.bed\ncalling: {chunks: 2}\nstructure: {panel: none}\n"
     )
     targets = ["results/af/relatedness.tsv", "results/af/ancestry.tsv", "results/af/samples.tsv"]
     snakemake(batch, "--cores", "2", *targets, configfile=batch / "config.yaml")

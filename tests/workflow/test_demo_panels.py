@@ -27,6 +27,9 @@ Expected values are written by hand from the shipped definitions (config/panels/
   rs116855232 listed as missing and its call no_call (never reference).
 - Carrier panel (config/panels/carrier/carrier_panel.tsv): F5 rs6025, HBB rs334, APOE rs429358 (e4) and rs7412 (e2).
   APOE: rs429358 C = e4, rs7412 T = e2, neither = e3.
+- Ancestry (the shipped peddy panel, config/panels/ancestry): the simulator draws demo01-02 from the panel's EUR,
+  demo03-04 from its AFR and demo05-06 from its EAS allele frequencies at 300 of its PCA sites (issue 17), so each
+  is assigned that superpopulation, typed at >= structure.min_sites (250) of them.
 - Consent (config/samples.tsv, by hand; config defaults apoe no, secondary no, prs yes): APOE for demo02 only, risk
   factors for demo01 and demo02, polygenic scores for all but demo05.
 - ClinVar (config/panels/clinvar/SOURCE.md: the two real records the demo plants, with their citations): BRCA1
@@ -338,6 +341,21 @@ def test_the_batch_tables_mark_refused_sections(demo_run):
     with open(demo_run / "results/carrier/carrier_findings.tsv") as fh:
         carrier = [r for r in csv.DictReader(fh, delimiter="\t") if r["sample_id"] == "demo03" and r["gene"] == "APOE"]
     assert {(r["status"], r["genotype"]) for r in carrier} == {("not_requested", "NA")}
+
+
+ANCESTRY = {"demo01": "EUR", "demo02": "EUR", "demo03": "AFR", "demo04": "AFR", "demo05": "EAS", "demo06": "EAS"}
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_ancestry_is_the_population_the_sample_was_drawn_from(reports, sample):
+    report = reports[sample]
+    assert report["sections"]["ancestry"]["status"] == "reported"
+    block = report["ancestry"]
+    assert (block["ancestry"], block["status"]) == (ANCESTRY[sample], "assigned")
+    assert (
+        block["probability"] >= 0.65 and block["panel_sites"] >= 250
+    )  # the 300 markers, and panel sites in other windows
+    assert {g["label"] for g in block["panel_groups"]} == {"AFR", "AMR", "EAS", "EUR", "SAS"}
 
 
 def test_reports_name_the_build(reports):

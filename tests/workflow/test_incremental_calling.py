@@ -43,6 +43,7 @@ def project(tmp_path_factory):
     (batch / "samples.tsv").write_text("sample_id\talignment\tfather\tmother\n" + rows)
     (batch / "config.yaml").write_text(
         f"samples: samples.tsv\nreference: {data / 'reference/hs37d5.chr20.fa.gz'}\nbuild: GRCh37\n"
+        "structure:\n  panel: none\n"
         "regions: window.bed\ncalling: {chunks: 2, mode: incremental}\n"
     )
     snakemake(batch, "--cores", "2", *TARGETS, configfile=batch / "config.yaml")

@@ -42,6 +42,7 @@ def example_run(tmp_path_factory):
     )
     (batch / "config.yaml").write_text(
         "samples: samples.tsv\nreference: reference.fa.gz\nregions: regions.bed\nbuild: GRCh38\n"
+        "structure:\n  panel: none\n"
     )
     snakemake(batch, "--cores", "2", configfile=batch / "config.yaml")
     calls = json.loads((batch / "results/pgx/pgx_calls.json").read_text())["example"]

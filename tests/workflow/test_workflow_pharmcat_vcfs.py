@@ -42,6 +42,7 @@ def pharmcat_run(tmp_path_factory):
     (batch / "samples.tsv").write_text("sample_id\tvcf\n" + sheet)
     (batch / "config.yaml").write_text(
         "samples: samples.tsv\nreference: reference.fa.gz\nregions: regions.bed\nbuild: GRCh38\n"
+        "structure:\n  panel: none\n"
     )
     proc = snakemake(batch, "--cores", "2", configfile=batch / "config.yaml")
     return batch, expected, proc

@@ -27,6 +27,7 @@ def write_batch(batch, data):
     (batch / "samples.tsv").write_text("sample_id\talignment\n" + rows)
     common = (
         f"samples: samples.tsv\nreference: {data / 'reference/hs37d5.chr20.fa.gz'}\nbuild: GRCh37\n"
+        "structure:\n  panel: none\n"
         "regions: window.bed\ncalling: {chunks: 1}\n"
     )
     (batch / "config.yaml").write_text(common + QC % "" + "\n")

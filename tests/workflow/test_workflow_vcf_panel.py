@@ -46,7 +46,9 @@ def panel_run(tmp_path_factory, testdata_dir):
     edited_vcf(panel / "1000GP.chr22.vcf.gz", batch / "badref.vcf.gz", "NA12878", three_bad)
     rows = "".join(f"P_{i}\t{panel / '1000GP.chr22.vcf.gz'}\t{i}\n" for i in ids) + "BADREF\tbadref.vcf.gz\t\n"
     (batch / "samples.tsv").write_text("sample_id\tvcf\tvcf_sample\n" + rows)
-    (batch / "config.yaml").write_text(f"samples: samples.tsv\nreference: {testdata_dir / CHR22}\nbuild: GRCh38\n")
+    (batch / "config.yaml").write_text(
+        f"samples: samples.tsv\nreference: {testdata_dir / CHR22}\nbuild: GRCh38\nstructure:\n  panel: none\n"
+    )
     targets = (COHORT, "results/qc/batch_qc.tsv", VARIANTS)
     proc = snakemake(batch, "--cores", "2", *targets, configfile=batch / "config.yaml")
     return batch, panel, ids, changed, proc

@@ -53,7 +53,8 @@ def run_batch(tmp_path_factory, setup, n_samples):
     rows = "".join(f"S{i:04d}\t{CINECA}\t{c}\n" for i, c in enumerate(chosen))
     (batch / "samples.tsv").write_text("sample_id\tvcf\tvcf_sample\n" + rows)
     (batch / "config.yaml").write_text(
-        f"samples: samples.tsv\nreference: {fasta}\nbuild: GRCh37\npgs:\n  scoring_files: [{PGS001229}]\n"
+        f"samples: samples.tsv\nreference: {fasta}\nbuild: GRCh37\n"
+        f"structure:\n  panel: none\npgs:\n  scoring_files: [{PGS001229}]\n"
     )
     snakemake(batch, "--cores", "2", SCORES, configfile=batch / "config.yaml")
     scores = {r["sample_id"]: r for r in csv.DictReader(open(batch / SCORES), delimiter="\t")}

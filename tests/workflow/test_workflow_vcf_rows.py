@@ -65,6 +65,7 @@ def mixed_run(tmp_path_factory, testdata_dir, plain_trio_reference):
     (batch / "samples.tsv").write_text(sheet)
     (batch / "config.yaml").write_text(
         f"samples: samples.tsv\nreference: {data / 'reference/hs37d5.chr20.fa.gz'}\nbuild: GRCh37\n"
+        "structure:\n  panel: none\n"
         "regions: window.bed\ncalling: {chunks: 2}\n"
     )
     snakemake(batch, "--cores", "2", *TARGETS, configfile=batch / "config.yaml")
@@ -189,6 +190,7 @@ def bare_run(tmp_path_factory, testdata_dir, plain_trio_reference):
     (batch / "samples.tsv").write_text(sheet)
     (batch / "config.yaml").write_text(
         f"samples: samples.tsv\nreference: {data / 'reference/hs37d5.chr20.fa.gz'}\nbuild: GRCh37\n"
+        "structure:\n  panel: none\n"
         "regions: window.bed\ncalling: {chunks: 2}\n"
     )
     snakemake(batch, "--cores", "2", COHORT, configfile=batch / "config.yaml")

@@ -67,7 +67,9 @@ def haploid_run(tmp_path_factory):
         fh.write("\n".join(header + records + x_records) + "\n")
     sheet = "".join(f"{n}\tpanel_x.vcf.gz\t{n}\n" for n in names)
     (batch / "samples.tsv").write_text("sample_id\tvcf\tvcf_sample\n" + sheet)
-    (batch / "config.yaml").write_text("samples: samples.tsv\nreference: ref.fa\nbuild: GRCh38\n")
+    (batch / "config.yaml").write_text(
+        "samples: samples.tsv\nreference: ref.fa\nbuild: GRCh38\nstructure:\n  panel: none\n"
+    )
     snakemake(batch, "--cores", "2", "results/af/samples.tsv", configfile=batch / "config.yaml")
     return batch, set(males), len(records), check_sex_by_hand(x_records, names)
 

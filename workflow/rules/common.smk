@@ -30,6 +30,8 @@ SHIPPED_CLINVAR_GENES = str(
 DEMO_CLINVAR_VCF = str(
     Path(workflow.basedir) / "config" / "panels" / "clinvar" / "demo_clinvar_GRCh38.vcf"
 )
+# The default ancestry panel for builds GRCh37 and GRCh38 (structure.panel unset; `none` turns ancestry off).
+SHIPPED_ANCESTRY_PANEL = str(Path(workflow.basedir) / "config" / "panels" / "ancestry")
 
 # Paths in a config file are relative to that file's folder (the last one given wins).
 CONFIG_FILE = Path(workflow.configfiles[-1]) if workflow.configfiles else None
@@ -37,7 +39,11 @@ CONFIG_DIR = CONFIG_FILE.parent if CONFIG_FILE else Path.cwd()
 
 try:
     _checked = load_config(
-        config, CONFIG_DIR, SCHEMAS / "config.schema.yaml", str(CONFIG_FILE or "config")
+        config,
+        CONFIG_DIR,
+        SCHEMAS / "config.schema.yaml",
+        str(CONFIG_FILE or "config"),
+        shipped_ancestry=SHIPPED_ANCESTRY_PANEL,
     )
     config.clear()
     config.update(_checked)

@@ -20,6 +20,9 @@ if config["demo"]:
             pgx_panel=DEMO_PGX_FILES,
             carrier_panel=SHIPPED_CARRIER_PANEL,
             clinvar_vcf=DEMO_CLINVAR_VCF,
+            ancestry_sites=f"{SHIPPED_ANCESTRY_PANEL}/GRCH38.sites",
+            ancestry_matrix=f"{SHIPPED_ANCESTRY_PANEL}/GRCH38.sites.bin.gz",
+            ancestry_labels=f"{SHIPPED_ANCESTRY_PANEL}/labels_2504.tsv",
         output:
             **DEMO_FILES,
         log:

@@ -70,13 +70,24 @@ def workflow_version(version_file):
         return "unknown"
 
 
-def relative_to(path, folder):
-    """`path` (relative to the working directory, or absolute) relative to `folder`, POSIX style."""
-    return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(folder))).as_posix()
+WORKFLOW_PREFIX = "{genorisk}/"  # a file shipped with the workflow (e.g. the default ancestry panel)
 
 
-def config_for_record(config, config_dir):
-    """The validated config with path values relative to the config folder (absolute strings likewise)."""
+def relative_to(path, folder, workflow_dir=None):
+    """`path` (relative to the working directory, or absolute) relative to `folder`, POSIX style; a file inside
+    `workflow_dir` (the checkout) as "{genorisk}/<path in the checkout>", so the record names no machine path and is
+    the same wherever the workflow is installed."""
+    absolute = os.path.abspath(path)
+    if workflow_dir is not None:
+        inside = Path(os.path.relpath(absolute, os.path.abspath(workflow_dir)))
+        if not inside.as_posix().startswith(".."):
+            return WORKFLOW_PREFIX + inside.as_posix()
+    return Path(os.path.relpath(absolute, os.path.abspath(folder))).as_posix()
+
+
+def config_for_record(config, config_dir, workflow_dir=None):
+    """The validated config with path values relative to the config folder (absolute strings likewise; files shipped
+    in `workflow_dir` as {genorisk}/...)."""
 
     def relativise(value, key):
         if isinstance(value, dict):
@@ -84,7 +95,7 @@ def config_for_record(config, config_dir):
         if isinstance(value, list):
             return [relativise(v, key) for v in value]
         if isinstance(value, str) and value and (key in RESOLVED or os.path.isabs(value)):
-            return relative_to(value, config_dir)
+            return relative_to(value, config_dir, workflow_dir)
         return value
 
     return relativise(copy.deepcopy(dict(config)), "")
@@ -181,8 +192,9 @@ def still_current(record, path):
     return (now.st_size, now.st_mtime_ns) == (record["bytes"], record["mtime_ns"])
 
 
-def hash_inputs(files, config_dir, log=None, known=None):
-    """Add "sha256" and "bytes" to each entry and make its path relative to the config folder.
+def hash_inputs(files, config_dir, log=None, known=None, workflow_dir=None):
+    """Add "sha256" and "bytes" to each entry and make its path relative to the config folder (a file shipped in
+    `workflow_dir`: {genorisk}/...).
 
     `known`: {path as given: input_checksums record}; a current record is used instead of reading the file. Each
     distinct file (by real path) is read at most once; progress lines name the role and a counter, not the path.
@@ -207,7 +219,7 @@ def hash_inputs(files, config_dir, log=None, known=None):
             size = os.path.getsize(real)
             done = file_checksum(real, log, f"input {i}/{len(files)} ({entry['role']}, {size / 2**30:.2f} GiB)")
             seen[real] = {"sha256": done["sha256"], "bytes": done["bytes"]}
-        records.append({**entry, "path": relative_to(entry["path"], config_dir), **seen[real]})
+        records.append({**entry, "path": relative_to(entry["path"], config_dir, workflow_dir), **seen[real]})
     log.info("%d input file(s) taken from their checksum jobs, %d hashed here", n_known, len(seen) - n_known)
     return records
 
@@ -273,8 +285,8 @@ def build_provenance(config, config_dir, config_files, sample_files, workflow_di
             "git_dirty": git["dirty"],
             "pins": pin_hashes(workflow_dir),
         },
-        "config": config_for_record(config, config_dir),
-        "inputs": hash_inputs(files, config_dir, log, known),
+        "config": config_for_record(config, config_dir, workflow_dir),
+        "inputs": hash_inputs(files, config_dir, log, known, workflow_dir),
         "tools": tool_versions(tools),
         "python_packages": package_versions(requirement_names(workflow_dir / "requirements.txt")),
         "platform": platform_record(),

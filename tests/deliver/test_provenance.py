@@ -268,3 +268,16 @@ def test_a_file_changed_since_its_checksum_job_is_hashed_again(batch, tmp_path, 
     inputs = record_of(batch, tools=(), known=known)["inputs"]
     (entry,) = [e for e in inputs if e.get("sample_id") == "S1"]
     assert entry["sha256"] == sha256sum(bam) != known[str(bam)]["sha256"]
+
+
+def test_a_file_shipped_with_the_workflow_is_recorded_without_a_machine_path(tmp_path):
+    from deliver.provenance import relative_to
+
+    checkout, batch = tmp_path / "opt" / "genorisk", tmp_path / "batches" / "b1"
+    (checkout / "config" / "panels").mkdir(parents=True)
+    batch.mkdir(parents=True)
+    shipped = checkout / "config" / "panels" / "GRCH38.sites"
+    # the same record wherever the checkout is installed; a batch file stays relative to the config folder
+    assert relative_to(shipped, batch, checkout) == "{genorisk}/config/panels/GRCH38.sites"
+    assert relative_to(batch / "samples.tsv", batch, checkout) == "samples.tsv"
+    assert relative_to(shipped, batch) == "../../opt/genorisk/config/panels/GRCH38.sites"

@@ -87,7 +87,8 @@ class _Images(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
-            if name in ("src", "href") and value and re.match(r"(https?:)?//", value):
+            # a resource the page would load from elsewhere; a link the reader may follow (<a href>) is not one
+            if (name == "src" or (name == "href" and tag != "a")) and value and re.match(r"(https?:)?//", value):
                 self.external.append(value)
             if tag == "img" and name == "src" and value.startswith("data:image/png;base64,"):
                 self.images.append(base64.b64decode(value.split(",", 1)[1]))

@@ -89,8 +89,8 @@ def test_last_lines_summarise_the_batch_and_exit_zero(failing_batch):
         "genorisk: batch of 4 samples: 0 pass, 1 warn, 3 fail QC; 1 in the cohort calls",
         "genorisk: FAILED QC, kept out of the cohort calls: HG001, NA12891, NA12892 (reasons: results/qc/batch_qc.tsv)",
         "genorisk: QC warnings: HG002",
-        "genorisk: not run in this batch: ancestry, apoe, carrier, panel_qc, pgx, pgx_guidance, prs, risk_factors "
-        "(why: results/run_summary.json and each report)",
+        "genorisk: not run in this batch: ancestry, apoe, carrier, clinvar, panel_qc, pgx, pgx_guidance, prs, "
+        "risk_factors (why: results/run_summary.json and each report)",
         "genorisk: reports: results/report/ (batch table results/report/batch_summary.tsv); summary: "
         "results/run_summary.json",
         "genorisk: finished: exit status 0, but 3 of 4 samples failed QC",

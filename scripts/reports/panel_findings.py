@@ -121,6 +121,15 @@ def _strand_note(findings):
     return Para([text], "small")
 
 
+def _found_table(found, meaning, widths):
+    """The "Found" heading and table of a section: gene, HGVS, coding-strand genotype, zygosity, condition, and what
+    the finding means (`meaning`: finding -> cell)."""
+    rows = [[Bold(f["gene"]), f["variant"], genotype_cell(f), ZYGOSITY.get(f["zygosity"], f["zygosity"]),
+             f["condition"] or DASH, meaning(f)] for f in found]  # fmt: skip
+    header = ["Gene", "Variant (HGVS)", "Genotype", "Zygosity", "Condition", "What it means"]
+    return [Heading("Found"), Table(header, rows, widths=widths, highlight=[True] * len(rows))]
+
+
 def carrier_section(report):
     section = report["sections"]["carrier"]
     title = TITLES["carrier"]
@@ -139,22 +148,7 @@ def carrier_section(report):
         _tested_sentence(findings, "variants for recessive conditions"),
     ]
     if found:
-        rows = [
-            [
-                Bold(f["gene"]),
-                f["variant"],
-                genotype_cell(f),
-                ZYGOSITY.get(f["zygosity"], f["zygosity"]),
-                f["condition"] or DASH,
-                Bold(INTERPRETATION[f["interpretation"]]),
-            ]
-            for f in found
-        ]
-        header = ["Gene", "Variant (HGVS)", "Genotype", "Zygosity", "Condition", "What it means"]
-        blocks += [
-            Heading("Found"),
-            Table(header, rows, widths=[1, 2.8, 1.1, 2.4, 2.4, 2], highlight=[True] * len(rows)),
-        ]
+        blocks += _found_table(found, lambda f: Bold(INTERPRETATION[f["interpretation"]]), [1, 2.8, 1.1, 2.4, 2.4, 2])
         affected = sorted({f["gene"] for f in found if f["interpretation"] == "possibly_affected"})
         if affected:
             blocks.append(
@@ -208,22 +202,7 @@ def risk_factor_section(report):
         _tested_sentence(findings, "risk-factor variants"),
     ]
     if found:
-        rows = [
-            [
-                Bold(f["gene"]),
-                f["variant"],
-                genotype_cell(f),
-                ZYGOSITY.get(f["zygosity"], f["zygosity"]),
-                f["condition"] or DASH,
-                RISK_MEANING.get(f["zygosity"], DASH),
-            ]
-            for f in found
-        ]
-        header = ["Gene", "Variant (HGVS)", "Genotype", "Zygosity", "Condition", "What it means"]
-        blocks += [
-            Heading("Found"),
-            Table(header, rows, widths=[0.9, 2.6, 1, 2.2, 2.4, 2.8], highlight=[True] * len(rows)),
-        ]
+        blocks += _found_table(found, lambda f: RISK_MEANING.get(f["zygosity"], DASH), [0.9, 2.6, 1, 2.2, 2.4, 2.8])
     if any("thrombophilia" in (f["condition"] or "").lower() for f in findings):
         blocks.append(
             Para(

@@ -437,17 +437,15 @@ EXAMPLE_DIFFERENCES = {
 }
 
 
-def test_pharmcat_example_gene_by_gene(definitions):
-    examples = ORIGINALS / "examples"
-    ids, sample_calls = read_panel_calls(examples / "pharmcat.example.vcf", definitions)
-    results = call_batch(definitions, sample_calls)[ids[0]]
+def compare_with_example(results, examples, genes):
+    """(genes that agree, {gene: (ours, PharmCAT's phenotype)}) of genorisk's `results` for PharmCAT's example sample
+    against PharmCAT v3.1's matcher and phenotyper output in `examples`; diplotypes must equal the matcher's names
+    (the reporter relabels CFTR's reference sequence "Reference") and every position must have been called."""
     matcher = {c["gene"]: c for c in json.loads((examples / "pharmcat.example.match.json").read_text())["results"]}
     reports = json.loads((examples / "pharmcat.example.phenotype.json").read_text())["geneReports"]
     agree, differ = [], {}
-    for gene in PANEL_GENES:
-        ours, report = results[gene], reports[gene]
-        recommended = report["recommendationDiplotypes"][0]
-        # the matcher's diplotype names (the reporter relabels CFTR's reference sequence "Reference")
+    for gene in genes:
+        ours, recommended = results[gene], reports[gene]["recommendationDiplotypes"][0]
         assert ours["diplotypes"] == [d["name"] for d in matcher[gene]["diplotypes"]], gene
         assert ours["missing"] == [] and ours["status"] == "called", gene
         phenotype = recommended["phenotypes"][0] if recommended["phenotypes"] else None
@@ -456,6 +454,14 @@ def test_pharmcat_example_gene_by_gene(definitions):
             agree.append(gene)
         else:
             differ[gene] = (ours["phenotype"], phenotype)
+    return agree, differ
+
+
+def test_pharmcat_example_gene_by_gene(definitions):
+    examples = ORIGINALS / "examples"
+    ids, sample_calls = read_panel_calls(examples / "pharmcat.example.vcf", definitions)
+    results = call_batch(definitions, sample_calls)[ids[0]]
+    agree, differ = compare_with_example(results, examples, PANEL_GENES)
     assert set(differ) == set(EXAMPLE_DIFFERENCES), differ
     assert len(agree) == 17
     # G6PD: the example's sex is unknown; both call it as two alleles, genorisk with a note

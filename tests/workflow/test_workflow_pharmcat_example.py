@@ -11,11 +11,11 @@ phenotypes up directly (tests/pgx/test_guidance.py), so the import, genotyping a
 import json
 
 import pytest
-from test_guidance import EXPECTED_DIFFERENCES, _strip, _words
+from test_guidance import EXPECTED_DIFFERENCES, compare_cpic
 from test_pgx_genes import EXAMPLE_DIFFERENCES, compare_with_example
+from test_workflow_pharmcat_vcfs import panel_genome_batch
 
-from demo.simulate_demo import regions_bed_text, simulate_genome, write_reference
-from workflow_runner import REPO, snakemake
+from workflow_runner import snakemake
 
 pytestmark = pytest.mark.workflow
 EXAMPLES = "pharmcat_definitions_grch38_all/examples"
@@ -30,12 +30,7 @@ def example_run(tmp_path_factory):
     examples = TESTDATA / EXAMPLES
     if not examples.is_dir():
         pytest.skip(f"real test data {examples} is absent")
-    batch = tmp_path_factory.mktemp("pharmcat_example")
-    genome = simulate_genome(SEED, REPO / "config/panels/pgx", REPO / "config/panels/carrier/carrier_panel.tsv")
-    work = batch / "work"
-    work.mkdir()
-    write_reference(genome, batch / "reference.fa.gz", work, 2)
-    (batch / "regions.bed").write_text(regions_bed_text(genome.windows))
+    batch = panel_genome_batch(tmp_path_factory.mktemp("pharmcat_example"), SEED)
     (batch / "samples.tsv").write_text(
         "sample_id\tvcf\tpgx_outside_calls\n"
         f"example\t{examples / 'pharmcat.example.vcf'}\t{examples / 'pharmcat.example.outsideCall.tsv'}\n"
@@ -71,18 +66,7 @@ def test_outside_calls_are_merged_as_pharmcat_reads_them(example_run):
 def test_cpic_recommendations_agree_with_pharmcats_report(example_run):
     examples, _, guidance, report = example_run
     printed = json.loads((examples / "pharmcat.example.report.json").read_text())
-    ours = {(r["drug"], r["population"]): r for r in guidance if r["source"] == "CPIC"}
-    theirs = {(drug, a["population"]): a
-              for drug, block in printed["drugs"]["CPIC Guideline Annotation"].items()
-              for guideline in block["guidelines"] for a in guideline["annotations"]}  # fmt: skip
-    agree, differ = [], {}
-    for key, annotation in theirs.items():
-        row = ours.get(key)
-        if row and row["status"] == "recommendation" and (row["classification"], _words(row["recommendation"])) == (
-            annotation["classification"], _strip(annotation["drugRecommendation"])):  # fmt: skip
-            agree.append(key)
-        else:
-            differ[key] = row and (row["status"], row["classification"])
+    _, theirs, agree, differ = compare_cpic(guidance, printed)
     assert set(differ) == set(EXPECTED_DIFFERENCES), differ
     assert len(agree) == 80 and len(theirs) == 83
     # the report carries the same rows, and no recommendation comes from a gene that was not called

@@ -28,14 +28,20 @@ def sample_id(name):
     return name.removesuffix(".vcf").replace("/", "_").replace("-", "m")
 
 
-@pytest.fixture(scope="module")
-def pharmcat_run(tmp_path_factory):
-    batch = tmp_path_factory.mktemp("pharmcat")
-    genome = simulate_genome(SEED, REPO / "config/panels/pgx", REPO / "config/panels/carrier/carrier_panel.tsv")
+def panel_genome_batch(batch, seed):
+    """`batch` with reference.fa.gz and regions.bed of the demo genome of the shipped PGx and carrier panels (their
+    GRCh38 REF at every defining position; `seed` draws the rest), for VCF rows written on GRCh38."""
+    genome = simulate_genome(seed, REPO / "config/panels/pgx", REPO / "config/panels/carrier/carrier_panel.tsv")
     work = batch / "work"
     work.mkdir()
     write_reference(genome, batch / "reference.fa.gz", work, 2)
     (batch / "regions.bed").write_text(regions_bed_text(genome.windows))
+    return batch
+
+
+@pytest.fixture(scope="module")
+def pharmcat_run(tmp_path_factory):
+    batch = panel_genome_batch(tmp_path_factory.mktemp("pharmcat"), SEED)
     with open(DATA / "expected.tsv") as fh:
         expected = list(csv.DictReader(fh, delimiter="\t"))
     sheet = "".join(f"{sample_id(row['file'])}\t{DATA / row['file']}\n" for row in expected)

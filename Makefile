@@ -33,7 +33,7 @@ lint: setup-test
 	$(BIN)/ruff format --check scripts tests benchmarks
 
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=25
 
 # The unit lane: every test but those that drive the workflow through Snakemake (marked `workflow`).
 test-fast: setup-test

@@ -35,9 +35,10 @@ lint: setup-test
 test: lint
 	$(BIN)/pytest -q --durations=25
 
-# The unit lane: every test but those that drive the workflow through Snakemake (marked `workflow`).
+# The unit lane: every test but those that drive the workflow through Snakemake (marked `workflow`) and those that
+# build a reference implementation's own virtualenv (marked `oracle`).
 test-fast: setup-test
-	$(BIN)/pytest -q -m "not workflow"
+	$(BIN)/pytest -q -m "not workflow and not oracle"
 
 clean-demo:
 	rm -rf results resources logs .snakemake benchmarks/*/

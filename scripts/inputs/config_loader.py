@@ -29,6 +29,8 @@ PATH_KEYS = (
     "carrier/vcf",
     "clinvar/vcf",
     "clinvar/genes",
+    "pgs/reference_panel/vcf",
+    "pgs/reference_panel/labels",
 )
 # Nested keys ("section/key") holding lists of paths, resolved item by item the same way.
 PATH_LIST_KEYS = ("sites/files", "pgs/scoring_files", "deliver/recipients")
@@ -49,7 +51,16 @@ INPUT_FILE_KEYS = (
     "sites/files",
     "pgs/scoring_files",
     "deliver/recipients",
+    "pgs/reference_panel/vcf",
+    "pgs/reference_panel/labels",
 )
+
+
+def _holder(config, sections):
+    """The mapping holding a key under `sections` (a list of section names), or {} when a section is unset."""
+    for name in sections:
+        config = config.get(name) or {}
+    return config
 
 
 def _key_path(error):
@@ -133,7 +144,7 @@ def resolve_paths(config, config_dir):
     config = copy.deepcopy(config)
     for dpath in PATH_KEYS:
         *section, key = dpath.split("/")
-        holder = config.get(section[0], {}) if section else config
+        holder = _holder(config, section)
         if holder.get(key):
             holder[key] = _resolved(config_dir, holder[key])
     for dpath in PATH_LIST_KEYS:
@@ -150,6 +161,17 @@ def check_cross_keys(config, source="config"):
     if structure["panel"] and structure["panel"] != NO_PANEL and not structure["panel_labels"]:
         raise InputError(
             f"{source}: structure.panel is set but structure.panel_labels is not (the panel's labels are needed)"
+        )
+
+
+def check_reference_panel(config, source="config"):
+    """pgs.reference_panel needs an ancestry panel (after choose_ancestry_panel): its reference samples' principal
+    components are the ancestry panel's own, and each sample is compared with its ancestry's population."""
+    if (config["pgs"].get("reference_panel") or {}).get("vcf") and not config["structure"]["panel"]:
+        raise InputError(
+            f"{source}: pgs.reference_panel is set but no ancestry panel is used (structure.panel is 'none', or no "
+            f"panel is shipped for build {config.get('build')!r}): scores are compared within the sample's ancestry, "
+            "so set structure.panel or remove pgs.reference_panel"
         )
 
 
@@ -174,7 +196,9 @@ def load_config(config, config_dir, schema_path, source="config", shipped_ancest
     errors."""
     checked = validate_config(config, schema_path, source)
     check_cross_keys(checked, source)
-    return resolve_paths(choose_ancestry_panel(checked, shipped_ancestry), config_dir)
+    chosen = choose_ancestry_panel(checked, shipped_ancestry)
+    check_reference_panel(chosen, source)
+    return resolve_paths(chosen, config_dir)
 
 
 def check_input_files(config, may_be_made=frozenset(), source="config"):
@@ -184,8 +208,9 @@ def check_input_files(config, may_be_made=frozenset(), source="config"):
     """
     made = {os.path.normpath(p) for p in may_be_made}
     for dpath in INPUT_FILE_KEYS:
-        section, key = dpath.split("/")
-        value = config.get(section, {}).get(key)
+        *section, key = dpath.split("/")
+        value = _holder(config, section).get(key)
         for path in [value] if isinstance(value, str) else value or []:
             if os.path.normpath(path) not in made and not Path(path).is_file():
-                raise InputError(path_problem(f"{source}: config key '{section}.{key}': file", path, "does not exist"))
+                name = ".".join([*section, key])
+                raise InputError(path_problem(f"{source}: config key '{name}': file", path, "does not exist"))

@@ -68,6 +68,8 @@ class MatchResult:
     weight: np.ndarray  # float64
     variant_id: list  # CHROM:POS:REF:ALT, chrom without `chr` as plink2 --set-all-var-ids @:#:$r:$a writes it
     effect_allele: list  # the effect allele as the target writes it (after any strand flip)
+    row: np.ndarray | None = None  # the scoring-file row (0-based data row) of each matched variant
+    types: list | None = None  # the match type of each matched variant
 
     @property
     def n_matched(self):
@@ -127,7 +129,8 @@ def read_target_sites(vcf_path, wanted, chunk_length=None, exclude=()):
     exclude: sample IDs left out of scoring (no consent to polygenic scores): TargetSites.samples, in VCF order,
     are the others, and pass 2 reads only their genotypes."""
     log = get_logger()
-    samples = [s for s in vcf_samples(vcf_path) if s not in set(exclude)]
+    excluded = set(exclude)
+    samples = [s for s in vcf_samples(vcf_path) if s not in excluded]
     chunk_length = chunk_length or block_length(len(samples))
     _, _, _, chunks = allel.iter_vcf_chunks(str(vcf_path), fields=SITE_FIELDS, alt_number=MAX_ALTS,
                                             chunk_length=chunk_length)  # fmt: skip
@@ -207,6 +210,31 @@ def match_score(scoring, sites, drop_ambiguous=True):
         weight=np.array([scoring.weight[row] for row, _, _, _ in kept], dtype=np.float64),
         variant_id=[f"{normalise_chrom(site.chrom)}:{site.pos}:{site.ref}:{site.alts[0]}" for _, _, site, _ in kept],
         effect_allele=[(site.ref, *site.alts)[index] for _, _, site, index in kept],
+        row=np.array([row for row, _, _, _ in kept], dtype=np.int64),
+        types=[match_type for _, match_type, _, _ in kept],
+    )
+
+
+def restrict_to_rows(match, rows, left_out_key):
+    """The match with only its variants whose scoring-file row is in `rows`; the others are counted under
+    `left_out_key` (so the counts still add up to n_variants) and leave the matched count."""
+    keep = np.isin(match.row, np.asarray(sorted(rows), dtype=np.int64))
+    counts = dict(match.counts)
+    counts[left_out_key] = counts.get(left_out_key, 0) + int((~keep).sum())
+    counts["matched"] = int(keep.sum())
+    index = np.flatnonzero(keep).tolist()
+    return MatchResult(
+        pgs_id=match.pgs_id,
+        n_variants=match.n_variants,
+        counts=counts,
+        match_types=dict(sorted(Counter(match.types[i] for i in index).items())),
+        record=match.record[keep],
+        allele=match.allele[keep],
+        weight=match.weight[keep],
+        variant_id=[match.variant_id[i] for i in index],
+        effect_allele=[match.effect_allele[i] for i in index],
+        row=match.row[keep],
+        types=[match.types[i] for i in index],
     )
 
 

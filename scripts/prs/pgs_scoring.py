@@ -27,7 +27,16 @@ import numpy as np
 from common.input_error import InputError
 from common.rule_logging import get_logger
 from common.vcf_blocks import block_length
-from prs.pgs_matching import COUNT_KEYS, MatchResult, match_score, read_target_sites, refusal, wanted_positions
+from prs.pgs_matching import (
+    COUNT_KEYS,
+    MatchResult,
+    match_score,
+    read_target_sites,
+    refusal,
+    restrict_to_rows,
+    vcf_samples,
+    wanted_positions,
+)
 from prs.scoring_file import (
     UNREADABLE,
     ScoringFile,
@@ -62,6 +71,7 @@ class ScoreResult:
     total: np.ndarray | None = None  # SUM, (n_samples,) float64
     denom: np.ndarray | None = None  # DENOM, (n_samples,) int64
     n_missing: int = 0
+    reference_total: np.ndarray | None = None  # SUM of each reference-panel sample (CohortScores.reference_samples)
 
     @property
     def avg(self):
@@ -77,6 +87,8 @@ class CohortScores:
     impute: bool
     n_records: int
     results: list
+    reference_samples: list | None = None  # the reference panel's scored samples (its VCF order); None: no panel
+    reference_impute: bool = False
 
 
 # ---------------------------------------------------------------- scoring (pass 2 over the VCF)
@@ -225,25 +237,43 @@ def read_scoring_files(paths, target_build):
 
 
 def score_cohort(vcf_path, scoring_paths, target_build, min_overlap=0.75, drop_ambiguous=True,
-                 impute_min_samples=DEFAULT_IMPUTE_MIN_SAMPLES, chunk_length=None, exclude=()):  # fmt: skip
+                 impute_min_samples=DEFAULT_IMPUTE_MIN_SAMPLES, chunk_length=None, exclude=(),
+                 reference=None):  # fmt: skip
     """Read, match and score every scoring file against the cohort VCF (its samples but `exclude`: their genotypes
     are never read).
 
     Returns a CohortScores whose results follow the order of scoring_paths. A refused score (its file refused by
     read_scoring_files, or below min_overlap) has `refused` set and no sums; the others are scored all the same.
+
+    reference: None, or (reference VCF path, the sample IDs of it to score): a labelled reference panel scored with
+    the same variants as the cohort. Each score is matched against both VCFs and only the scoring-file rows matched
+    in both are scored, in both (pgsc_calc likewise keeps the variants the reference shares); the cohort's rows the
+    reference lacks are counted as `not_in_reference`. The panel's missing genotypes are imputed by the same rule,
+    from the panel's own frequencies.
     """
     log = get_logger()
     check_target_build(target_build, "config")
     items = read_scoring_files(scoring_paths, target_build)
     scorings = [item for item in items if isinstance(item, ScoringFile)]
-    sites = read_target_sites(vcf_path, wanted_positions(scorings), chunk_length, exclude)
+    wanted = wanted_positions(scorings)
+    sites = read_target_sites(vcf_path, wanted, chunk_length, exclude)
     impute = len(sites.samples) >= impute_min_samples
-    results = []
+    ref_sites = None
+    if reference is not None:
+        ref_vcf, ref_keep = reference
+        keep = set(ref_keep)
+        ref_sites = read_target_sites(ref_vcf, wanted, chunk_length, [s for s in vcf_samples(ref_vcf) if s not in keep])
+    results, ref_matches = [], {}
     for item in items:
         if not isinstance(item, ScoringFile):
             results.append(item)
             continue
         match = match_score(item, sites, drop_ambiguous)
+        if ref_sites is not None:
+            ref_match = match_score(item, ref_sites, drop_ambiguous)
+            shared = set(match.row.tolist()) & set(ref_match.row.tolist())
+            match = restrict_to_rows(match, shared, "not_in_reference")
+            ref_matches[item.pgs_id] = restrict_to_rows(ref_match, shared, "not_in_reference")
         results.append(ScoreResult(item, match, refused=refusal(match, min_overlap)))
         log.info("%s: %s; %s", item.pgs_id, match.counts, results[-1].refused or "scored")
     scored = [r for r in results if not r.refused]
@@ -255,7 +285,17 @@ def score_cohort(vcf_path, scoring_paths, target_build, min_overlap=0.75, drop_a
         result.n_missing = acc.n_missing
         if acc.n_no_call_variants:
             log.info("%s: %d matched variant(s) have no called genotype", result.match.pgs_id, acc.n_no_call_variants)
-    return CohortScores(sites.samples, impute, sites.n_records, results)
+    cohort = CohortScores(sites.samples, impute, sites.n_records, results)
+    if ref_sites is not None:
+        cohort.reference_samples = ref_sites.samples
+        cohort.reference_impute = len(ref_sites.samples) >= impute_min_samples
+        ref_expected = {s.index: (s.chrom, s.pos) for group in ref_sites.records.values() for s in group}
+        ref_sums = score_genotypes(reference[0], [ref_matches[r.match.pgs_id] for r in scored], ref_sites.samples,
+                                   cohort.reference_impute, ref_expected, chunk_length)  # fmt: skip
+        for result, acc in zip(scored, ref_sums):
+            result.reference_total = acc.total
+        log.info("reference panel: %d samples scored", len(ref_sites.samples))
+    return cohort
 
 
 # ---------------------------------------------------------------- reference distribution

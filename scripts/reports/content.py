@@ -24,10 +24,8 @@ from reports.number_format import (
     depth,
     fixed,
     fraction,
-    ordinal,
     percent,
     probability,
-    short_number,
 )
 from reports.sections import NOT_COVERED_TEXT, genotyped
 
@@ -254,17 +252,6 @@ def _usual_phenotype(phenotype):
         t.endswith(" negative") for t in terms)  # fmt: skip
 
 
-def _prs_summary(report):
-    parts = []
-    for score in report["prs"]:
-        if score["status"] == "ok" and score["percentile"] is not None:
-            parts.append(f"{score['pgs_id']} ({score['trait'] or 'trait not given'}): {ordinal(score['percentile'])} "
-                         f"percentile within this batch of {count(score['reference']['n_samples'])}")  # fmt: skip
-        else:
-            parts.append(f"{score['pgs_id']}: not computed")
-    return ["; ".join(parts) + "."]
-
-
 def _ancestry_summary(report):
     block = report["ancestry"]
     if block["status"] == "assigned":
@@ -289,12 +276,12 @@ def summary_section(report):
 
     blocks = [about_table(report), Para(["Quality control verdict: ", Badge(report["qc"]["verdict"])]),
               Para(_variants_sentence(report))]  # fmt: skip
-    from reports import medication_guidance, panel_findings  # here: they build on this module's blocks
+    from reports import medication_guidance, panel_findings, score_section  # here: they build on this module's blocks
 
     sections = report["sections"]
     findings = []
     builders = {"carrier": panel_findings.carrier_summary, "risk_factors": panel_findings.risk_factor_summary,
-                "pgx": _pgx_summary, "pgx_guidance": medication_guidance.summary, "prs": _prs_summary,
+                "pgx": _pgx_summary, "pgx_guidance": medication_guidance.summary, "prs": score_section.summary,
                 "ancestry": _ancestry_summary, "apoe": panel_findings.apoe_summary}  # fmt: skip
     for key in ("carrier", "risk_factors", "pgx", "pgx_guidance", "prs", "ancestry", "apoe"):
         label = Bold(SECTION_TITLES[key][0].upper() + SECTION_TITLES[key][1:] + ": ")
@@ -598,67 +585,6 @@ def pgx_section(report):
     return Section("pgx", title, blocks)
 
 
-# ---------------------------------------------------------------- polygenic scores
-
-
-def _score_rows(score):
-    share = score["match_fraction"]
-    n_variants = score["n_variants"]
-    matched = count(score["n_matched"]) + (f" of {count(n_variants)}" if n_variants else "")
-    if share is not None:
-        matched += f" ({percent(share)})"
-    rows = [
-        ["PGS Catalog ID", score["pgs_id"] + (f" ({score['pgs_name']})" if score["pgs_name"] else "")],
-        ["Trait", score["trait"] or "not given"],
-        ["Publication", score["citation"] or "not given"],
-        ["Variants matched in the data", matched],
-        ["Variants dropped: strand-ambiguous / multi-allelic",
-         f"{count(score['n_ambiguous'])} / {count(score['n_multiallelic'])}"],
-        ["Variants not found in the data", count(score['n_unmatched'])],
-    ]  # fmt: skip
-    if score["status"] == "ok":
-        rows += [
-            ["Score (SUM)", short_number(score["sum"]) if score["sum"] is not None else NOT_AVAILABLE],
-            ["Alleles counted (DENOM) and average (SUM / DENOM)",
-             f"{count(score['denom'])} and {short_number(score['avg'])}" if score["avg"] is not None
-             else NOT_AVAILABLE],
-            ["Percentile", f"{ordinal(score['percentile'])} (of the reference below)"
-             if score["percentile"] is not None else NOT_AVAILABLE],
-            ["Reference distribution", f"the {count(score['reference']['n_samples'])} samples of this batch"
-             if score["reference"]["name"] == "batch" else score["reference"]["name"]],
-            ["Missing genotypes", "filled with twice the batch allele frequency" if score["imputation"] == "mean_2xAF"
-             else "not filled (they add nothing to the score)"],
-        ]  # fmt: skip
-    return rows
-
-
-def prs_section(report, numbers):
-    section = report["sections"]["prs"]
-    title = "Polygenic scores"
-    if section["status"] != "reported":
-        return Section("prs", title, [Para([status_sentence(section)])])
-    blocks = [Para(["A polygenic score adds up the effects of many common variants. It places the sample relative "
-                    "to a reference group; it is not a diagnosis, and most people with a high score never develop "
-                    "the condition. Here the reference is this batch, which may not resemble the general population "
-                    "or the sample's ancestry: read the percentile as a rank within the batch only."])]  # fmt: skip
-    for score in report["prs"]:
-        blocks.append(Heading(f"{score['pgs_id']}: {score['trait'] or 'trait not given'}"))
-        blocks.append(Table(["", ""], _score_rows(score), widths=[2, 3]))
-        if score["status"] != "ok":
-            blocks.append(Para([Bold("Not computed: "), f"{score['reason']}."], "notice"))
-            continue
-        if score["distribution"] and score["sum"] is not None and score["percentile"] is not None:
-            n = score["distribution"]["n"]
-            caption = [f"Scores of the {count(n)} samples of this batch (grey bars) and this sample's score (orange "
-                       f"dashed line): {ordinal(score['percentile'])} percentile."]  # fmt: skip
-            if n < 50:
-                caption += [" ", Bold(f"Only {n} samples: the percentile is a rough rank, not a population figure.")]
-            key = f"prs:{score['pgs_id']}"
-            alt = f"Distribution of {score['pgs_id']} in the batch with sample {report['sample_id']} marked"
-            blocks.append(Figure(key, alt, caption, numbers[key]))
-    return Section("prs", title, blocks)
-
-
 # ---------------------------------------------------------------- ancestry
 
 
@@ -710,7 +636,7 @@ def figure_keys(report):
 
 def document(report):
     """[Section] of the whole report, in page order."""
-    from reports import clinvar_findings, medication_guidance, methods, panel_findings  # here: they build on this
+    from reports import clinvar_findings, medication_guidance, methods, panel_findings, score_section  # build on this
 
     numbers = {key: i for i, key in enumerate(figure_keys(report), start=1)}
     return [
@@ -721,7 +647,7 @@ def document(report):
         *clinvar_findings.section(report),
         pgx_section(report),
         medication_guidance.section(report),
-        prs_section(report, numbers),
+        score_section.section(report, numbers),
         ancestry_section(report, numbers),
         methods.methods_section(report),
         methods.provenance_section(report),

@@ -268,8 +268,10 @@ def prs_figure(score, sample_id):
     edges, counts = np.asarray(dist["bin_edges"], dtype=float), np.asarray(dist["counts"], dtype=float)
     fig = Figure(figsize=PRS_FIGSIZE, dpi=FIGURE_DPI)
     ax = fig.subplots()
+    panel = score.get("reference_population") is not None
+    group = f"{_plain(score['reference_population'], 20)} reference samples" if panel else "Samples of this batch"
     ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="#BBBBBB", edgecolor="#555555",
-           linewidth=0.8, label=f"Samples of this batch (n = {count(dist['n'])})", zorder=2)  # fmt: skip
+           linewidth=0.8, label=f"{group} (n = {count(dist['n'])})", zorder=2)  # fmt: skip
     mine = score["sum"]
     top = max(counts.max(), 1)
     ax.axvline(mine, color=SAMPLE_COLOUR, linewidth=2.5, linestyle="--", zorder=3)
@@ -299,7 +301,12 @@ def prs_figure(score, sample_id):
     ax.set_axisbelow(True)
     trait = score.get("trait") or "trait not given"
     fig.suptitle(f"{_plain(score['pgs_id'])}: {_plain(trait, 60)}", fontsize=13, y=0.97)
-    note = f"Percentile within this batch of {count(dist['n'])} samples, not within the general population"
+    note = (
+        f"Percentile among {count(dist['n'])} reference samples of {_plain(score['reference_population'], 20)} "
+        "genetic ancestry"
+        if panel
+        else f"Percentile within this batch of {count(dist['n'])} samples, not within the general population"
+    )
     fig.text(0.5, 0.885, note, ha="center", fontsize=10, style="italic")
     fig.legend(loc="lower center", ncol=2, fontsize=10, frameon=False)
     fig.subplots_adjust(left=0.1, right=0.97, top=0.84, bottom=0.24)

@@ -6,7 +6,7 @@ Limitations are listed only for the sections this report holds: a section left o
 not described either.
 """
 
-from reports import clinvar_findings, medication_guidance
+from reports import clinvar_findings, medication_guidance, score_section
 from reports.content import Bold, Bullets, Heading, Para, Section, Table, status_sentence
 
 DASH = "\u2014"
@@ -27,9 +27,6 @@ LIMITATIONS = {
     "pgx": "Star alleles are matched only at the positions the allele definitions list, so a rare variant elsewhere "
     "in a gene is missed. CYP2D6 (copy-number changes and hybrid genes), HLA-A and HLA-B need dedicated callers and "
     "are not called here.",
-    "prs": "A polygenic score ranks the sample within this batch, not within a population. Scores were mostly "
-    "developed in people of European ancestry and predict less well in others; they leave out rare variants, "
-    "family history and lifestyle.",
     "clinvar": clinvar_findings.LIMITATION,
     "ancestry": "Genetic ancestry is a similarity to the groups of the reference panel; it is not ethnicity, and "
     "groups missing from the panel cannot be recognised.",
@@ -65,6 +62,8 @@ def _limitation(report, key):
     guidance, its data version and known gaps."""
     if key == "pgx_guidance":
         return medication_guidance.limitation(report)
+    if key == "prs":
+        return score_section.limitation(report)
     outside = sorted(g for g, b in report["pgx"].items() if b["source"] == "outside") if key == "pgx" else []
     if not outside:
         return LIMITATIONS[key]

@@ -418,7 +418,7 @@ def load_stages(samples, inputs, build, log=None):
     if get("carrier"):
         stages["carrier"] = rs.read_carrier(get("carrier"))
     if get("prs_tsv") and get("prs_json"):
-        stages["prs"] = rs.read_prs(get("prs_tsv"), get("prs_json"))
+        stages["prs"] = rs.read_prs(get("prs_tsv"), get("prs_json"), get("prs_reference"))
     if get("ancestry"):
         stages["ancestry"] = rs.read_ancestry(get("ancestry"))
     if get("panel_points"):
@@ -490,7 +490,7 @@ def render_reports(
     The per-sample genotype counts come from `genotype_counts_path` (results/af/genotype_counts.tsv, counted once
     per batch) when given, else from the cohort VCF at `vcf_path` (one pass over it: the whole cohort per job).
 
-    stage_inputs: {"pgx", "pgx_guidance", "carrier", "prs_tsv", "prs_json", "ancestry", "panel_points",
+    stage_inputs: {"pgx", "pgx_guidance", "carrier", "prs_tsv", "prs_json", "prs_reference", "ancestry", "panel_points",
     "popgen_samples", "relatedness", "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage": path or None,
     "sites_min_depth": int, "panel_files": [(role, path)], "truth_benchmark": [paths], "truth_files", "mendel",
     "pedigree" (accuracy.py), "clinvar" (clinvar_findings.py)};
@@ -536,8 +536,8 @@ def render_reports(
 
 def stage_inputs_of(smk):
     """The optional stage inputs of the rule (an empty list when a stage is off) as {name: path or None}."""
-    names = ("pgx", "pgx_guidance", "carrier", "prs_tsv", "prs_json", "ancestry", "panel_points", "popgen_samples",
-             "relatedness", "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage", "mendel",
+    names = ("pgx", "pgx_guidance", "carrier", "prs_tsv", "prs_json", "prs_reference", "ancestry", "panel_points",
+             "popgen_samples", "relatedness", "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage", "mendel",
              "clinvar")  # fmt: skip
     found = {}
     for name in names:

@@ -250,11 +250,24 @@ def carrier_section(sample, carrier, verdict):
 # ---------------------------------------------------------------- polygenic scores
 
 PRS_COLUMNS = ("sample_id", "pgs_id", "sum", "denom", "avg", "n_matched", "n_ambiguous", "n_multiallelic",
-               "n_unmatched", "percentile", "z", "reference", "imputation", "status")  # fmt: skip
+               "n_unmatched", "percentile", "z", "reference", "reference_population", "z_norm1", "z_norm2",
+               "comparison", "imputation", "status")  # fmt: skip
+PRS_PANEL = "reference_panel"  # scores.tsv `reference` when pgs.reference_panel is used
 
 
-def read_prs(tsv_path, json_path):
-    """{"meta": scores.json, "scores": {pgs_id: metadata}, "rows": {sample: {pgs_id: row}}, "sums": {pgs_id: []}}."""
+def read_reference_sums(path):
+    """{pgs_id: {population: [SUM of each reference sample]}} of reference_scores.tsv (pgs.reference_panel)."""
+    sums = {}
+    for row in read_tsv(path, ("population", "pgs_id", "sum")):
+        value = _numbers(path, row, ("sum",))["sum"]
+        if value is not None:
+            sums.setdefault(row["pgs_id"], {}).setdefault(row["population"], []).append(value)
+    return sums
+
+
+def read_prs(tsv_path, json_path, reference_path=None):
+    """{"meta": scores.json, "scores": {pgs_id: metadata}, "rows": {sample: {pgs_id: row}}, "sums": {pgs_id: []},
+    "reference_sums": {pgs_id: {population: []}} (empty without a reference panel)}."""
     meta = read_json(json_path, "polygenic score")
     rows = read_tsv(tsv_path, PRS_COLUMNS)
     scores = {entry["pgs_id"]: entry for entry in meta.get("scores", [])}
@@ -262,12 +275,13 @@ def read_prs(tsv_path, json_path):
     for row in rows:
         if row["pgs_id"] not in scores:
             raise InputError(f"{tsv_path}: score {row['pgs_id']!r} is not described in {Path(json_path).name}")
-        values = _numbers(tsv_path, row, ("sum", "denom", "avg", "percentile", "z"))
+        values = _numbers(tsv_path, row, ("sum", "denom", "avg", "percentile", "z", "z_norm1", "z_norm2"))
         parsed = {**row, **values}
         per_sample.setdefault(row["sample_id"], {})[row["pgs_id"]] = parsed
         if row["status"] == "ok" and values["sum"] is not None:
             sums[row["pgs_id"]].append(values["sum"])
-    return {"meta": meta, "scores": scores, "rows": per_sample, "sums": sums}
+    reference_sums = read_reference_sums(reference_path) if reference_path else {}
+    return {"meta": meta, "scores": scores, "rows": per_sample, "sums": sums, "reference_sums": reference_sums}
 
 
 def histogram(values):
@@ -292,11 +306,27 @@ def histogram(values):
     }
 
 
-def prs_score(pgs_id, row, meta, sums, run):
+def prs_reference(row, sums, run, reference_sums):
+    """(the report's `reference` object, the sums the sample is drawn against or None): the batch's, or its
+    population's in the reference panel (None when not comparable)."""
+    if row["reference"] != PRS_PANEL:
+        reference_n = (run.get("reference") or {}).get("n_samples", len(sums))
+        return {"name": row["reference"], "n_samples": int(reference_n)}, sums
+    panel = run.get("reference") or {}
+    population = row["reference_population"]
+    members = reference_sums.get(population, []) if row["comparison"] == "ok" else []
+    size = (panel.get("populations") or {}).get(population)
+    described = {"name": row["reference"], "n_samples": int(panel.get("n_samples", 0)), "population_size": size,
+                 "panel": panel.get("vcf")}  # fmt: skip
+    return described, members or None
+
+
+def prs_score(pgs_id, row, meta, sums, run, reference_sums=None):
     """One score of one sample: the stable keys, the score's description, and its reference distribution."""
     refused = row["status"] != "ok"
     trait = meta.get("trait_reported") or meta.get("trait_mapped")
-    reference_n = (run.get("reference") or {}).get("n_samples", len(sums))
+    reference, drawn = prs_reference(row, sums, run, reference_sums or {})
+    panel = row["reference"] == PRS_PANEL
     return {
         "pgs_id": pgs_id,
         "pgs_name": meta.get("pgs_name"),
@@ -315,10 +345,14 @@ def prs_score(pgs_id, row, meta, sums, run):
         "match_fraction": meta.get("match_fraction"),
         "percentile": None if refused else sig(row["percentile"]),
         "z": None if refused else sig(row["z"]),
-        "reference": {"name": row["reference"], "n_samples": int(reference_n)},
+        "reference": reference,
+        "reference_population": row["reference_population"] if panel else None,
+        "z_norm1": None if refused else sig(row["z_norm1"]),
+        "z_norm2": None if refused else sig(row["z_norm2"]),
+        "comparison": row["comparison"],
         "imputation": row["imputation"],
         "genome_build": meta.get("HmPOS_build") or meta.get("genome_build"),
-        "distribution": None if refused or not sums else histogram(sums),
+        "distribution": None if refused or not drawn else histogram(drawn),
     }
 
 
@@ -330,7 +364,7 @@ def prs_section(sample, prs, verdict):
     if all(row["status"] == NOT_REQUESTED for row in rows.values()):
         return status(NOT_REQUESTED, not_requested_reason("prs")), []
     scores = [
-        prs_score(pgs_id, rows[pgs_id], meta, prs["sums"][pgs_id], prs["meta"])
+        prs_score(pgs_id, rows[pgs_id], meta, prs["sums"][pgs_id], prs["meta"], prs["reference_sums"].get(pgs_id))
         for pgs_id, meta in prs["scores"].items()
         if pgs_id in rows
     ]

@@ -31,10 +31,12 @@ from workflow_runner import demo_batch, snakemake
 # Hand rows for PGS_HAND (not imputed: 3 samples < 50). Sums 0.5, 1.0, -1.0 (see test_pgs_scoring.py).
 # percentile (scipy "rank"): s1 (1 below + 1 at) -> (1 + 2 + 1) x 50 / 3 = 66.6667; s2 -> 100; s3 -> 33.3333.
 # z: mean 1/6, SD sqrt(78/108) = 0.8498366: (1/3) / SD = 0.392232, (5/6) / SD = 0.980581, (-7/6) / SD = -1.37281.
+# Without a reference panel: no reference population, no PC-adjusted scores, compared within the batch.
+BATCH_TAIL = ["batch", "NA", "NA", "NA", "ok"]
 HAND_ROWS = [
-    ["s1", "PGS_HAND", "0.5", "4", "0.125", "2", "1", "0", "1", "66.6667", "0.392232", "batch", "none", "ok"],
-    ["s2", "PGS_HAND", "1", "2", "0.5", "2", "1", "0", "1", "100", "0.980581", "batch", "none", "ok"],
-    ["s3", "PGS_HAND", "-1", "4", "-0.25", "2", "1", "0", "1", "33.3333", "-1.37281", "batch", "none", "ok"],
+    ["s1", "PGS_HAND", "0.5", "4", "0.125", "2", "1", "0", "1", "66.6667", "0.392232", *BATCH_TAIL, "none", "ok"],
+    ["s2", "PGS_HAND", "1", "2", "0.5", "2", "1", "0", "1", "100", "0.980581", *BATCH_TAIL, "none", "ok"],
+    ["s3", "PGS_HAND", "-1", "4", "-0.25", "2", "1", "0", "1", "33.3333", "-1.37281", *BATCH_TAIL, "none", "ok"],
 ]
 # One of four variants present (rs1 at 100): 25% < 50%, refused.
 LOW_SCORE = (
@@ -67,7 +69,7 @@ def test_tsv_rows_by_hand_and_refused_score_rows(hand_run):
     header, rows = read_tsv(tsv)
     assert header == TSV_COLUMNS
     assert rows[:3] == HAND_ROWS
-    low = [["s1", "PGS_LOW", "NA", "NA", "NA", "1", "0", "0", "3", "NA", "NA", "batch", "none", LOW_STATUS]]
+    low = [["s1", "PGS_LOW", "NA", "NA", "NA", "1", "0", "0", "3", "NA", "NA", *BATCH_TAIL, "none", LOW_STATUS]]
     assert rows[3:] == low + [[s, *low[0][1:]] for s in ("s2", "s3")]
 
 

@@ -3,14 +3,30 @@
 if config["pgs"]["scoring_files"]:
     EXTRA_TARGETS += ["results/prs/scores.tsv", "results/prs/scores.json"]
 
+# pgs.reference_panel: the panel is scored too, and each sample is read against its ancestry's reference samples
+# (the ancestry step's output; the config loader has checked an ancestry panel is used).
+PGS_PANEL = config["pgs"]["reference_panel"]
+PGS_PANEL_INPUTS = (
+    {
+        "reference_vcf": PGS_PANEL["vcf"],
+        "reference_labels": PGS_PANEL["labels"],
+        "ancestry": "results/af/ancestry.tsv",
+        "panel_points": "results/af/ancestry_panel.tsv",
+    }
+    if PGS_PANEL
+    else {}
+)
+
 
 rule polygenic_scores:
     input:
+        **PGS_PANEL_INPUTS,
         vcf=COHORT_VCF,
         scoring_files=config["pgs"]["scoring_files"],
     output:
         tsv="results/prs/scores.tsv",
         json="results/prs/scores.json",
+        reference="results/prs/reference_scores.tsv",
     log:
         "logs/prs/polygenic_scores.log",
     benchmark:
@@ -19,7 +35,7 @@ rule polygenic_scores:
         "../../envs/prs.yaml"
     threads: 1
     resources:
-        mem_mb=by_attempt(2000),
+        mem_mb=by_attempt(4000 if PGS_PANEL else 2000),
         runtime=by_attempt(60),
     params:
         build=config["build"],
@@ -27,6 +43,8 @@ rule polygenic_scores:
         drop_ambiguous=lookup(dpath="pgs/drop_ambiguous", within=config),
         impute_min_samples=lookup(dpath="pgs/impute_min_samples", within=config),
         reference=lookup(dpath="pgs/reference", within=config),
+        reference_panel=bool(PGS_PANEL),
+        min_reference_samples=lookup(dpath="pgs/min_reference_samples", within=config),
         not_requested=consent.refused(CONSENT, "prs"),
     script:
         "../../scripts/prs/polygenic_scores.py"

@@ -39,6 +39,12 @@ REPORT_STAGE_INPUTS = {
     "carrier_coverage": CARRIER_COVERAGE if CARRIER_ENABLED else [],
     "prs_tsv": ["results/prs/scores.tsv"] if config["pgs"]["scoring_files"] else [],
     "prs_json": ["results/prs/scores.json"] if config["pgs"]["scoring_files"] else [],
+    # The reference panel's sums (pgs.reference_panel): the report draws the sample's population.
+    "prs_reference": (
+        ["results/prs/reference_scores.tsv"]
+        if config["pgs"]["scoring_files"] and config["pgs"]["reference_panel"]
+        else []
+    ),
     "sites_vcf": ([SITES_VCF] if SITES_GENOTYPED else []),
     "ancestry": "results/af/ancestry.tsv",
     "panel_points": "results/af/ancestry_panel.tsv",

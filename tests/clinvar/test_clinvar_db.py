@@ -3,10 +3,13 @@ NCBI's layout). Expected counts are PROVENANCE.md's (6,781 P/LP records in 22 ge
 2,769, expert panel 1,593, no assertion criteria 1,523, multiple submitters 708, conflicting 165, practice
 guideline 23): with one star required, 2,769 + 1,593 + 708 + 23 = 5,093 kept."""
 
+from collections import Counter
+from pathlib import Path
+
 import pytest
 from clinvar_fixture import RELEASE, ncbi_records, write_ncbi_vcf
 
-from clinvar.clinvar_db import check_build, classify, select_records
+from clinvar.clinvar_db import check_build, classify, load_genes, select_records
 from common.input_error import InputError
 
 GENES = ["BRCA1", "BRCA2", "MLH1", "MSH2", "MSH6", "PMS2", "APC", "MUTYH", "TP53", "PALB2", "CHEK2", "ATM", "LDLR",
@@ -83,3 +86,15 @@ def test_a_clinvar_vcf_of_another_build_is_refused(tmp_path):
     grch38 = [("1", 45332803, "5293", "T", "C", grch37[0][5]), ("17", 43063937, "55392", "A", "G", grch37[1][5])]
     _, records, _ = select_records(write_ncbi_vcf(tmp_path / "grch38.vcf", grch38), ["BRCA1", "MUTYH"], 0)
     check_build(records, tmp_path / "grch38.vcf", reference)
+
+
+def test_the_shipped_gene_list_is_acmg_sf_v3_3_plus_chek2():
+    # Expected from the ACMG SF v3.3 statement as transcribed (config/panels/clinvar/SOURCE.md): 84 genes, 72 AD,
+    # 9 AR, 3 XL; v3.3 added ABCD1, CYP27A1 and PLN to v3.2, which had added CALM1-3.
+    genes = load_genes(Path(__file__).parents[2] / "config/panels/clinvar/clinvar_genes.tsv")
+    acmg = {gene: row for gene, row in genes.items() if "acmg_sf" in row["group"].split(";")}
+    assert len(acmg) == 84 and set(genes) - set(acmg) == {"CHEK2"}
+    assert Counter(row["inheritance"] for row in acmg.values()) == {"AD": 72, "AR": 9, "XL": 3}
+    assert {gene for gene, row in acmg.items() if row["inheritance"] == "AR"} == {
+        "ATP7B", "BTD", "CASQ2", "CYP27A1", "GAA", "HFE", "MUTYH", "RPE65", "TRDN"}  # fmt: skip
+    assert {"ABCD1", "CYP27A1", "PLN", "CALM1", "CALM2", "CALM3", "BRCA1", "BRCA2", "TTR"} <= set(acmg)

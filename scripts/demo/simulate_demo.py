@@ -23,6 +23,8 @@ Everything follows from one seed, so every run writes byte-identical files:
   sample, the random ones with allele frequencies that differ between popA and popB;
 - demo_score.txt: a synthetic polygenic score in the PGS Catalog format over the random variants (random weights;
   not a published score), the demo config's `pgs.scoring_files`;
+- demo_score_reference.vcf and _labels.tsv: the score's reference panel (demo/demo_score_reference.py: the
+  ancestry panel's people with synthetic genotypes at the score's variants), the demo config's `pgs.reference_panel`;
 - one alignment per sample: 2x100 bp pairs from the sample's two haplotypes, with sequencing errors and PCR
   duplicates, as BAM (CRAM for demo06). One window gets no reads in one sample (DROPOUT), so the reports show a
   panel position that is not covered (a no-call, never reference). The read group's SM is deliberately not the
@@ -52,7 +54,7 @@ from carrier.carrier_panel import load_panel
 from common.atomic import atomic_path, write_text
 from common.rule_logging import get_logger, setup_logging
 from common.tool_run import ToolError, run
-from demo import demo_ancestry
+from demo import demo_ancestry, demo_score_reference
 from demo.demo_layout import DEMO_SAMPLES, demo_files
 from pgx.pgx_match import PANEL_GENES, load_gene
 
@@ -137,6 +139,7 @@ MARKOV = np.array(
 # Independent random streams, so changing one part (say the depth) leaves the others unchanged.
 STREAM_GENOME, STREAM_VARIANTS, STREAM_GENOTYPES, STREAM_SCORE, STREAM_ANCESTRY, STREAM_READS = 1, 2, 3, 4, 5, 100
 STREAM_CLINVAR_GENOME, STREAM_CLINVAR_READS = 6, 101
+STREAM_SCORE_REFERENCE = 7
 
 
 @dataclasses.dataclass(frozen=True)
@@ -983,6 +986,13 @@ def simulate_demo(outputs, seed, pgx_dir, carrier_panel, threads=1, clinvar_vcf=
         write_text(outputs["pgx_sites"], pgx_sites_vcf_text(genome.sites, genome.lengths))
         write_truth(truth_vcf_text(genome.variants, genome.alleles, genome.lengths), outputs["truth"], work)
         write_text(outputs["pgs_score"], demo_score_text(seed, genome.variants))
+        scored = [i for i, v in enumerate(genome.variants) if v.id == "."]  # the demo score's variants
+        vcf_text, labels_text = demo_score_reference.reference_texts(
+            [genome.variants[i] for i in scored], genome.alleles[scored], ancestry_panel and ancestry_panel[1],
+            stream(seed, STREAM_SCORE_REFERENCE),
+        )  # fmt: skip
+        write_text(outputs["pgs_reference"], vcf_text)
+        write_text(outputs["pgs_reference_labels"], labels_text)
         n_snv = sum(len(v.ref) == len(v.alt) == 1 for v in genome.variants)
         n_planted = sum(v.id != "." for v in genome.variants)
         log.info(

@@ -195,7 +195,7 @@ def reference_metadata(cohort, settings, panel):
     return {
         "name": PANEL,
         "vcf": Path(panel.vcf).name,
-        "labels": Path(settings["reference_labels"]).name,
+        "labels": panel.labels_name,
         "n_samples": len(panel.samples),
         "populations": population_sizes(panel),
         "left_out": panel.left_out,
@@ -242,7 +242,8 @@ def write_polygenic_scores(vcf_path, scoring_files, build, tsv_path, json_path, 
     if reference_panel:
         panel = load_reference(reference_panel["vcf"], reference_panel["labels"], reference_panel["panel_points"])
         ancestry = read_sample_ancestry(reference_panel["ancestry"])
-        settings.update(reference_labels=reference_panel["labels"], min_reference_samples=min_reference_samples)
+        settings["min_reference_samples"] = min_reference_samples
+        panel.labels_name = Path(reference_panel["labels"]).name
         log.info("reference panel %s: %d samples used %s", Path(panel.vcf).name, len(panel.samples), panel.left_out)
     all_samples = vcf_samples(vcf_path)
     refused = set(not_requested)

@@ -33,6 +33,7 @@ class ReferencePanel:
     populations: list
     pcs: np.ndarray  # (n_samples, N_PCS)
     left_out: dict  # why -> number of the VCF's samples left out
+    labels_name: str = ""  # the labels file's name (no folder), for scores.json
 
 
 def read_labels(path):
@@ -98,7 +99,8 @@ def load_reference(vcf_path, labels_path, panel_pcs_path):
 
 def _adjusted(function, ref_pcs, ref_sums, pcs, sums):
     try:
-        return function(ref_pcs, ref_sums, pcs, sums)
+        with np.errstate(all="ignore"):  # a fit that diverges ends in ValueError or NaN, reported NA
+            return function(ref_pcs, ref_sums, pcs, sums)
     except (ValueError, np.linalg.LinAlgError):
         return np.full(len(sums), np.nan)  # undefined (e.g. a score constant over the reference): reported NA
 

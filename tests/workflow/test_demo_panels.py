@@ -45,8 +45,10 @@ import json
 import re
 import subprocess
 
+import numpy as np
 import pytest
 
+from demo.demo_ancestry import SAMPLE_POPULATIONS
 from workflow_runner import demo_batch, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -396,10 +398,39 @@ def test_the_demo_polygenic_score_equals_the_sum_over_the_truth_genotypes(demo_r
         assert float(row["sum"]) == pytest.approx(value, abs=1e-9), sample
         assert (int(row["n_matched"]), int(row["n_ambiguous"]), row["denom"]) == (n_matched, n_ambiguous,
                                                                                     str(2 * n_matched))  # fmt: skip
-        prs = reports[sample]["prs"]
-        assert [p["pgs_id"] for p in prs] == ["genorisk_demo_score"]
-        assert prs[0]["reference"] == {"name": "batch", "n_samples": 5}
-    # percentile within the batch by hand: rank of each sum among the 5 consenting samples (no ties) x 100 / 5
-    order = sorted(value for _, value in scored)
+        assert [p["pgs_id"] for p in reports[sample]["prs"]] == ["genorisk_demo_score"]
+    # The demo's reference panel (pgs.reference_panel): the ancestry panel's people with the genotypes of
+    # resources/demo/demo_score_reference.vcf, scored here the same way; each sample is ranked among the people of
+    # its population (the one it was drawn from, demo_ancestry's truth), scipy percentileofscore(kind="rank").
+    weights = {(chrom, pos): (effect, float(weight)) for chrom, pos, effect, _other, weight in rows}
+    ref_sums = None
+    for line in open(demo_run / "resources/demo/demo_score_reference.vcf"):
+        if line.startswith("#CHROM"):
+            people = line.rstrip("\n").split("\t")[9:]
+            ref_sums = np.zeros(len(people))
+        elif not line.startswith("#"):
+            fields = line.rstrip("\n").split("\t")
+            ref, alt = fields[3], fields[4]
+            if {ref, alt} in ({"A", "T"}, {"C", "G"}):
+                continue
+            effect, weight = weights[(fields[0].removeprefix("chr"), fields[1])]
+            alt_count = np.array([gt.count("1") for gt in fields[9:]])
+            ref_sums += weight * (alt_count if effect == alt else 2 - alt_count)
+    with open(demo_run / "resources/demo/demo_score_reference_labels.tsv") as fh:
+        population_of = {r["sample"]: r["population"] for r in csv.DictReader(fh, delimiter="\t")}
+    labels = np.array([population_of[p] for p in people])
     for sample, value in scored:
-        assert float(table[sample]["percentile"]) == pytest.approx(100 * (order.index(value) + 1) / 5, abs=1e-4)
+        population = SAMPLE_POPULATIONS[sample]
+        members = ref_sums[labels == population]
+        below, equal = int((members < value - 1e-9).sum()), int((abs(members - value) <= 1e-9).sum())
+        expected = (below + (equal + 1) / 2 if equal else below) * 100 / len(members)
+        row, prs = table[sample], reports[sample]["prs"][0]
+        assert (row["reference"], row["reference_population"], row["comparison"]) == (
+            "reference_panel", population, "ok"), sample  # fmt: skip
+        assert float(row["percentile"]) == pytest.approx(expected, abs=1e-4), sample
+        assert prs["reference"] == {"name": "reference_panel", "n_samples": 2504, "population_size": len(members),
+                                    "panel": "demo_score_reference.vcf"}  # fmt: skip
+        assert prs["reference_population"] == population and prs["percentile"] == pytest.approx(expected, abs=1e-4)
+        assert prs["distribution"]["n"] == len(members) and None not in (prs["z_norm1"], prs["z_norm2"])
+        page = (demo_run / f"results/report/{sample}.html").read_text(encoding="utf-8")
+        assert f"the {len(members)} {population} samples of the reference panel" in page

@@ -12,6 +12,21 @@ REPO = Path(__file__).resolve().parents[1]
 # The report date of every test run (rule report_date reads it): runs compared byte for byte agree across midnight.
 REPORT_EPOCH = "1796428800"  # 2026-12-05 UTC
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+# The project secret of the demo runs that are compared with each other (pseudonyms then agree).
+DEMO_SECRET = "9c1f0e4d2b7a68355e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f"
+
+
+def run_env():
+    """The environment of a test's snakemake run: this one with the fixed report date (SOURCE_DATE_EPOCH)."""
+    return {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", REPORT_EPOCH)}
+
+
+def seed_secret(folder, secret=DEMO_SECRET):
+    """The project secret at the default place (.genorisk/secret), as a previous run would have left it."""
+    secret_dir = Path(folder) / ".genorisk"
+    secret_dir.mkdir(mode=0o700)
+    (secret_dir / "secret").write_text(secret + "\n")
+    (secret_dir / "secret").chmod(0o600)
 
 
 def snakemake(workdir, *args, configfile=None, check=True, timeout=900):
@@ -19,8 +34,7 @@ def snakemake(workdir, *args, configfile=None, check=True, timeout=900):
     cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), *args]
     if configfile:
         cmd += ["--configfile", str(configfile)]
-    env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", REPORT_EPOCH)}
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=run_env())
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     return proc

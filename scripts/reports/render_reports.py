@@ -25,6 +25,7 @@ Size: over 400 lines because the report job's readers of every stage's batch out
 """
 
 import json
+import multiprocessing
 from pathlib import Path
 
 import jsonschema
@@ -466,6 +467,40 @@ def _write(path, data):
         Path(tmp).write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
 
 
+# What the page workers read, set before the pool forks (inherited, never pickled): (reports, cohort, paths).
+_PAGES = None
+
+
+def _write_pages(i):
+    """Figures, JSON, HTML and PDF of the i-th report (the PDF is most of the time: matplotlib lays out its text)."""
+    reports, cohort, json_paths, html_paths, pdf_paths = _PAGES
+    report = reports[i]
+    figures = figures_for(report, cohort)
+    _write(json_paths[i], report_json_text(report))
+    _write(html_paths[i], render_html(report, figures))
+    if pdf_paths is not None and pdf_paths[i] is not None:
+        _write(pdf_paths[i], pdf_bytes(report, figures))
+    return report["qc"]["verdict"]
+
+
+def write_pages(reports, cohort, json_paths, html_paths, pdf_paths, threads, log):
+    """Write every report's files, `threads` samples at a time (forked workers; each file is written whole, atomically,
+    and its bytes do not depend on the worker). Logs each sample in sample order."""
+    global _PAGES
+    _PAGES = (reports, cohort, json_paths, html_paths, pdf_paths)
+    try:
+        if threads > 1 and len(reports) > 1:
+            with multiprocessing.get_context("fork").Pool(min(threads, len(reports))) as pool:
+                verdicts = pool.imap(_write_pages, range(len(reports)))
+                for i, verdict in enumerate(verdicts):
+                    log.info("wrote the report of sample %d/%d (verdict %s)", i + 1, len(reports), verdict)
+        else:
+            for i in range(len(reports)):
+                log.info("wrote the report of sample %d/%d (verdict %s)", i + 1, len(reports), _write_pages(i))
+    finally:
+        _PAGES = None
+
+
 def render_reports(
     samples,
     qc_paths,
@@ -483,6 +518,7 @@ def render_reports(
     not_run=None,
     genotype_counts_path=None,
     run_info=None,
+    threads=1,
 ):
     """Write {sample}.json (schema-checked), {sample}.html and, with pdf_paths, {sample}.pdf (lists aligned by position;
     a None in pdf_paths skips that sample's PDF).
@@ -525,13 +561,7 @@ def render_reports(
         )  # fmt: skip
         validate_report(report, schema)
         reports.append(report)
-    for i, report in enumerate(reports):
-        figures = figures_for(report, cohort)
-        _write(json_paths[i], report_json_text(report))
-        _write(html_paths[i], render_html(report, figures))
-        if pdf_paths is not None and pdf_paths[i] is not None:
-            _write(pdf_paths[i], pdf_bytes(report, figures))
-        log.info("wrote the report of sample %d/%d (verdict %s)", i + 1, len(reports), report["qc"]["verdict"])
+    write_pages(reports, cohort, json_paths, html_paths, pdf_paths, threads, log)
 
 
 def stage_inputs_of(smk):
@@ -575,6 +605,7 @@ def main(smk):
             "batch_id": smk.params.batch_id,
             "regions": smk.params.regions,
         },
+        threads=smk.threads,
     )
 
 

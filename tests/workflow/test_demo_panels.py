@@ -49,7 +49,6 @@ import numpy as np
 import pytest
 
 from demo.demo_ancestry import SAMPLE_POPULATIONS
-from workflow_runner import demo_batch, snakemake
 
 pytestmark = pytest.mark.workflow
 SAMPLES = ["demo01", "demo02", "demo03", "demo04", "demo05", "demo06"]
@@ -162,11 +161,8 @@ EXPECTED_CLINVAR = {"demo01": [CLINVAR_BRCA1], "demo02": [CLINVAR_MUTYH]}
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("demo_panels")
-    configfile = demo_batch(workdir)
-    snakemake(workdir, "--cores", "2", configfile=configfile)
-    return workdir
+def demo_run(shared_demo):
+    return shared_demo[0]
 
 
 @pytest.fixture(scope="module")

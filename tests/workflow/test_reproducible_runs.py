@@ -1,8 +1,9 @@
 """Byte-identical reruns, recovery from SIGKILL, Snakemake's lock, and the demo's manifest, provenance and deliverables.
 
-Three demo batches run side by side (module fixture): A and B clean; while B runs, a second snakemake in B's folder
-must be refused; C is killed with SIGKILL (whole process group) once the calling stage has started, then resumed
-(`--unlock`, then `--rerun-incomplete`). Every batch gets the same project secret, so pseudonyms agree.
+Three demo batches: A is the session's shared clean demo run (tests/workflow/conftest.py); B, clean, and C run side by
+side (module fixture); while B runs, a second snakemake in B's folder must be refused; C is killed with SIGKILL (whole
+process group) once the calling stage has started, then resumed (`--unlock`, then `--rerun-incomplete`). Every batch
+gets the same project secret, so pseudonyms agree, and the same report date.
 Oracles: byte comparison between independent runs, `sha256sum -c`, `openssl dgst -hmac` for the pseudonyms.
 """
 
@@ -19,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from deliver.manifest import listed_files
-from workflow_runner import REPO, SNAKEMAKE, demo_batch
+from workflow_runner import DEMO_SECRET as SECRET
+from workflow_runner import REPO, SNAKEMAKE, demo_batch, run_env, seed_secret
 
 pytestmark = pytest.mark.workflow
-SECRET = "9c1f0e4d2b7a68355e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f"
 SAMPLES = [f"demo0{i}" for i in range(1, 7)]
 VERIFY = [sys.executable, str(REPO / "scripts" / "deliver" / "verify_manifest.py")]
 TIMEOUT = 600
@@ -33,14 +34,6 @@ LEFTOVER = re.compile(r"^\.(?:.+\.[a-z0-9_]{8}(?:\..+)?|(?:import|merge|gather)_
 PLANTED = ["results/.manifest.sha256.k1ll3d00.sha256", "results/report/.demo01.html.k1ll3d_9.html"]
 
 
-def seed_secret(folder):
-    """The project secret at the default place (.genorisk/secret), as a previous run would have left it."""
-    secret_dir = Path(folder) / ".genorisk"
-    secret_dir.mkdir(mode=0o700)
-    (secret_dir / "secret").write_text(SECRET + "\n")
-    (secret_dir / "secret").chmod(0o600)
-
-
 def command(folder, *args):
     configfile = Path(folder) / "config" / "config.yaml"
     return [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(folder),
@@ -49,7 +42,10 @@ def command(folder, *args):
 
 def start(folder, log_name):
     log = open(Path(folder).parent / log_name, "w")  # noqa: SIM115 (closed by the fixture)
-    return subprocess.Popen(command(folder), stdout=log, stderr=subprocess.STDOUT, start_new_session=True), log
+    proc = subprocess.Popen(
+        command(folder), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=run_env()
+    )
+    return proc, log
 
 
 def wait_for(condition, proc, what):
@@ -85,12 +81,12 @@ def leftovers(folder):
 
 
 def run(folder, *args):
-    return subprocess.run(command(folder, *args), capture_output=True, text=True, timeout=TIMEOUT)
+    return subprocess.run(command(folder, *args), capture_output=True, text=True, timeout=TIMEOUT, env=run_env())
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    folders = {name: tmp_path_factory.mktemp(name) for name in ("run_a", "run_b", "run_kill")}
+def runs(tmp_path_factory, shared_demo):
+    folders = {name: tmp_path_factory.mktemp(name) for name in ("run_b", "run_kill")}
     for folder in folders.values():
         demo_batch(folder)
         seed_secret(folder)
@@ -111,8 +107,7 @@ def runs(tmp_path_factory):
         for name in PLANTED:
             (folders["run_kill"] / name).parent.mkdir(parents=True, exist_ok=True)
             (folders["run_kill"] / name).write_text("half written by a killed attempt\n")
-        for name in ("run_a", "run_b"):
-            assert procs[name].wait(TIMEOUT) == 0, (Path(logs[0].name).parent / f"{name}.log").read_text()[-3000:]
+        assert procs["run_b"].wait(TIMEOUT) == 0, (Path(logs[0].name).parent / "run_b.log").read_text()[-3000:]
         after_kill = run(folders["run_kill"], "--rerun-incomplete")
         unlock = run(folders["run_kill"], "--unlock")
         resumed = run(folders["run_kill"], "--rerun-incomplete")
@@ -123,7 +118,7 @@ def runs(tmp_path_factory):
                 proc.wait()
         for log in logs:
             log.close()
-    return {**folders, "intruder": intruder, "at_kill": at_kill, "left_at_kill": left_at_kill,
+    return {**folders, "run_a": shared_demo[0], "intruder": intruder, "at_kill": at_kill, "left_at_kill": left_at_kill,
             "after_kill": after_kill, "unlock": unlock, "resumed": resumed}  # fmt: skip
 
 

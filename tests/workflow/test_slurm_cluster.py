@@ -1,7 +1,8 @@
 """The shipped SLURM profile on a real one-node SLURM cluster (Debian's slurm 22.05 + munge, tools/slurm_cluster.sh).
 
-Three runs side by side (module fixture): the demo through `--workflow-profile workflow/profiles/slurm`, the same demo
-locally, and a one-rule workflow (tests/data/slurm_oom) whose first attempt asks SLURM for less memory than it holds.
+Two runs side by side (module fixture): the demo through `--workflow-profile workflow/profiles/slurm`, and a one-rule
+workflow (tests/data/slurm_oom) whose first attempt asks SLURM for less memory than it holds; the local run compared
+with the cluster's is the session's shared demo run (tests/workflow/conftest.py, same project secret and report date).
 Oracles: SLURM's own job table (`squeue --states=all`: the cluster keeps finished jobs for MinJobAge=600 s), the
 plugin's per-job log files, and byte comparison with the local run.
 The cluster is stood up by the fixture and always torn down (daemons stopped, /etc/slurm/slurm.conf removed); the
@@ -18,12 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from workflow_runner import REPO, SNAKEMAKE, demo_batch
+from workflow_runner import REPO, SNAKEMAKE, demo_batch, run_env, seed_secret
 
 pytestmark = pytest.mark.workflow
 CLUSTER = REPO / "tools" / "slurm_cluster.sh"
 PROFILE = REPO / "workflow" / "profiles" / "slurm"
-SECRET = "5e0c4a1b2d3f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
 TIMEOUT = 420  # a stuck status query waits forever: the run is killed past this
 CLUSTER_FLAGS = ["--cores", "2", "--slurm-status-command", "squeue", "--slurm-no-account",
                  "--slurm-init-seconds-before-status-checks", "2", "--slurm-keep-successful-logs"]  # fmt: skip
@@ -45,17 +45,9 @@ def cluster(tmp_path_factory):
         subprocess.run(["bash", str(CLUSTER), "down", str(folder)], capture_output=True, timeout=120)
 
 
-def seed_secret(folder):
-    """The same project secret in each batch (.genorisk/secret), so pseudonyms agree between the runs."""
-    secret_dir = Path(folder) / ".genorisk"
-    secret_dir.mkdir(mode=0o700)
-    (secret_dir / "secret").write_text(SECRET + "\n")
-    (secret_dir / "secret").chmod(0o600)
-
-
 def start(cmd, log_path):
     with open(log_path, "w") as log:
-        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=run_env())
 
 
 def finish(proc, log_path):
@@ -69,12 +61,11 @@ def finish(proc, log_path):
 
 
 @pytest.fixture(scope="module")
-def runs(cluster, tmp_path_factory):
+def runs(cluster, tmp_path_factory, shared_demo):
     root = tmp_path_factory.mktemp("slurm_runs")
-    batches = {name: root / name for name in ("slurm", "local", "oom")}
-    for name in ("slurm", "local"):
-        demo_batch(batches[name])
-        seed_secret(batches[name])
+    batches = {"slurm": root / "slurm", "oom": root / "oom"}
+    demo_batch(batches["slurm"])
+    seed_secret(batches["slurm"])  # the shared local run's secret: pseudonyms agree
     batches["oom"].mkdir()
 
     def demo(folder, *args):
@@ -83,7 +74,6 @@ def runs(cluster, tmp_path_factory):
 
     commands = {
         "slurm": demo(batches["slurm"], "--workflow-profile", str(PROFILE), *CLUSTER_FLAGS),
-        "local": demo(batches["local"], "--cores", "2"),
         "oom": [SNAKEMAKE, "--snakefile", str(REPO / "tests" / "data" / "slurm_oom" / "Snakefile"),
                 "--directory", str(batches["oom"]), "--workflow-profile", str(PROFILE), *CLUSTER_FLAGS],
     }  # fmt: skip
@@ -92,7 +82,8 @@ def runs(cluster, tmp_path_factory):
     jobs = slurm_jobs()
     for name, (code, log) in done.items():
         assert code == 0, f"{name} run failed ({code}); SLURM jobs {jobs}:\n{log[-4000:]}"
-    return {name: {"folder": batches[name], "log": done[name][1]} for name in batches} | {"jobs": jobs}
+    local = {"folder": shared_demo[0], "log": ""}  # the session's local demo run (tests/workflow/conftest.py)
+    return {name: {"folder": batches[name], "log": done[name][1]} for name in batches} | {"local": local, "jobs": jobs}
 
 
 def slurm_jobs():

@@ -9,18 +9,15 @@ from html.parser import HTMLParser
 
 import pytest
 
-from workflow_runner import demo_batch, query, snakemake
+from workflow_runner import query, snakemake
 
 pytestmark = pytest.mark.workflow
 SAMPLES = ["demo01", "demo02", "demo03", "demo04", "demo05", "demo06"]
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("demo")
-    configfile = demo_batch(workdir)
-    snakemake(workdir, "--cores", "2", configfile=configfile)
-    return workdir, configfile
+def demo_run(shared_demo):
+    return shared_demo
 
 
 def genotypes(vcf, samples, *args):

@@ -116,7 +116,8 @@ for part, part_samples in enumerate(REPORT_PARTS):
             f"benchmarks/report/part_{part}.tsv"
         conda:
             "../../envs/report.yaml"
-        threads: 1
+        # Pages are rendered this many samples at a time (forked workers; scripts/reports/render_reports.py).
+        threads: min(2, len(part_samples))
         resources:
             mem_mb=by_attempt(2000),
             runtime=by_attempt(60),

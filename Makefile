@@ -41,7 +41,7 @@ test-fast: setup-test
 	$(BIN)/pytest -q -m "not workflow and not oracle"
 
 clean-demo:
-	rm -rf results resources logs .snakemake benchmarks/*/
+	rm -rf results resources logs .snakemake
 
 # `make verify` (or `make verify BATCH=/my/batch`): check a finished batch against its results/manifest.sha256
 # without rerunning anything; lists files that differ, are missing or are extra. Needs only Python's standard library.

@@ -9,8 +9,8 @@ the reports run once, untimed (with the code of the first checkout). Then, for e
 with --before REV also REV, in a scratch clone), from a clean results/report/:
 - stage: `snakemake --cores 2 results/report/batch_summary.tsv` (every report job, and whatever the checkout runs
   between the shared upstream outputs and the reports, e.g. the once-per-batch genotype counts); wall time;
-- per job: wall seconds and max RSS from the rules' own benchmark files (benchmarks/report/part_*.tsv, plus any other
-  job of the stage);
+- per job: wall seconds and max RSS from the rules' own benchmark files (logs/benchmarks/report/part_*.tsv, plus any
+  other job of the stage);
 - baseline, the bare tool over the same cohort: `bcftools stats -s -` on the cohort VCF (wall, max RSS via wait4);
 - identity: the SHA-256 of every file of results/report/ compared between the checkouts.
 Prints a table; writes JSON (default benchmarks/out/report_stage.json).
@@ -98,13 +98,22 @@ def measured(cmd, **kwargs):
     return round(wall, 3), round(usage.ru_maxrss / 1024, 1)  # ru_maxrss is in KiB on Linux
 
 
+# Where the rules' benchmark files are: logs/benchmarks/ since 2026-12-05, benchmarks/ in older revisions (--before).
+BENCHMARK_DIRS = ("logs/benchmarks", "benchmarks")
+
+
+def _benchmark_file(folder, name):
+    paths = [folder / top / name for top in BENCHMARK_DIRS]
+    return next((p for p in paths if p.exists()), paths[0])
+
+
 def job_benchmarks(folder, rules):
-    """[{rule, s, max_rss_mib}] of the stage's jobs from the rule benchmark files (benchmarks/<stage>/...)."""
-    files = {"genotype_counts": folder / "benchmarks/af/genotype_counts.tsv",
-             "batch_summary": folder / "benchmarks/report/batch_summary.tsv"}  # fmt: skip
+    """[{rule, s, max_rss_mib}] of the stage's jobs from the rule benchmark files (BENCHMARK_DIRS/<stage>/...)."""
+    files = {"genotype_counts": _benchmark_file(folder, "af/genotype_counts.tsv"),
+             "batch_summary": _benchmark_file(folder, "report/batch_summary.tsv")}  # fmt: skip
     for rule in rules:
         if rule.startswith("render_reports_"):
-            files[rule] = folder / f"benchmarks/report/part_{rule.rsplit('_', 1)[1]}.tsv"
+            files[rule] = _benchmark_file(folder, f"report/part_{rule.rsplit('_', 1)[1]}.tsv")
     jobs = []
     for rule, path in files.items():
         if rule in rules and path.exists():
@@ -130,8 +139,8 @@ def run_stage(label, checkout, folder, report_jobs=None):
         per_job = int(yaml_value(folder / "config.yaml", "samples_per_job"))
         samples = [line.split("\t")[0] for line in (folder / "samples.tsv").read_text().splitlines()[1:]]
         targets = [f"results/report/{s}.pdf" for s in samples[: report_jobs * per_job]]
-    for stale in ("results/report", "benchmarks/report", "results/af/genotype_counts.tsv",
-                  "benchmarks/af/genotype_counts.tsv"):  # fmt: skip
+    stale_benchmarks = [f"{top}/{name}" for top in BENCHMARK_DIRS for name in ("report", "af/genotype_counts.tsv")]
+    for stale in ("results/report", "results/af/genotype_counts.tsv", *stale_benchmarks):
         path = folder / stale
         shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
     start = time.perf_counter()

@@ -58,3 +58,18 @@ def require(path):
     if not Path(path).exists():
         pytest.skip(f"real test data file {path} is absent")
     return Path(path)
+
+
+@pytest.fixture(scope="session")
+def shared_demo(tmp_path_factory):
+    """(batch folder, config file) of one clean run of the default demo, with the shared project secret, for the whole
+    session: the workflow tests that only read a default demo batch (test_demo_panels, test_workflow_demo, the
+    reproducibility test's first clean run, the SLURM test's local run) share it; each ran its own (about two minutes
+    each). Tests must not change its folder."""
+    from workflow_runner import demo_batch, seed_secret, snakemake
+
+    workdir = tmp_path_factory.mktemp("shared_demo")
+    configfile = demo_batch(workdir)
+    seed_secret(workdir)
+    snakemake(workdir, "--cores", "2", configfile=configfile)
+    return workdir, configfile

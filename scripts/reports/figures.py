@@ -284,16 +284,16 @@ def prs_figure(score, sample_id):
     ax.annotate(
         f"{_plain(sample_id, 24)}\nscore {short_number(mine)}\n{ordinal(score['percentile'])} percentile",
         (mine, top * 1.08),
-        xytext=(-14 if to_left else 14, -6),
+        xytext=(-14 if to_left else 14, 8),
         textcoords="offset points",
         ha="right" if to_left else "left",
-        va="top",
+        va="bottom",  # above the diamond, clear of the tallest bar (the y axis reaches 1.6 x its height)
         fontsize=11,
         fontweight="bold",
         zorder=5,
         bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": SAMPLE_COLOUR},
     )
-    ax.set_ylim(0, top * 1.45)
+    ax.set_ylim(0, top * 1.6)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("Polygenic score (sum of effect-allele count \u00d7 weight)", fontsize=11)
     ax.set_ylabel("Number of samples", fontsize=11)

@@ -192,7 +192,7 @@ def test_rule_writes_scores_for_the_cineca_batch(workflow_run):
     assert score["pgs_id"] == "PGS001229" and score["trait_reported"] == "Standing height"
     assert score["citation"].startswith("Tanigawa Y et al.")
     assert (batch / "logs/prs/polygenic_scores.log").exists()
-    assert (batch / "benchmarks/prs/polygenic_scores.tsv").exists()
+    assert (batch / "logs/benchmarks/prs/polygenic_scores.tsv").exists()
 
 
 def test_rule_outputs_are_byte_stable(workflow_run):

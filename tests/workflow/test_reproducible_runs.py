@@ -1,6 +1,6 @@
 """Byte-identical reruns, recovery from SIGKILL, Snakemake's lock, and the demo's manifest, provenance and deliverables.
 
-Three demo batches: A is the session's shared clean demo run (tests/workflow/conftest.py); B, clean, and C run side by
+Three demo batches: A is the session's shared clean demo run (tests/conftest.py); B, clean, and C run side by
 side (module fixture); while B runs, a second snakemake in B's folder must be refused; C is killed with SIGKILL (whole
 process group) once the calling stage has started, then resumed (`--unlock`, then `--rerun-incomplete`). Every batch
 gets the same project secret, so pseudonyms agree, and the same report date.

@@ -2,7 +2,7 @@
 
 Two runs side by side (module fixture): the demo through `--workflow-profile workflow/profiles/slurm`, and a one-rule
 workflow (tests/data/slurm_oom) whose first attempt asks SLURM for less memory than it holds; the local run compared
-with the cluster's is the session's shared demo run (tests/workflow/conftest.py, same project secret and report date).
+with the cluster's is the session's shared demo run (tests/conftest.py, same project secret and report date).
 Oracles: SLURM's own job table (`squeue --states=all`: the cluster keeps finished jobs for MinJobAge=600 s), the
 plugin's per-job log files, and byte comparison with the local run.
 The cluster is stood up by the fixture and always torn down (daemons stopped, /etc/slurm/slurm.conf removed); the
@@ -82,7 +82,7 @@ def runs(cluster, tmp_path_factory, shared_demo):
     jobs = slurm_jobs()
     for name, (code, log) in done.items():
         assert code == 0, f"{name} run failed ({code}); SLURM jobs {jobs}:\n{log[-4000:]}"
-    local = {"folder": shared_demo[0], "log": ""}  # the session's local demo run (tests/workflow/conftest.py)
+    local = {"folder": shared_demo[0], "log": ""}  # the session's local demo run (tests/conftest.py)
     return {name: {"folder": batches[name], "log": done[name][1]} for name in batches} | {"local": local, "jobs": jobs}
 
 

@@ -15,7 +15,7 @@ rule vcf_to_store:
     log:
         "logs/af/vcf_to_store.log",
     benchmark:
-        "benchmarks/af/vcf_to_store.tsv"
+        "logs/benchmarks/af/vcf_to_store.tsv"
     conda:
         "../../envs/af.yaml"
     threads: by_attempt(2)
@@ -37,7 +37,7 @@ rule allele_frequencies:
     log:
         "logs/af/allele_frequencies.log",
     benchmark:
-        "benchmarks/af/allele_frequencies.tsv"
+        "logs/benchmarks/af/allele_frequencies.tsv"
     conda:
         "../../envs/af.yaml"
     threads: by_attempt(2)
@@ -61,7 +61,7 @@ rule genotype_counts:
     log:
         "logs/af/genotype_counts.log",
     benchmark:
-        "benchmarks/af/genotype_counts.tsv"
+        "logs/benchmarks/af/genotype_counts.tsv"
     conda:
         "../../envs/af.yaml"
     threads: by_attempt(2)
@@ -87,7 +87,7 @@ rule af_tables:
     log:
         "logs/af/af_tables.log",
     benchmark:
-        "benchmarks/af/af_tables.tsv"
+        "logs/benchmarks/af/af_tables.tsv"
     localrule: True
     conda:
         "../../envs/af.yaml"
@@ -109,7 +109,7 @@ rule af_figures:
     log:
         "logs/af/af_figures.log",
     benchmark:
-        "benchmarks/af/af_figures.tsv"
+        "logs/benchmarks/af/af_figures.tsv"
     localrule: True
     conda:
         "../../envs/structure.yaml"

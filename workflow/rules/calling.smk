@@ -30,7 +30,7 @@ rule call_chunk_bcftools:
     log:
         "logs/calls/bcftools/chunk_{chunk}.log",
     benchmark:
-        "benchmarks/calls/bcftools/chunk_{chunk}.tsv"
+        "logs/benchmarks/calls/bcftools/chunk_{chunk}.tsv"
     conda:
         "../../envs/calling.yaml"
     threads: 1
@@ -59,7 +59,7 @@ rule call_chunk_freebayes:
     log:
         "logs/calls/freebayes/chunk_{chunk}.log",
     benchmark:
-        "benchmarks/calls/freebayes/chunk_{chunk}.tsv"
+        "logs/benchmarks/calls/freebayes/chunk_{chunk}.tsv"
     conda:
         "../../envs/freebayes.yaml"
     threads: 1
@@ -93,7 +93,7 @@ rule gather_calls:
     log:
         "logs/calls/{caller}/gather_calls.log",
     benchmark:
-        "benchmarks/calls/{caller}/gather_calls.tsv"
+        "logs/benchmarks/calls/{caller}/gather_calls.tsv"
     wildcard_constraints:
         caller=id_pattern(JOINT_CALLERS),
     conda:
@@ -123,7 +123,7 @@ rule import_vcf:
     log:
         "logs/calls/import_vcf/{vcf_key}.log",
     benchmark:
-        "benchmarks/calls/import_vcf/{vcf_key}.tsv"
+        "logs/benchmarks/calls/import_vcf/{vcf_key}.tsv"
     wildcard_constraints:
         vcf_key=id_pattern(list(VCF_FILES)),
     conda:
@@ -152,7 +152,7 @@ rule call_gvcf_bcftools:
     log:
         "logs/calls/bcftools/gvcf/{sample}.log",
     benchmark:
-        "benchmarks/calls/bcftools/gvcf/{sample}.tsv"
+        "logs/benchmarks/calls/bcftools/gvcf/{sample}.tsv"
     wildcard_constraints:
         sample=id_pattern(ALIGNMENT_IDS),
     conda:
@@ -187,7 +187,7 @@ if INCREMENTAL:
         log:
             "logs/calls/bcftools/merge_gvcfs.log",
         benchmark:
-            "benchmarks/calls/bcftools/merge_gvcfs.tsv"
+            "logs/benchmarks/calls/bcftools/merge_gvcfs.tsv"
         conda:
             "../../envs/calling.yaml"
         threads: 1

@@ -40,7 +40,7 @@ rule carrier_sites:
     log:
         "logs/carrier/carrier_sites.log",
     benchmark:
-        "benchmarks/carrier/carrier_sites.tsv"
+        "logs/benchmarks/carrier/carrier_sites.tsv"
     localrule: True
     conda:
         "../../envs/pgx.yaml"
@@ -63,7 +63,7 @@ rule carrier_findings:
     log:
         "logs/carrier/carrier_findings.log",
     benchmark:
-        "benchmarks/carrier/carrier_findings.tsv"
+        "logs/benchmarks/carrier/carrier_findings.tsv"
     conda:
         "../../envs/pgx.yaml"
     threads: 1

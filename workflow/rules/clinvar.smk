@@ -29,7 +29,7 @@ rule clinvar_sites:
     log:
         "logs/clinvar/clinvar_sites.log",
     benchmark:
-        "benchmarks/clinvar/clinvar_sites.tsv"
+        "logs/benchmarks/clinvar/clinvar_sites.tsv"
     conda:
         "../../envs/pgx.yaml"
     threads: 1
@@ -55,7 +55,7 @@ rule clinvar_findings:
     log:
         "logs/clinvar/clinvar_findings.log",
     benchmark:
-        "benchmarks/clinvar/clinvar_findings.tsv"
+        "logs/benchmarks/clinvar/clinvar_findings.tsv"
     conda:
         "../../envs/pgx.yaml"
     threads: 1

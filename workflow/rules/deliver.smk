@@ -38,7 +38,7 @@ rule input_checksums:
     log:
         "logs/deliver/input_checksums/{sample}.log",
     benchmark:
-        "benchmarks/deliver/input_checksums/{sample}.tsv"
+        "logs/benchmarks/deliver/input_checksums/{sample}.tsv"
     conda:
         "../../envs/deliver.yaml"
     threads: 1
@@ -63,7 +63,7 @@ rule provenance:
     log:
         "logs/deliver/provenance.log",
     benchmark:
-        "benchmarks/deliver/provenance.tsv"
+        "logs/benchmarks/deliver/provenance.tsv"
     localrule: True
     conda:
         "../../envs/deliver.yaml"
@@ -100,7 +100,7 @@ rule deliver:
     log:
         "logs/deliver/deliver.log",
     benchmark:
-        "benchmarks/deliver/deliver.tsv"
+        "logs/benchmarks/deliver/deliver.tsv"
     conda:
         "../../envs/deliver.yaml"
     threads: 1
@@ -127,7 +127,7 @@ rule manifest:
     log:
         "logs/deliver/manifest.log",
     benchmark:
-        "benchmarks/deliver/manifest.tsv"
+        "logs/benchmarks/deliver/manifest.tsv"
     localrule: True
     conda:
         "../../envs/deliver.yaml"

@@ -28,7 +28,7 @@ if config["demo"]:
         log:
             "logs/demo/simulate_demo.log",
         benchmark:
-            "benchmarks/demo/simulate_demo.tsv"
+            "logs/benchmarks/demo/simulate_demo.tsv"
         conda:
             "../../envs/demo.yaml"
         threads: by_attempt(2)

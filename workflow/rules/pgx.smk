@@ -74,7 +74,7 @@ if PGX_ENABLED:
         log:
             "logs/pgx/pgx_sites.log",
         benchmark:
-            "benchmarks/pgx/pgx_sites.tsv"
+            "logs/benchmarks/pgx/pgx_sites.tsv"
         localrule: True
         conda:
             "../../envs/pgx.yaml"
@@ -102,7 +102,7 @@ if PGX_ENABLED:
         log:
             "logs/pgx/pgx_genotypes.log",
         benchmark:
-            "benchmarks/pgx/pgx_genotypes.tsv"
+            "logs/benchmarks/pgx/pgx_genotypes.tsv"
         conda:
             "../../envs/pgx.yaml"
         threads: 1
@@ -129,7 +129,7 @@ if PGX_ENABLED:
         log:
             "logs/pgx/pgx_guidance.log",
         benchmark:
-            "benchmarks/pgx/pgx_guidance.tsv"
+            "logs/benchmarks/pgx/pgx_guidance.tsv"
         conda:
             "../../envs/pgx.yaml"
         threads: 1

@@ -30,7 +30,7 @@ rule polygenic_scores:
     log:
         "logs/prs/polygenic_scores.log",
     benchmark:
-        "benchmarks/prs/polygenic_scores.tsv"
+        "logs/benchmarks/prs/polygenic_scores.tsv"
     conda:
         "../../envs/prs.yaml"
     threads: 1

@@ -28,7 +28,7 @@ rule prepare_reference:
     log:
         "logs/reference/prepare_reference.log",
     benchmark:
-        "benchmarks/reference/prepare_reference.tsv"
+        "logs/benchmarks/reference/prepare_reference.tsv"
     conda:
         "../../envs/qc.yaml"
     threads: 1
@@ -48,7 +48,7 @@ rule index_alignment:
     log:
         "logs/index/{sample}.{ext}.log",
     benchmark:
-        "benchmarks/index/{sample}.{ext}.tsv"
+        "logs/benchmarks/index/{sample}.{ext}.tsv"
     wildcard_constraints:
         ext="bai|crai",
     conda:
@@ -73,7 +73,7 @@ rule qc_sample:
     log:
         "logs/qc/{sample}.log",
     benchmark:
-        "benchmarks/qc/{sample}.tsv"
+        "logs/benchmarks/qc/{sample}.tsv"
     wildcard_constraints:
         sample=id_pattern(ALIGNMENT_IDS),
     conda:
@@ -96,7 +96,7 @@ rule batch_qc:
     log:
         "logs/qc/batch_qc.log",
     benchmark:
-        "benchmarks/qc/batch_qc.tsv"
+        "logs/benchmarks/qc/batch_qc.tsv"
     localrule: True
     conda:
         "../../envs/qc.yaml"
@@ -119,7 +119,7 @@ if VCF_IDS:
         log:
             "logs/qc/qc_vcf_rows.log",
         benchmark:
-            "benchmarks/qc/qc_vcf_rows.tsv"
+            "logs/benchmarks/qc/qc_vcf_rows.tsv"
         conda:
             "../../envs/calling.yaml"
         threads: 1
@@ -142,7 +142,7 @@ rule mendel:
     log:
         "logs/qc/mendel.log",
     benchmark:
-        "benchmarks/qc/mendel.tsv"
+        "logs/benchmarks/qc/mendel.tsv"
     conda:
         "../../envs/calling.yaml"
     threads: 1

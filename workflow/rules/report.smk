@@ -71,7 +71,7 @@ rule report_date:
     log:
         "logs/report/report_date.log",
     benchmark:
-        "benchmarks/report/report_date.tsv"
+        "logs/benchmarks/report/report_date.tsv"
     localrule: True
     conda:
         "../../envs/report.yaml"
@@ -113,7 +113,7 @@ for part, part_samples in enumerate(REPORT_PARTS):
         log:
             f"logs/report/part_{part}.log",
         benchmark:
-            f"benchmarks/report/part_{part}.tsv"
+            f"logs/benchmarks/report/part_{part}.tsv"
         conda:
             "../../envs/report.yaml"
         # Pages are rendered this many samples at a time (forked workers; scripts/reports/render_reports.py).
@@ -144,7 +144,7 @@ rule batch_summary:
     log:
         "logs/report/batch_summary.log",
     benchmark:
-        "benchmarks/report/batch_summary.tsv"
+        "logs/benchmarks/report/batch_summary.tsv"
     localrule: True
     conda:
         "../../envs/report.yaml"

@@ -25,7 +25,7 @@ rule genotype_sites:
     log:
         "logs/calls/{caller}/genotype_sites.log",
     benchmark:
-        "benchmarks/calls/{caller}/genotype_sites.tsv"
+        "logs/benchmarks/calls/{caller}/genotype_sites.tsv"
     conda:
         "../../envs/sites.yaml"
     threads: 1

@@ -42,7 +42,7 @@ if PANEL and ALIGNMENT_IDS:
         log:
             "logs/af/ancestry_sites.log",
         benchmark:
-            "benchmarks/af/ancestry_sites.tsv"
+            "logs/benchmarks/af/ancestry_sites.tsv"
         conda:
             "../../envs/structure.yaml"
         threads: 1
@@ -67,7 +67,7 @@ if PANEL and ALIGNMENT_IDS:
         log:
             "logs/calls/{caller}/genotype_ancestry_sites.log",
         benchmark:
-            "benchmarks/calls/{caller}/genotype_ancestry_sites.tsv"
+            "logs/benchmarks/calls/{caller}/genotype_ancestry_sites.tsv"
         wildcard_constraints:
             caller=id_pattern([PRIMARY_CALLER]),
         conda:
@@ -95,7 +95,7 @@ rule relatedness:
     log:
         "logs/af/relatedness.log",
     benchmark:
-        "benchmarks/af/relatedness.tsv"
+        "logs/benchmarks/af/relatedness.tsv"
     conda:
         "../../envs/structure.yaml"
     threads: 1
@@ -127,7 +127,7 @@ rule population_structure:
     log:
         "logs/af/population_structure.log",
     benchmark:
-        "benchmarks/af/population_structure.tsv"
+        "logs/benchmarks/af/population_structure.tsv"
     conda:
         "../../envs/structure.yaml"
     threads: 1
@@ -153,7 +153,7 @@ rule popgen_stats:
     log:
         "logs/af/popgen_stats.log",
     benchmark:
-        "benchmarks/af/popgen_stats.tsv"
+        "logs/benchmarks/af/popgen_stats.tsv"
     conda:
         "../../envs/af.yaml"
     threads: by_attempt(2)

@@ -25,7 +25,7 @@ rule run_summary:
     log:
         "logs/summary/run_summary.log",
     benchmark:
-        "benchmarks/summary/run_summary.tsv"
+        "logs/benchmarks/summary/run_summary.tsv"
     localrule: True
     conda:
         "../../envs/report.yaml"
@@ -49,7 +49,7 @@ rule qc_gate:
     log:
         "logs/summary/qc_gate.log",
     benchmark:
-        "benchmarks/summary/qc_gate.tsv"
+        "logs/benchmarks/summary/qc_gate.tsv"
     # A verdict, not a flaky job: the profiles' retries would only repeat the same failure.
     retries: 0
     localrule: True

@@ -38,7 +38,7 @@ if TRUTH_SAMPLES:
         log:
             "logs/benchmark/{caller}.log",
         benchmark:
-            "benchmarks/benchmark/{caller}.tsv"
+            "logs/benchmarks/benchmark/{caller}.tsv"
         conda:
             "../../envs/truth.yaml"
         threads: 1

@@ -58,3 +58,21 @@ def require(path):
     if not Path(path).exists():
         pytest.skip(f"real test data file {path} is absent")
     return Path(path)
+
+
+@pytest.fixture(scope="session")
+def shared_demo(tmp_path_factory):
+    """(batch folder, config file) of the default demo, run to the end with the shared project secret: one clean demo
+    run for the whole session, shared by the workflow tests that only read a default demo batch (test_demo_panels,
+    test_workflow_demo, the reproducibility test's first clean run, the SLURM test's local run). The demo takes about
+    two minutes, and each of those modules ran its own. Tests must not change its folder.
+
+    Here, not in a tests/workflow/conftest.py: a second conftest module takes the name `conftest` from this one, and
+    the workflow tests' `from conftest import TESTDATA` then fail."""
+    from workflow_runner import demo_batch, seed_secret, snakemake
+
+    workdir = tmp_path_factory.mktemp("shared_demo")
+    configfile = demo_batch(workdir)
+    seed_secret(workdir)
+    snakemake(workdir, "--cores", "2", configfile=configfile)
+    return workdir, configfile

@@ -82,7 +82,7 @@ def runs(cluster, tmp_path_factory, shared_demo):
     jobs = slurm_jobs()
     for name, (code, log) in done.items():
         assert code == 0, f"{name} run failed ({code}); SLURM jobs {jobs}:\n{log[-4000:]}"
-    local = {"folder": shared_demo[0], "log": ""}  # the session's local demo run (tests/workflow/conftest.py)
+    local = {"folder": shared_demo[0], "log": ""}  # the session's local demo run (tests/conftest.py)
     return {name: {"folder": batches[name], "log": done[name][1]} for name in batches} | {"local": local, "jobs": jobs}
 
 

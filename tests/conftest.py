@@ -62,10 +62,13 @@ def require(path):
 
 @pytest.fixture(scope="session")
 def shared_demo(tmp_path_factory):
-    """(batch folder, config file) of one clean run of the default demo, with the shared project secret, for the whole
-    session: the workflow tests that only read a default demo batch (test_demo_panels, test_workflow_demo, the
-    reproducibility test's first clean run, the SLURM test's local run) share it; each ran its own (about two minutes
-    each). Tests must not change its folder."""
+    """(batch folder, config file) of the default demo, run to the end with the shared project secret: one clean demo
+    run for the whole session, shared by the workflow tests that only read a default demo batch (test_demo_panels,
+    test_workflow_demo, the reproducibility test's first clean run, the SLURM test's local run). The demo takes about
+    two minutes, and each of those modules ran its own. Tests must not change its folder.
+
+    Here, not in a tests/workflow/conftest.py: a second conftest module takes the name `conftest` from this one, and
+    the workflow tests' `from conftest import TESTDATA` then fail."""
     from workflow_runner import demo_batch, seed_secret, snakemake
 
     workdir = tmp_path_factory.mktemp("shared_demo")

@@ -182,10 +182,14 @@ def select_records(vcf_path, genes, min_review_stars=1):
     return release, records, dict(counts)
 
 
-def check_build(records, vcf_path, fasta_path):
-    """InputError at the first kept record whose REF disagrees with the reference (where it has the contig and no N)."""
+def check_build(records, vcf_path, fasta_path, reference_name=None):
+    """InputError at the first kept record whose REF disagrees with the reference (where it has the contig and no N).
+
+    reference_name: the reference as the message names it (the user's file, not the workflow's prepared copy the
+    rules read, resources/reference/genome.fa); default the FASTA's own name."""
     import pysam
 
+    reference_name = reference_name or Path(fasta_path).name
     with pysam.FastaFile(str(fasta_path)) as fasta:
         names = {canonical_chrom(n): n for n in fasta.references}
         lengths = dict(zip(fasta.references, fasta.lengths))
@@ -200,7 +204,7 @@ def check_build(records, vcf_path, fasta_path):
             if bases != record.ref:
                 raise InputError(
                     f"{Path(vcf_path).name}: record {record.chrom}:{record.pos} ID {record.variation_id} "
-                    f"({record.gene}) has REF {record.ref}, the reference {Path(fasta_path).name} has {bases} there: "
+                    f"({record.gene}) has REF {record.ref}, the reference {reference_name} has {bases} there: "
                     "the ClinVar VCF is not of this reference's build (use NCBI's file for the build in `build`)"
                 )
 

@@ -39,7 +39,7 @@ def plp_json_text(vcf_path, release, min_review_stars, counts, records):
 
 
 def clinvar_sites(vcf_path, genes_path, fasta_path, fai_path, out_vcf, out_coverage, out_json, min_review_stars=1,
-                  regions_bed=None):  # fmt: skip
+                  regions_bed=None, reference_name=None):  # fmt: skip
     """Select, check the build, write the three outputs (atomically); returns (release, records, counts)."""
     log = get_logger()
     genes = load_genes(genes_path)
@@ -47,7 +47,7 @@ def clinvar_sites(vcf_path, genes_path, fasta_path, fai_path, out_vcf, out_cover
     if release is None:
         raise InputError(f"{Path(vcf_path).name}: no ##fileDate header line: the release date cannot be reported")
     log.info("%s (release %s): %s", Path(vcf_path).name, release, ", ".join(f"{k} {v}" for k, v in counts.items()))
-    check_build(records, vcf_path, fasta_path)
+    check_build(records, vcf_path, fasta_path, reference_name)
     write_panel_sites(positions(records), fai_path, out_vcf, fasta_path=fasta_path, regions_bed=regions_bed,
                       coverage_tsv=out_coverage)  # fmt: skip
     write_text(out_json, plp_json_text(vcf_path, release, min_review_stars, counts, records))
@@ -66,6 +66,7 @@ def main(smk):
         smk.output.json,
         min_review_stars=smk.params.min_review_stars,
         regions_bed=smk.input.regions[0] if smk.input.regions else None,
+        reference_name=smk.params.reference_name,
     )
 
 

@@ -14,7 +14,8 @@ report["sections"]["clinvar"] like every other section's.
 Words: zygosity as a reader says it, what a finding means by the gene's inheritance (heterozygous in a dominant gene:
 at risk; one copy in a recessive gene: carrier; two copies, or two findings in one recessive gene: possibly affected,
 to be confirmed clinically), the Variation ID with its ClinVar link, and per gene how many P/LP positions had a
-genotype, so "nothing found" is never said of a gene whose positions were not covered.
+genotype, so "nothing found" is never said of a gene whose positions were not covered, nor "no variant found" of a
+sample none of whose positions had a genotype (NONE_TYPED: a BAM without reads at any of them).
 """
 
 from common.contig_names import bare
@@ -38,6 +39,8 @@ INTERPRETATION = {
 INHERITANCE = {"AD": "dominant", "AR": "recessive", "XLD": "X-linked dominant", "XLR": "X-linked recessive",
                "XL": "X-linked"}  # fmt: skip
 DASH = "\u2014"
+NONE_TYPED = ("Not known: no pathogenic or likely pathogenic position of these genes had a genotype for this sample "
+              "(not covered or no call; see the table per gene), so nothing can be said either way.")  # fmt: skip
 NOT_COVERED_NOTE = ("Not covered: the position is not on this reference or outside the target. No call: too few reads "
                     "or no genotype. Neither is ever read as the reference.")  # fmt: skip
 
@@ -176,9 +179,11 @@ def section(report):
             _meaning_notice(findings),
             Para(["ClinVar records: ", *links(findings)], "small"),
         ]
-    else:
+    elif any(c["covered"] for c in genes.values()):
         blocks.append(Para(["No pathogenic or likely pathogenic ClinVar variant was found at the positions with a "
                             "genotype; the table below says per gene how many positions that was."]))  # fmt: skip
+    else:
+        blocks.append(Para([NONE_TYPED]))
     found_genes = {f["gene"] for f in findings}
     listed = {gene: c for gene, c in genes.items() if sum(c[k] for k in COUNT_KEYS)}
     rows = [[Bold(gene), c["condition"] or DASH, INHERITANCE.get(c["inheritance"], c["inheritance"] or DASH),
@@ -211,8 +216,10 @@ def summary(report):
             text += [f"{INTERPRETATION[kind]}: ", Bold(names), ". "]
     genes = block["genes"]
     unknown = sorted(g for g, c in genes.items() if c["not_covered"] + c["no_call"])
+    typed = sum(1 for c in genes.values() if c["covered"])
+    if not findings and not typed:
+        return [NONE_TYPED]
     if not findings:
-        typed = sum(1 for c in genes.values() if c["covered"])
         text.append(f"no pathogenic or likely pathogenic variant found in the {typed} gene(s) with positions tested. ")
     if unknown:
         text.append(f"Not fully tested: {', '.join(unknown)}.")

@@ -82,6 +82,9 @@ def test_a_clinvar_vcf_of_another_build_is_refused(tmp_path):
     message = r"grch37\.vcf: record 1:45798475 ID 5293 \(MUTYH\) has REF T, the reference ref\.fa has G there: the"
     with pytest.raises(InputError, match=message + " ClinVar VCF is not of this reference"):
         check_build(records, tmp_path / "grch37.vcf", reference)
+    # the rule reads its prepared copy of the reference; the message names the user's file
+    with pytest.raises(InputError, match=r"has REF T, the reference hs37d5\.fa\.gz has G there"):
+        check_build(records, tmp_path / "grch37.vcf", reference, reference_name="hs37d5.fa.gz")
     # the same records at their GRCh38 positions pass (BRCA1's GRCh37 position is N here: not checked)
     grch38 = [("1", 45332803, "5293", "T", "C", grch37[0][5]), ("17", 43063937, "55392", "A", "G", grch37[1][5])]
     _, records, _ = select_records(write_ncbi_vcf(tmp_path / "grch38.vcf", grch38), ["BRCA1", "MUTYH"], 0)

@@ -74,6 +74,25 @@ def test_nothing_found_is_never_said_of_an_uncovered_gene():
     assert "20240101" in cf.methods_text(report) and "at least 1 review star" in cf.methods_text(report)
 
 
+def test_a_sample_without_any_typed_position_is_never_told_nothing_was_found():
+    """No finding and no position with a genotype (a BAM without reads on the genes' contigs): the summary and the
+    section say "not known", never "no ... variant found"."""
+    untyped = {g: {**c, "covered": 0, "no_call": c["no_call"] + c["covered"]} for g, c in GENES.items()}
+    block = {**DATA["samples"]["s1"], "genes": untyped, "findings": []}
+    report = {"sections": {"clinvar": {"status": "reported", "reason": None}},
+              "clinvar": cf.stage_block("s3", "pass", {"clinvar": {**DATA, "samples": {"s3": block}}})[1]}  # fmt: skip
+    summary = " ".join(str(x) for x in cf.summary(report))
+    text = words(cf.section(report))
+    for said in (summary, text):
+        assert "Not known: no pathogenic or likely pathogenic position of these genes had a genotype" in said
+        assert "variant found" not in said and "variant was found" not in said and "nothing found" not in said
+    # one typed position is enough for the plain sentence again
+    typed = {**untyped, "TP53": GENES["TP53"]}
+    report["clinvar"] = {**report["clinvar"], "genes": typed}
+    assert "no pathogenic or likely pathogenic variant found in the 1 gene(s)" in " ".join(map(str, cf.summary(report)))
+    assert "No pathogenic or likely pathogenic ClinVar variant was found" in words(cf.section(report))
+
+
 @pytest.mark.parametrize("sample", ["s1", "s2"])
 def test_a_refused_sample_leaves_the_positions_out_of_panel_qc(sample):
     own = [{"chrom": "chr17", "pos": 43063937, "id": None, "called": True, "depth": 30},

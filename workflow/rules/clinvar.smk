@@ -38,6 +38,8 @@ rule clinvar_sites:
         runtime=by_attempt(30),
     params:
         min_review_stars=lookup(dpath="clinvar/min_review_stars", within=config),
+        # the user's reference, as the build check's message names it (the rule reads the prepared copy)
+        reference_name=Path(config["reference"]).name,
     script:
         "../../scripts/clinvar/clinvar_sites.py"
 

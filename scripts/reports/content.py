@@ -371,7 +371,13 @@ def _panel_qc(report):
         blocks.append(Para([text]))
     no_calls = block["no_calls"]
     if not no_calls:
-        blocks.append(Para([Bold("No-call positions: none."), " Every panel position has a genotype."]))
+        tested = sum(panel["n_positions"] for panel in block["panels"]) + (sites["n_positions"] if sites else 0)
+        if tested:
+            blocks.append(Para([Bold("No-call positions: none."), " Every panel position has a genotype."]))
+        else:  # no position was looked at: nothing can be said to have a genotype
+            blocks.append(
+                Para([Bold("No panel position was genotyped"), " for this sample: nothing is known at them."])
+            )
         return blocks
     blocks.append(Para([Bold(f"No-call positions ({count(len(no_calls))}):"), " these positions have no genotype for "
                         "this sample, so nothing is known there (neither variant nor reference)."]))  # fmt: skip

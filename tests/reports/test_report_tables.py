@@ -97,3 +97,19 @@ def test_pdf_table_headers_keep_every_word_whole(shallow):
     assert "Reference" in words and "Referenc" not in words
     missing = {w for h in headers for w in h.split() if w not in words}
     assert not missing
+
+
+def test_a_panel_qc_with_no_position_never_says_every_position_has_a_genotype():
+    from reports.content import Para, _panel_qc
+
+    def words(block):
+        return "".join(str(part) for part in block.text)
+
+    report = {"sections": {"panel_qc": {"status": "reported"}},
+              "panel_qc": {"panels": [{"panel": "carrier", "n_positions": 0, "n_called": 0}], "sites": None,
+                           "min_depth": None, "no_calls": []}}  # fmt: skip
+    text = " ".join(words(b) for b in _panel_qc(report) if isinstance(b, Para))
+    assert "No panel position was genotyped" in text and "Every panel position has a genotype" not in text
+    report["panel_qc"]["panels"][0].update(n_positions=3, n_called=3)
+    text = " ".join(words(b) for b in _panel_qc(report) if isinstance(b, Para))
+    assert "Every panel position has a genotype" in text

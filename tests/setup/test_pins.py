@@ -63,3 +63,26 @@ def test_env_pins_match_the_pip_and_apt_setup(env):
         assert setup_name in pins, f"{env.name}: {name} is not pinned in the {where} set-up"
         have = pins[setup_name]
         assert have == version, f"{env.name}: {name}={version} but the {where} set-up pins {have}"
+
+
+def rule_blocks():
+    """{(file, rule line number): the rule's text} of every rule in the Snakefile and workflow/rules/*.smk."""
+    blocks = {}
+    for path in [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.smk"))]:
+        lines = path.read_text().splitlines()
+        starts = [i for i, line in enumerate(lines) if re.match(r"\s*rule(\s+\w+)?\s*:", line)]
+        for start, end in zip(starts, [*starts[1:], len(lines)]):
+            blocks[(path.name, start + 1)] = "\n".join(lines[start:end])
+    return blocks
+
+
+def test_every_rule_names_an_env_that_exists():
+    blocks = rule_blocks()
+    assert len(blocks) > 40  # the workflow's rules were found
+    for (name, line), text in blocks.items():
+        if not re.search(r"^\s*(script|shell|run|wrapper|notebook):", text, re.MULTILINE):
+            continue  # a target-only rule (rule all) runs nothing
+        found = re.search(r"conda:\s*\n\s*\"([^\"]+)\"", text)
+        assert found, f"{name}:{line}: the rule names no conda env"
+        env = (REPO / "workflow" / "rules" / found.group(1)).resolve()
+        assert env.parent == REPO / "envs" and env.is_file(), f"{name}:{line}: {found.group(1)} is not a file in envs/"

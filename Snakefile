@@ -27,6 +27,7 @@ include: "workflow/rules/prs.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/deliver.smk"
 include: "workflow/rules/summary.smk"
+include: "workflow/rules/multiqc.smk"
 
 
 rule all:

@@ -33,7 +33,8 @@ rule multiqc:
             MULTIQC_HTML,
             caption="../report/multiqc.rst",
             category="Quality control",
-            labels={"table": "MultiQC report"},
+            subcategory="Alignments",
+            labels={"name": "MultiQC report", "type": "report"},
         ),
         data=directory("results/qc/multiqc_data"),
     log:

@@ -100,7 +100,13 @@ rule batch_qc:
     input:
         qc=expand("results/qc/{sample}.qc.json", sample=SAMPLE_IDS),
     output:
-        tsv="results/qc/batch_qc.tsv",
+        tsv=report(
+            "results/qc/batch_qc.tsv",
+            caption="../report/batch_qc.rst",
+            category="Quality control",
+            subcategory="Alignments",
+            labels={"name": "QC verdicts", "type": "table"},
+        ),
     log:
         "logs/qc/batch_qc.log",
     benchmark:
@@ -146,7 +152,13 @@ rule mendel:
         vcf=COHORT_VCF,
         tbi=COHORT_TBI,
     output:
-        tsv="results/qc/mendel.tsv",
+        tsv=report(
+            "results/qc/mendel.tsv",
+            caption="../report/mendel.rst",
+            category="Quality control",
+            subcategory="Trios",
+            labels={"name": "Mendelian consistency", "type": "table"},
+        ),
     log:
         "logs/qc/mendel.log",
     benchmark:

@@ -5,6 +5,11 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
+# `snakemake --report report.html` (same --directory/--configfile as the run): this description, then the results
+# marked with report() in the rules, with their captions (workflow/report/).
+report: "workflow/report/workflow.rst"
+
+
 # The demo config is read only when no --configfile is given, so a user's config never
 # inherits demo values: keys it leaves out take the schema defaults.
 if not workflow.overwrite_configfiles:
@@ -27,6 +32,7 @@ include: "workflow/rules/prs.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/deliver.smk"
 include: "workflow/rules/summary.smk"
+include: "workflow/rules/multiqc.smk"
 
 
 rule all:

@@ -14,14 +14,17 @@ class ToolError(RuntimeError):
     """A tool exited non-zero; the message carries the command and its stderr tail."""
 
 
-def run(cmd, stdout=None, stdin=None):
-    """Run `cmd` (a list), log it, raise ToolError with stderr on failure; return stdout text if not redirected."""
+def run(cmd, stdout=None, stdin=None, cwd=None, env=None):
+    """Run `cmd` (a list; in folder `cwd`, with environment `env` when given), log it, raise ToolError with stderr on
+    failure; return stdout text if not redirected."""
     log = get_logger()
     log.info("running: %s", shlex.join(str(c) for c in cmd))
     proc = subprocess.run(
         [str(c) for c in cmd],
         stdout=stdout if stdout is not None else subprocess.PIPE,
         stdin=stdin,
+        cwd=cwd,
+        env=env,
         stderr=subprocess.PIPE,
         text=True,
         errors="replace",

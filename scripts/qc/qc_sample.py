@@ -5,7 +5,7 @@ Steps, in order:
 2. Contig check: every contig calling uses (the contigs of the regions BED when given, else every
    contig of the reference .fai) must be in the alignment's @SQ header with the same length.
    Otherwise InputError naming the alignment's basename, with a hint for 'chr' naming mismatches.
-3. Metrics, from samtools (1.16): `flagstat -O json` (read counts), `stats` SN lines (insert size,
+3. Metrics, from samtools (1.16): `flagstat` (read counts), `stats` SN lines (insert size,
    error rate), `idxstats` (per-contig counts), and `bedcov -j -d K` over the target intervals
    (depth sums and bases with depth >= K). bedcov with `-j` and its default filter
    (UNMAP, SECONDARY, QCFAIL, DUP excluded; no MAPQ/base-quality cut-off; deletions not counted)
@@ -14,6 +14,8 @@ Steps, in order:
    caps the depth of a base at 64,000 (its pileup limit), which only ultra-deep amplicon panels reach.
    Target: the merged regions BED when given, else the reference's non-N bases (runs of
    bases other than N/n found by scanning the FASTA).
+   The text outputs of `stats`, `flagstat` and `idxstats` are kept as they are (results/qc/samtools/, what MultiQC
+   reads), but for the folders of the paths on the command-line comment of `stats` (the file names stay).
 4. Verdict: each metric against its thresholds; `min_*` fails when value < fail and warns when
    value < warn, `max_*` the other way round. No mapped reads -> fail (not a crash).
 
@@ -53,6 +55,7 @@ digits; null where a metric is undefined, e.g. a rate with a zero denominator):
 
 import json
 import math
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -63,7 +66,7 @@ import pysam
 from common.atomic import write_text
 from common.genomic_chunks import read_bed, read_fai
 from common.input_error import InputError
-from common.rule_logging import get_logger, setup_logging
+from common.rule_logging import get_logger, redact_paths, setup_logging
 from common.tool_run import run, tool_version
 from inputs.preflight import check_contigs
 from qc.index_alignment import check_alignment_readable
@@ -72,6 +75,11 @@ from qc.index_alignment import check_alignment_readable
 BEDCOV_BATCH_BASES = 100_000_000
 # Bases per FASTA read while looking for N runs (bounded memory on 250 Mb contigs).
 SCAN_CHUNK = 16_000_000
+# A line of samtools flagstat's text output: "PASSED + FAILED label", the label maybe ending in "(P% : Q%)".
+FLAGSTAT_LINE = re.compile(r"(?P<passed>\d+) \+ (?P<failed>\d+) (?P<label>.+)")
+FLAGSTAT_PERCENT = re.compile(r" \([^()]*:[^()]*\)$")
+# The samtools outputs kept per sample (results/qc/samtools/{sample}.{kind}.txt), for MultiQC.
+SAMTOOLS_KINDS = ("stats", "flagstat", "idxstats")
 # (metric, threshold key, words used in the reason, unit): the verdict's checks, in report order.
 CHECKS = (
     ("mean_depth", "min_mean_depth", "mean depth", "x"),
@@ -138,33 +146,71 @@ def _cram_input_args(fmt, fasta):
     return ["--input-fmt-option", f"reference={fasta}"] if fmt == "CRAM" else []
 
 
-def flagstat_counts(alignment, fmt, fasta, threads=1):
-    """samtools flagstat -O json, QC-passed and QC-failed summed: {flagstat key: int}."""
-    out = run(["samtools", "flagstat", "-O", "json", *_thread_args(threads), *_cram_input_args(fmt, fasta), alignment])
-    parsed = json.loads(out)
-    passed, failed = parsed["QC-passed reads"], parsed["QC-failed reads"]
-    counts = {key: passed[key] + failed[key] for key in passed if not key.endswith("%")}
-    counts["qc_failed_primary"] = failed["primary"]
+def parse_flagstat(text):
+    """samtools flagstat's default text output, QC-passed and QC-failed summed: {key: int}, plus qc_failed_primary.
+
+    Keys are the line labels without the percentage in brackets ("mapped", "primary duplicates", ...; "total" for
+    "in total (QC-passed reads + QC-failed reads)"), the names `flagstat -O json` gives the same counts.
+    """
+    counts, failed_primary = {}, None
+    for line in text.splitlines():
+        match = FLAGSTAT_LINE.fullmatch(line.strip())
+        if not match:
+            raise ValueError(f"unexpected samtools flagstat line: {line!r}")
+        passed, failed, label = int(match["passed"]), int(match["failed"]), match["label"]
+        label = "total" if label.startswith("in total ") else FLAGSTAT_PERCENT.sub("", label)
+        counts[label] = passed + failed
+        if label == "primary":
+            failed_primary = failed
+    if failed_primary is None:
+        raise ValueError("samtools flagstat output has no 'primary' line (samtools older than 1.13?)")
+    counts["qc_failed_primary"] = failed_primary
     return counts
 
 
-def stats_summary(alignment, fmt, fasta, threads=1):
-    """The SN section of samtools stats as {field (without the colon): number}."""
+def flagstat_text(alignment, fmt, fasta, threads=1):
+    """samtools flagstat's default text output (what parse_flagstat and MultiQC read)."""
+    return run(["samtools", "flagstat", *_thread_args(threads), *_cram_input_args(fmt, fasta), alignment])
+
+
+def stats_text(alignment, fmt, fasta, threads=1):
+    """samtools stats' whole output."""
     ref = ["--reference", fasta] if fmt == "CRAM" else []
-    out = run(["samtools", "stats", *_thread_args(threads), *ref, alignment])
+    return run(["samtools", "stats", *_thread_args(threads), *ref, alignment])
+
+
+def parse_stats_summary(text):
+    """The SN section of samtools stats output as {field (without the colon): number}."""
     summary = {}
-    for line in out.splitlines():
+    for line in text.splitlines():
         if line.startswith("SN\t"):
             _, key, value = line.split("\t")[:3]
             summary[key.rstrip(":")] = float(value)
     return summary
 
 
-def idxstats(alignment, index, fmt, fasta):
+def portable_stats(text):
+    """samtools stats output with the folders of the paths on its '# The command line was:' comment removed.
+
+    The comment names the alignment and reference as given (absolute paths): kept, a batch's results would say where
+    its data lives and differ between two copies of the same batch. Everything else is samtools' output unchanged.
+    """
+    lines = text.split("\n")
+    for i, line in enumerate(lines[:10]):
+        if line.startswith("# The command line was:"):
+            lines[i] = redact_paths(line)
+    return "\n".join(lines)
+
+
+def idxstats_text(alignment, index, fmt, fasta):
+    """samtools idxstats' output."""
+    return run(["samtools", "idxstats", *_cram_input_args(fmt, fasta), _with_index(alignment, index)])
+
+
+def parse_idxstats(text):
     """samtools idxstats rows with any reads: [{"contig", "length", "mapped", "unmapped"}] in header order."""
-    out = run(["samtools", "idxstats", *_cram_input_args(fmt, fasta), _with_index(alignment, index)])
     rows = []
-    for line in out.splitlines():
+    for line in text.splitlines():
         contig, length, mapped, unmapped = line.split("\t")
         if int(mapped) or int(unmapped):
             rows.append({"contig": contig, "length": int(length), "mapped": int(mapped), "unmapped": int(unmapped)})
@@ -298,6 +344,11 @@ def _plain(value):
 
 def qc_report(sample_id, alignment, index, fasta, fai, regions, thresholds, threads=1):
     """The QC record of one sample (the JSON layout in the module docstring)."""
+    return measure_sample(sample_id, alignment, index, fasta, fai, regions, thresholds, threads)[0]
+
+
+def measure_sample(sample_id, alignment, index, fasta, fai, regions, thresholds, threads=1):
+    """(QC record, {kind: samtools text output} for SAMTOOLS_KINDS) of one sample."""
     log = get_logger()
     name = Path(alignment).name
     fmt = check_alignment_readable(alignment)
@@ -315,15 +366,18 @@ def qc_report(sample_id, alignment, index, fasta, fai, regions, thresholds, thre
     if not target_bases:
         raise InputError(f"reference {Path(fasta).name} has no bases other than N: nothing to measure depth over")
     min_depth = int(thresholds.get("breadth_min_depth", 1))
-    counts = flagstat_counts(alignment, fmt, fasta, threads)
+    texts = {"flagstat": flagstat_text(alignment, fmt, fasta, threads)}
+    counts = parse_flagstat(texts["flagstat"])
     log.info("flagstat: %d primary reads, %d mapped", counts["primary"], counts["primary mapped"])
-    summary = stats_summary(alignment, fmt, fasta, threads)
+    texts["stats"] = portable_stats(stats_text(alignment, fmt, fasta, threads))
+    summary = parse_stats_summary(texts["stats"])
     depth_sum, covered = depth_over(alignment, index, fmt, fasta, intervals, min_depth)
     metrics = read_metrics(counts, summary, depth_sum, covered, target_bases)
-    metrics["per_contig"] = idxstats(alignment, index, fmt, fasta)
+    texts["idxstats"] = idxstats_text(alignment, index, fmt, fasta)
+    metrics["per_contig"] = parse_idxstats(texts["idxstats"])
     verdict, reasons = judge(metrics, thresholds)
     log.info("verdict %s: %s", verdict, "; ".join(reasons) or "all metrics within thresholds")
-    return {
+    record = {
         "sample_id": sample_id,
         "alignment": name,
         "format": fmt,
@@ -334,15 +388,21 @@ def qc_report(sample_id, alignment, index, fasta, fai, regions, thresholds, thre
         "thresholds": _plain(thresholds),
         "tool_versions": {"samtools": tool_version("samtools")},
     }
+    return record, texts
 
 
 def write_qc_json(record, path):
     write_text(path, json.dumps(record, sort_keys=True, indent=2) + "\n")
 
 
-def qc_sample(sample_id, alignment, index, fasta, fai, regions, thresholds, json_out, threads=1):
-    """Measure one sample and write its QC JSON atomically; return the record."""
-    record = qc_report(sample_id, alignment, index, fasta, fai, regions, thresholds, threads)
+def qc_sample(sample_id, alignment, index, fasta, fai, regions, thresholds, json_out, threads=1, samtools_out=None):
+    """Measure one sample and write its QC JSON atomically; return the record.
+
+    `samtools_out`: {kind: path} for any of SAMTOOLS_KINDS, where samtools' text outputs are written (atomically).
+    """
+    record, texts = measure_sample(sample_id, alignment, index, fasta, fai, regions, thresholds, threads)
+    for kind, path in (samtools_out or {}).items():
+        write_text(path, texts[kind])
     write_qc_json(record, json_out)
     return record
 
@@ -360,6 +420,7 @@ def main(smk):
         smk.params.thresholds,
         smk.output.json,
         threads=smk.threads,
+        samtools_out={kind: smk.output[kind] for kind in SAMTOOLS_KINDS},
     )
 
 

@@ -136,6 +136,39 @@ def test_tiny_bam_metrics_match_hand_counts(tiny, tmp_path):
     ]
 
 
+def test_flagstat_text_parses_to_the_counts_samtools_gives_as_json(tiny):
+    bam, _, fasta, _ = tiny
+    counts = qs.parse_flagstat(qs.flagstat_text(bam, "BAM", fasta))
+    oracle = json.loads(samtools("flagstat", "-O", "json", bam))
+    passed, failed = oracle["QC-passed reads"], oracle["QC-failed reads"]
+    shared = [key for key in passed if not key.endswith("%") and "mapQ" not in key]  # JSON spells "(mapQ >= 5)"
+    assert len(shared) >= 14
+    assert {key: counts[key] for key in shared} == {key: passed[key] + failed[key] for key in shared}
+    assert counts["qc_failed_primary"] == failed["primary"] == 1
+
+
+def test_flagstat_parser_refuses_what_it_does_not_know():
+    with pytest.raises(ValueError, match="unexpected samtools flagstat line: 'garbage'"):
+        qs.parse_flagstat("3 + 0 in total (QC-passed reads + QC-failed reads)\ngarbage\n")
+    with pytest.raises(ValueError, match="no 'primary' line"):
+        qs.parse_flagstat("3 + 0 in total (QC-passed reads + QC-failed reads)\n3 + 0 mapped (100.00% : N/A)\n")
+
+
+def test_samtools_outputs_are_kept_without_folders(tiny, tmp_path):
+    bam, index, fasta, fai = tiny
+    outputs = {kind: tmp_path / "samtools" / f"tiny.{kind}.txt" for kind in qs.SAMTOOLS_KINDS}
+    qs.qc_sample("tiny", bam, index, fasta, fai, None, THRESHOLDS, tmp_path / "tiny.qc.json", samtools_out=outputs)
+    assert outputs["flagstat"].read_text() == samtools("flagstat", bam)
+    assert outputs["idxstats"].read_text() == samtools("idxstats", f"{bam}##idx##{index}")
+    kept, plain = outputs["stats"].read_text().splitlines(), samtools("stats", bam).splitlines()
+    assert kept[0].startswith("# This file was produced by samtools stats")  # what MultiQC looks for
+    command = [line for line in kept if line.startswith("# The command line was:")]
+    assert command == ["# The command line was:  stats tiny.bam"]
+    assert [line for line in kept if not line.startswith("# The command line")] == [
+        line for line in plain if not line.startswith("# The command line")
+    ]
+
+
 def test_breadth_min_depth_counts_bases_at_or_above_it(tiny):
     bam, index, fasta, fai = tiny
     record = qs.qc_report("tiny", bam, index, fasta, fai, None, {**THRESHOLDS, "breadth_min_depth": 2})

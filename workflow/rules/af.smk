@@ -104,8 +104,20 @@ rule af_figures:
         variants="results/af/variants.tsv",
         samples="results/af/samples.tsv",
     output:
-        spectrum="results/af/af_spectrum.png",
-        het_call_rate="results/af/heterozygosity_call_rate.png",
+        spectrum=report(
+            "results/af/af_spectrum.png",
+            caption="../report/af_spectrum.rst",
+            category="Allele frequencies",
+            subcategory="Cohort",
+            labels={"name": "Allele frequency spectrum", "type": "figure"},
+        ),
+        het_call_rate=report(
+            "results/af/heterozygosity_call_rate.png",
+            caption="../report/heterozygosity_call_rate.rst",
+            category="Allele frequencies",
+            subcategory="Samples",
+            labels={"name": "Heterozygosity and call rate", "type": "figure"},
+        ),
     log:
         "logs/af/af_figures.log",
     benchmark:

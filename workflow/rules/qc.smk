@@ -12,9 +12,14 @@ PEDIGREE = {
     for s in SAMPLE_IDS
     if SAMPLES[s].get("father") and SAMPLES[s].get("mother")
 }
-# The verdict thresholds of config `qc`; qc.fail_batch_on (the run's exit status, summary.smk) is no threshold and stays
-# out of the QC jobs' params, so changing it re-runs no QC.
-QC_THRESHOLDS = {k: v for k, v in config["qc"].items() if k != "fail_batch_on"}
+# The verdict thresholds of config `qc`; qc.fail_batch_on (the run's exit status, summary.smk) and qc.multiqc (whether
+# the MultiQC report is made, multiqc.smk) are no thresholds and stay out of the QC jobs' params, so changing them
+# re-runs no QC.
+QC_THRESHOLDS = {
+    k: v for k, v in config["qc"].items() if k not in ("fail_batch_on", "multiqc")
+}
+# What samtools printed for each alignment (qc_sample's outputs besides its JSON; MultiQC reads them, multiqc.smk).
+SAMTOOLS_OUTPUTS = "results/qc/samtools/{sample}.{kind}.txt"
 
 EXTRA_TARGETS.append("results/qc/mendel.tsv")
 
@@ -70,6 +75,9 @@ rule qc_sample:
         regions=regions_bed(),
     output:
         json="results/qc/{sample}.qc.json",
+        stats="results/qc/samtools/{sample}.stats.txt",
+        flagstat="results/qc/samtools/{sample}.flagstat.txt",
+        idxstats="results/qc/samtools/{sample}.idxstats.txt",
     log:
         "logs/qc/{sample}.log",
     benchmark:
@@ -92,7 +100,13 @@ rule batch_qc:
     input:
         qc=expand("results/qc/{sample}.qc.json", sample=SAMPLE_IDS),
     output:
-        tsv="results/qc/batch_qc.tsv",
+        tsv=report(
+            "results/qc/batch_qc.tsv",
+            caption="../report/batch_qc.rst",
+            category="Quality control",
+            subcategory="Alignments",
+            labels={"name": "QC verdicts", "type": "table"},
+        ),
     log:
         "logs/qc/batch_qc.log",
     benchmark:
@@ -138,7 +152,13 @@ rule mendel:
         vcf=COHORT_VCF,
         tbi=COHORT_TBI,
     output:
-        tsv="results/qc/mendel.tsv",
+        tsv=report(
+            "results/qc/mendel.tsv",
+            caption="../report/mendel.rst",
+            category="Quality control",
+            subcategory="Trios",
+            labels={"name": "Mendelian consistency", "type": "table"},
+        ),
     log:
         "logs/qc/mendel.log",
     benchmark:
@@ -154,3 +174,24 @@ rule mendel:
         build=config["build"],
     script:
         "../../scripts/qc/mendel.py"
+
+
+# bcftools stats of each caller's cohort calls, with per-sample counts (-s -), for MultiQC (multiqc.smk).
+rule bcftools_stats:
+    input:
+        vcf="results/calls/{caller}/cohort.vcf.gz",
+        tbi="results/calls/{caller}/cohort.vcf.gz.tbi",
+    output:
+        stats="results/qc/bcftools/{caller}.stats.txt",
+    log:
+        "logs/qc/bcftools_stats/{caller}.log",
+    benchmark:
+        "logs/benchmarks/qc/bcftools_stats/{caller}.tsv"
+    conda:
+        "../../envs/calling.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(1000),
+        runtime=by_attempt(30),
+    script:
+        "../../scripts/qc/bcftools_stats.py"

@@ -108,7 +108,16 @@ for part, part_samples in enumerate(REPORT_PARTS):
             ),
         output:
             json=expand("results/report/{sample}.json", sample=part_samples),
-            html=expand("results/report/{sample}.html", sample=part_samples),
+            html=[
+                report(
+                    f"results/report/{sample}.html",
+                    caption="../report/sample_report.rst",
+                    category="Sample reports",
+                    subcategory="HTML",
+                    labels={"name": sample, "type": "report"},
+                )
+                for sample in part_samples
+            ],
             pdf=expand("results/report/{sample}.pdf", sample=part_samples),
         log:
             f"logs/report/part_{part}.log",
@@ -140,7 +149,13 @@ rule batch_summary:
     input:
         json=expand("results/report/{sample}.json", sample=SAMPLE_IDS),
     output:
-        tsv="results/report/batch_summary.tsv",
+        tsv=report(
+            "results/report/batch_summary.tsv",
+            caption="../report/batch_summary.rst",
+            category="Batch summary",
+            subcategory="Findings",
+            labels={"name": "Batch summary", "type": "table"},
+        ),
     log:
         "logs/report/batch_summary.log",
     benchmark:

@@ -91,7 +91,13 @@ rule relatedness:
         store="results/af/cohort.zarr",
     output:
         relatedness="results/af/relatedness.tsv",
-        kinship="results/af/kinship.png",
+        kinship=report(
+            "results/af/kinship.png",
+            caption="../report/kinship.rst",
+            category="Population structure",
+            subcategory="Relatedness",
+            labels={"name": "Kinship", "type": "figure"},
+        ),
     log:
         "logs/af/relatedness.log",
     benchmark:
@@ -122,7 +128,13 @@ rule population_structure:
         tbi=COHORT_TBI,
     output:
         ancestry="results/af/ancestry.tsv",
-        pca="results/af/pca.png",
+        pca=report(
+            "results/af/pca.png",
+            caption="../report/pca.rst",
+            category="Population structure",
+            subcategory="Ancestry",
+            labels={"name": "Ancestry PCA", "type": "figure"},
+        ),
         panel_points="results/af/ancestry_panel.tsv",
     log:
         "logs/af/population_structure.log",

@@ -21,7 +21,13 @@ rule run_summary:
         reports=expand("results/report/{sample}.json", sample=SAMPLE_IDS),
         batch_summary=run_summary.BATCH_SUMMARY,
     output:
-        json=RUN_SUMMARY,
+        json=report(
+            RUN_SUMMARY,
+            caption="../report/run_summary.rst",
+            category="Batch summary",
+            subcategory="Run",
+            labels={"name": "Run summary", "type": "table"},
+        ),
     log:
         "logs/summary/run_summary.log",
     benchmark:

@@ -32,9 +32,16 @@ if TRUTH_SAMPLES:
             tsv=expand(
                 "results/benchmark/{{caller}}/{sample}.tsv", sample=TRUTH_SAMPLES
             ),
-            png=expand(
-                "results/benchmark/{{caller}}/{sample}.png", sample=TRUTH_SAMPLES
-            ),
+            png=[
+                report(
+                    f"results/benchmark/{{caller}}/{sample}.png",
+                    caption="../report/truth_benchmark.rst",
+                    category="Quality control",
+                    subcategory="Truth sets",
+                    labels={"name": sample, "type": "figure"},
+                )
+                for sample in TRUTH_SAMPLES
+            ],
         log:
             "logs/benchmark/{caller}.log",
         benchmark:

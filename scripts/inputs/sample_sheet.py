@@ -165,11 +165,6 @@ def vcf_samples(samples):
     return [s for s, row in samples.items() if "vcf" in row]
 
 
-def id_pattern(ids):
-    """A Snakemake wildcard constraint matching exactly these IDs (and nothing when there are none)."""
-    return "|".join(re.escape(i) for i in ids) if ids else "(?!)"
-
-
 def vcf_file_key(path):
     """A short stable name for one VCF file in result paths: its name's stem and a hash of its path."""
     name = Path(path).name

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from common.input_error import InputError
-from inputs.sample_sheet import alignment_samples, id_pattern, read_sample_sheet, vcf_files, vcf_samples
+from inputs.sample_sheet import alignment_samples, read_sample_sheet, vcf_files, vcf_samples
 
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "samples.schema.yaml"
 
@@ -104,12 +104,6 @@ def test_a_sheet_mixes_alignment_and_vcf_rows(tmp_path):
     sheet = write_vcf_sheet(tmp_path, "sample_id\talignment\tvcf\nA\ta.bam\t\nV\t\tc.vcf.gz\n")
     samples = read_sample_sheet(sheet, SCHEMA)
     assert alignment_samples(samples) == ["A"] and vcf_samples(samples) == ["V"]
-
-
-def test_id_pattern_matches_exactly_the_ids():
-    pattern = id_pattern(["S1", "a.b"])
-    assert re.fullmatch(pattern, "a.b") and not re.fullmatch(pattern, "axb") and not re.fullmatch(pattern, "S")
-    assert not re.fullmatch(id_pattern([]), "") and not re.fullmatch(id_pattern([]), "S1")
 
 
 @pytest.mark.parametrize(

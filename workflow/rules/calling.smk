@@ -154,7 +154,7 @@ rule call_gvcf_bcftools:
     benchmark:
         "benchmarks/calls/bcftools/gvcf/{sample}.tsv"
     wildcard_constraints:
-        sample=id_pattern(ALIGNMENT_IDS),
+        sample=ALIGNMENT_ID_PATTERN,
     conda:
         "../../envs/calling.yaml"
     threads: 1

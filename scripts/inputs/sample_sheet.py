@@ -174,6 +174,12 @@ def vcf_file_key(path):
     return f"{stem}-{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
 
 
+# The shape of every vcf_file_key, the `vcf_key` wildcard constraint: fixed, where a list of the batch's keys would make
+# planning grow with the square of the number of VCF files (common/id_constraints.py); the hash ending keeps
+# `{vcf_key}.tsv` from matching `{vcf_key}.ref_mismatch.tsv`.
+VCF_KEY_PATTERN = r"[A-Za-z0-9_.-]+-[0-9a-f]{8}"
+
+
 def vcf_files(samples):
     """{key: {"path": VCF path, "rows": [(sample_id, vcf_sample or None), ...]}}, files in first-use order.
 

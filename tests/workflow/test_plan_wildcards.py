@@ -19,6 +19,7 @@ from snakemake.io import regex_from_filepattern
 from test_incremental_calling import job_counts
 
 from common.id_constraints import ANY_ID, split_pattern
+from inputs.sample_sheet import VCF_KEY_PATTERN
 from workflow_runner import REPO, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -110,6 +111,7 @@ def test_no_other_output_matches_a_sample_path(tmp_path):
     paths = [p for r in rules.values() for p in r["output"] + r["other"]]
     constraints = {c for p in paths for c in re.findall(r"\{sample,([^{}]*)\}", p)}
     assert constraints == {ANY_ID, split_pattern(alignments, vcf_rows)}
+    assert {c for p in paths for c in re.findall(r"\{vcf_key,((?:[^{}]|\{\d+\})*)\}", p)} == {VCF_KEY_PATTERN}
     clashes = {
         (kind, path)
         for name, r in rules.items()

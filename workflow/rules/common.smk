@@ -141,6 +141,16 @@ def sample_file_paths(wildcards):
     return list(sample_files_of(wildcards.sample).values())
 
 
+# One VCF file's path and rows (qc.smk's VCF_FILES), input and params of import_vcf. A dict look-up per job, where
+# lookup(dpath=...) walks the whole dict, which made planning grow with the square of the number of VCF files.
+def vcf_file_path(wildcards):
+    return VCF_FILES[wildcards.vcf_key]["path"]
+
+
+def vcf_file_rows(wildcards):
+    return VCF_FILES[wildcards.vcf_key]["rows"]
+
+
 def regions_bed():
     return [config["regions"]] if config["regions"] else []
 

@@ -1,7 +1,12 @@
 # Reference preparation, alignment indexes and per-sample alignment QC with a verdict; the QC records of
 # the sheet rows that arrive already called (VCF rows); Mendelian consistency of the sheet's trios.
 from common.id_constraints import id_pattern, split_pattern
-from inputs.sample_sheet import alignment_samples, vcf_files, vcf_samples
+from inputs.sample_sheet import (
+    VCF_KEY_PATTERN,
+    alignment_samples,
+    vcf_files,
+    vcf_samples,
+)
 
 # Sheet rows by input: alignments are QC'd here and called (calling.smk); VCF rows are imported already
 # called (calling.smk, import_vcf: one job per distinct file) and get a QC record saying so (qc_vcf_rows).

@@ -24,7 +24,7 @@ NO_ID = "(?!)"
 def id_pattern(ids):
     """A constraint matching exactly these IDs (and nothing when there are none).
 
-    Its size grows with the number of IDs: for short lists (callers, a few VCF files), not for the batch's samples.
+    Its size grows with the number of IDs: for short lists (the callers), not for the batch's samples or VCF files.
     """
     return "|".join(re.escape(i) for i in ids) if ids else NO_ID
 

@@ -165,11 +165,6 @@ def vcf_samples(samples):
     return [s for s, row in samples.items() if "vcf" in row]
 
 
-def id_pattern(ids):
-    """A Snakemake wildcard constraint matching exactly these IDs (and nothing when there are none)."""
-    return "|".join(re.escape(i) for i in ids) if ids else "(?!)"
-
-
 def vcf_file_key(path):
     """A short stable name for one VCF file in result paths: its name's stem and a hash of its path."""
     name = Path(path).name
@@ -177,6 +172,12 @@ def vcf_file_key(path):
         name = name.removesuffix(ext)
     stem = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:40].strip(".") or "vcf"
     return f"{stem}-{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
+
+
+# The shape of every vcf_file_key, the `vcf_key` wildcard constraint: fixed, where a list of the batch's keys would make
+# planning grow with the square of the number of VCF files (common/id_constraints.py); the hash ending keeps
+# `{vcf_key}.tsv` from matching `{vcf_key}.ref_mismatch.tsv`.
+VCF_KEY_PATTERN = r"[A-Za-z0-9_.-]+-[0-9a-f]{8}"
 
 
 def vcf_files(samples):

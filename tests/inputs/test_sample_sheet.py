@@ -4,9 +4,17 @@ import re
 from pathlib import Path
 
 import pytest
+from snakemake.io import regex_from_filepattern
 
 from common.input_error import InputError
-from inputs.sample_sheet import alignment_samples, id_pattern, read_sample_sheet, vcf_files, vcf_samples
+from inputs.sample_sheet import (
+    VCF_KEY_PATTERN,
+    alignment_samples,
+    read_sample_sheet,
+    vcf_file_key,
+    vcf_files,
+    vcf_samples,
+)
 
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "samples.schema.yaml"
 
@@ -98,18 +106,21 @@ def test_vcf_rows_need_no_alignment_column_and_are_grouped_by_file(tmp_path, mon
     keys = list(files)
     assert keys[0].startswith("m-") and keys[2].startswith("g-") and len(set(keys)) == 3
     assert all(re.fullmatch(r"[A-Za-z0-9_.-]+", k) for k in keys)  # usable as a wildcard value and a file name
+    assert all(re.fullmatch(VCF_KEY_PATTERN, k) for k in [*keys, vcf_file_key("/x/.vcf.gz"), vcf_file_key("a-b.c.bcf")])
+
+
+def test_the_vcf_key_constraint_keeps_import_vcfs_outputs_apart():
+    # rule import_vcf writes {vcf_key}.tsv and {vcf_key}.ref_mismatch.tsv in one folder: the first never matches both
+    summary = regex_from_filepattern("results/qc/vcf_import/{vcf_key," + VCF_KEY_PATTERN + "}.tsv")
+    key = vcf_file_key("data/rows.vcf.gz")
+    assert re.match(summary, f"results/qc/vcf_import/{key}.tsv")
+    assert not re.match(summary, f"results/qc/vcf_import/{key}.ref_mismatch.tsv")
 
 
 def test_a_sheet_mixes_alignment_and_vcf_rows(tmp_path):
     sheet = write_vcf_sheet(tmp_path, "sample_id\talignment\tvcf\nA\ta.bam\t\nV\t\tc.vcf.gz\n")
     samples = read_sample_sheet(sheet, SCHEMA)
     assert alignment_samples(samples) == ["A"] and vcf_samples(samples) == ["V"]
-
-
-def test_id_pattern_matches_exactly_the_ids():
-    pattern = id_pattern(["S1", "a.b"])
-    assert re.fullmatch(pattern, "a.b") and not re.fullmatch(pattern, "axb") and not re.fullmatch(pattern, "S")
-    assert not re.fullmatch(id_pattern([]), "") and not re.fullmatch(id_pattern([]), "S1")
 
 
 @pytest.mark.parametrize(

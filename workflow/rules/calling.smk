@@ -111,7 +111,7 @@ rule gather_calls:
 
 rule import_vcf:
     input:
-        vcf=lookup(dpath="{vcf_key}/path", within=VCF_FILES),
+        vcf=vcf_file_path,
         fasta=REFERENCE,
         fai=REFERENCE_FAI,
         regions=regions_bed(),
@@ -125,7 +125,7 @@ rule import_vcf:
     benchmark:
         "logs/benchmarks/calls/import_vcf/{vcf_key}.tsv"
     wildcard_constraints:
-        vcf_key=id_pattern(list(VCF_FILES)),
+        vcf_key=VCF_KEY_PATTERN,
     conda:
         "../../envs/calling.yaml"
     threads: 1
@@ -133,7 +133,7 @@ rule import_vcf:
         mem_mb=by_attempt(2000),
         runtime=by_attempt(120),
     params:
-        columns=lookup(dpath="{vcf_key}/rows", within=VCF_FILES),
+        columns=vcf_file_rows,
         reference_name=Path(config["reference"]).name,
     script:
         "../../scripts/calling/import_vcf.py"
@@ -154,7 +154,7 @@ rule call_gvcf_bcftools:
     benchmark:
         "logs/benchmarks/calls/bcftools/gvcf/{sample}.tsv"
     wildcard_constraints:
-        sample=id_pattern(ALIGNMENT_IDS),
+        sample=ALIGNMENT_ID_PATTERN,
     conda:
         "../../envs/calling.yaml"
     threads: 1

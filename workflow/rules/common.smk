@@ -1,6 +1,5 @@
 # Configuration, sample sheet and the small input functions every stage uses.
 # Longer logic lives in scripts/*.py modules, which the tests import.
-import re
 import sys
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from snakemake.logging import logger
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
 from inputs.config_loader import check_input_files, load_config
+from common.id_constraints import ANY_ID
 from common.input_error import InputError
 from inputs.sample_sheet import INPUT_COLUMNS, read_sample_sheet
 from inputs import alignment_index
@@ -96,8 +96,13 @@ REFERENCE = "resources/reference/genome.fa"
 REFERENCE_FAI = f"{REFERENCE}.fai"
 
 
+# `sample` is any well-formed ID (the sheet schema's characters), not a list of the batch's IDs: Snakemake copies a
+# constraint into every path of a rule and rescans it for each job, so a list made planning grow with the square of
+# the batch (scripts/common/id_constraints.py). No other output matches a `{sample}` path: the only paths beside one
+# of the same form are the VCF rows' QC records (qc_vcf_rows; qc_sample's own constraint excludes them) and the logs
+# and benchmarks of batch-level rules next to the per-sample ones (logs/qc/batch_qc.log), which no rule asks for.
 wildcard_constraints:
-    sample="|".join(re.escape(s) for s in SAMPLE_IDS),
+    sample=ANY_ID,
     caller="|".join(CALLERS),
     chunk=r"\d+",
 
@@ -134,6 +139,16 @@ def sample_file_columns(wildcards):
 
 def sample_file_paths(wildcards):
     return list(sample_files_of(wildcards.sample).values())
+
+
+# One VCF file's path and rows (qc.smk's VCF_FILES), input and params of import_vcf. A dict look-up per job, where
+# lookup(dpath=...) walks the whole dict, which made planning grow with the square of the number of VCF files.
+def vcf_file_path(wildcards):
+    return VCF_FILES[wildcards.vcf_key]["path"]
+
+
+def vcf_file_rows(wildcards):
+    return VCF_FILES[wildcards.vcf_key]["rows"]
 
 
 def regions_bed():

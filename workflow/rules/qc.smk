@@ -1,12 +1,21 @@
 # Reference preparation, alignment indexes and per-sample alignment QC with a verdict; the QC records of
 # the sheet rows that arrive already called (VCF rows); Mendelian consistency of the sheet's trios.
-from inputs.sample_sheet import alignment_samples, id_pattern, vcf_files, vcf_samples
+from common.id_constraints import id_pattern, split_pattern
+from inputs.sample_sheet import (
+    VCF_KEY_PATTERN,
+    alignment_samples,
+    vcf_files,
+    vcf_samples,
+)
 
 # Sheet rows by input: alignments are QC'd here and called (calling.smk); VCF rows are imported already
 # called (calling.smk, import_vcf: one job per distinct file) and get a QC record saying so (qc_vcf_rows).
 ALIGNMENT_IDS = alignment_samples(SAMPLES)
 VCF_IDS = vcf_samples(SAMPLES)
 VCF_FILES = vcf_files(SAMPLES)
+# The `sample` constraint of the per-alignment rules (qc_sample, call_gvcf_bcftools): the alignment rows' IDs, never
+# a VCF row's (qc_vcf_rows writes those QC records), listing only the smaller of the two sets.
+ALIGNMENT_ID_PATTERN = split_pattern(ALIGNMENT_IDS, VCF_IDS)
 PEDIGREE = {
     s: {"father": SAMPLES[s].get("father", ""), "mother": SAMPLES[s].get("mother", "")}
     for s in SAMPLE_IDS
@@ -83,7 +92,7 @@ rule qc_sample:
     benchmark:
         "logs/benchmarks/qc/{sample}.tsv"
     wildcard_constraints:
-        sample=id_pattern(ALIGNMENT_IDS),
+        sample=ALIGNMENT_ID_PATTERN,
     conda:
         "../../envs/qc.yaml"
     threads: 1

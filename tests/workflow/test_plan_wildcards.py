@@ -33,9 +33,11 @@ SHARED_FOLDER_LOGS = {
     "logs/qc/batch_qc.log",
     "logs/qc/mendel.log",
     "logs/qc/qc_vcf_rows.log",
-    "benchmarks/qc/batch_qc.tsv",
-    "benchmarks/qc/mendel.tsv",
-    "benchmarks/qc/qc_vcf_rows.tsv",
+    "logs/qc/multiqc.log",
+    "logs/benchmarks/qc/batch_qc.tsv",
+    "logs/benchmarks/qc/mendel.tsv",
+    "logs/benchmarks/qc/qc_vcf_rows.tsv",
+    "logs/benchmarks/qc/multiqc.tsv",
 }
 PRODUCTS = """
 import json, sys

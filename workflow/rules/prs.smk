@@ -35,7 +35,7 @@ rule polygenic_scores:
         "../../envs/prs.yaml"
     threads: 1
     resources:
-        mem_mb=by_attempt(4000 if PGS_PANEL else 2000),
+        mem_mb=by_attempt(4000),
         runtime=by_attempt(60),
     params:
         build=config["build"],

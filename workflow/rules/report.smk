@@ -126,7 +126,7 @@ for part, part_samples in enumerate(REPORT_PARTS):
         conda:
             "../../envs/report.yaml"
         # Pages are rendered this many samples at a time (forked workers; scripts/reports/render_reports.py).
-        threads: min(2, len(part_samples))
+        threads: by_attempt(2)
         resources:
             mem_mb=by_attempt(2000),
             runtime=by_attempt(60),

@@ -50,6 +50,18 @@ def demo_batch(folder):
     return config_dir / "config.yaml"
 
 
+def demo_on_build_other(configfile):
+    """Rewrite a demo config (demo_batch) to `build: other`: no shipped panel applies (PGx, carrier, ancestry), so its
+    polygenic-score reference panel goes too (the config loader refuses one without an ancestry panel)."""
+    import yaml
+
+    config = yaml.safe_load(Path(configfile).read_text())
+    config["build"] = "other"
+    config["pgs"]["reference_panel"] = None
+    Path(configfile).write_text(yaml.safe_dump(config, sort_keys=False))
+    return configfile
+
+
 def query(vcf, fmt, *args):
     """Lines of `bcftools query -f fmt [args] vcf`."""
     out = subprocess.run(["bcftools", "query", "-f", fmt, *args, str(vcf)], capture_output=True, text=True, check=True)

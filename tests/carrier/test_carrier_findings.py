@@ -21,7 +21,7 @@ from sites.genotype_sites import collect_sites, genotype_sites
 from sites.panel_to_sites import panel_to_sites
 from trio_data import TRIO as TRIO_NAME
 from trio_data import TRIO_BAMS, TRIO_TRUTH
-from workflow_runner import demo_batch, snakemake
+from workflow_runner import demo_batch, demo_on_build_other, snakemake
 
 PANEL = REPO / "config" / "panels" / "carrier" / "carrier_panel.tsv"
 FORMAT_HEADER = (
@@ -464,5 +464,5 @@ def test_workflow_dry_run_schedules_sites_genotyping_and_findings(tmp_path):
     # The demo is GRCh38 with genotyped panel sites: auto runs the stage; with build "other" auto leaves it out.
     default = demo_batch(tmp_path / "auto")
     assert "carrier_findings" in snakemake(tmp_path / "auto", "-n", configfile=default).stdout
-    default.write_text(default.read_text().replace("build: GRCh38", "build: other"))
+    demo_on_build_other(default)
     assert "carrier_findings" not in snakemake(tmp_path / "auto", "-n", configfile=default).stdout

@@ -17,7 +17,7 @@ import yaml
 from common.input_error import InputError
 from conftest import TESTDATA
 from pgx.pgx_genotypes import pgx_genotypes
-from workflow_runner import demo_batch, snakemake
+from workflow_runner import demo_batch, demo_on_build_other, snakemake
 
 PANEL = TESTDATA / "pharmcat_positions_grch38"
 DEFINITIONS = PANEL / "definitions"
@@ -186,7 +186,7 @@ def test_samples_follow_the_sheet_and_bad_inputs_are_named(panel_rows, tmp_path)
 def test_rule_runs_only_when_enabled(panel_rows, tmp_path):
     config_path = demo_batch(tmp_path)
     assert "pgx_genotypes" in snakemake(tmp_path, "-n", configfile=config_path).stdout  # GRCh38 + panel sites
-    config_path.write_text(config_path.read_text().replace("build: GRCh38", "build: other"))
+    demo_on_build_other(config_path)
     plan = snakemake(tmp_path, "-n", configfile=config_path).stdout
     assert "pgx_genotypes" not in plan  # not GRCh38: pgx.enabled auto stays off
 

@@ -16,7 +16,7 @@ from common.input_error import InputError
 from inputs.config_loader import load_config
 from sites.genotype_sites import alleles_lines, collect_sites, genotype_sites
 from trio_data import TRIO, TRIO_BAMS, TRIO_TRUTH, trio_folder
-from workflow_runner import demo_batch, query, snakemake
+from workflow_runner import demo_batch, demo_on_build_other, query, snakemake
 
 BAMS, TRUTH = TRIO_BAMS, TRIO_TRUTH
 TRIO_SAMPLES = ["HG001", "NA12891", "NA12892"]  # reads up to 20:10,010,000; HG002's reach 20:10,100,000
@@ -264,7 +264,7 @@ def demo_sites_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("demo_sites")
     configfile = demo_batch(workdir)
     # build "other": the carrier panel's sites stay out, and no ClinVar VCF: only this test's sites are genotyped
-    config = yaml.safe_load(configfile.read_text()) | {"build": "other", "clinvar": {"vcf": None}}
+    config = yaml.safe_load(demo_on_build_other(configfile).read_text()) | {"clinvar": {"vcf": None}}
     configfile.write_text(yaml.safe_dump(config))
     snakemake(
         workdir, "--cores", "2", "resources/demo/truth.vcf.gz", "resources/reference/genome.fa", configfile=configfile

@@ -62,6 +62,28 @@ def demo_on_build_other(configfile):
     return configfile
 
 
+def delivered_texts(batch, sample, vcf_format=None):
+    """Every file a participant receives for `sample` (results/deliver/{pseudonym}/), as text: its report JSON and HTML
+    (delivered and in results/report/), the PDF's text, and its VCF's records (`bcftools view -H`, or `bcftools query`
+    with `vcf_format`)."""
+    mapping = dict(line.split("\t")[:2] for line in
+                   (batch / "results/restricted/pseudonyms.tsv").read_text().splitlines()[1:])  # fmt: skip
+    folder = batch / "results/deliver" / mapping[sample]
+    texts = {path.name: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.report.*"))}
+    for name in ("json", "html"):
+        texts[f"report.{name}"] = (batch / f"results/report/{sample}.{name}").read_text(encoding="utf-8")
+    pdf = batch / f"results/report/{sample}.pdf"
+    texts["report.pdf"] = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                         check=True).stdout  # fmt: skip
+    vcf = next(folder.glob("*.vcf.gz"))
+    if vcf_format:
+        texts[vcf.name] = "\n".join(query(vcf, vcf_format))
+    else:
+        texts[vcf.name] = subprocess.run(["bcftools", "view", "-H", str(vcf)], capture_output=True, text=True,
+                                         check=True).stdout  # fmt: skip
+    return texts
+
+
 def query(vcf, fmt, *args):
     """Lines of `bcftools query -f fmt [args] vcf`."""
     out = subprocess.run(["bcftools", "query", "-f", fmt, *args, str(vcf)], capture_output=True, text=True, check=True)

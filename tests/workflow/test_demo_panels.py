@@ -49,6 +49,7 @@ import numpy as np
 import pytest
 
 from demo.demo_ancestry import SAMPLE_POPULATIONS
+from workflow_runner import delivered_texts
 
 pytestmark = pytest.mark.workflow
 SAMPLES = ["demo01", "demo02", "demo03", "demo04", "demo05", "demo06"]
@@ -257,25 +258,6 @@ def test_hbs_carrier_reads_on_the_coding_strand(reports):
     assert (hbs["genomic_genotype"], hbs["coding_genotype"], hbs["interpretation"]) == ("T/A", "A/T", "carrier")
     leiden = next(f for f in reports["demo01"]["risk_factors"] if f["rsid"] == "rs6025")
     assert (leiden["genomic_genotype"], leiden["coding_genotype"], leiden["kind"]) == ("C/T", "G/A", "risk_factor")
-
-
-def delivered_texts(demo_run, sample):
-    """Every file a participant receives for `sample`, as text: report JSON and HTML, the PDF's text, and the
-    delivered VCF's records (results/deliver/{pseudonym}/)."""
-    mapping = dict(line.split("\t")[:2] for line in
-                   (demo_run / "results/restricted/pseudonyms.tsv").read_text().splitlines()[1:])  # fmt: skip
-    folder = demo_run / "results/deliver" / mapping[sample]
-    texts = {path.name: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.report.*"))}
-    for name in ("json", "html"):
-        texts[f"report.{name}"] = (demo_run / f"results/report/{sample}.{name}").read_text(encoding="utf-8")
-    pdf = demo_run / f"results/report/{sample}.pdf"
-    texts["report.pdf"] = subprocess.run(
-        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    vcf = next(folder.glob("*.vcf.gz"))
-    texts[vcf.name] = subprocess.run(["bcftools", "view", "-H", str(vcf)], capture_output=True, text=True,
-                                     check=True).stdout  # fmt: skip
-    return texts
 
 
 @pytest.mark.parametrize(("sample", "refused"), [("demo03", ("apoe", "risk_factors", "clinvar")),

@@ -39,7 +39,6 @@ import csv
 import gzip
 import json
 import re
-import subprocess
 import time
 from collections import Counter
 
@@ -49,8 +48,10 @@ import pytest
 from clinvar_fixture import FIXTURE_DIR, RELEASE, ncbi_records, write_gene_list, write_ncbi_vcf
 
 from trio_data import TRIO, TRIO_BAMS
-from workflow_runner import query, snakemake
+from workflow_runner import delivered_texts, query, snakemake
 
+# A delivered VCF read as CHROM POS REF ALT GT lines.
+VCF_FORMAT = "%CHROM\t%POS\t%REF\t%ALT\t[%GT]\n"
 GENES = {"BRCA1": "AD", "BRCA2": "AD", "MUTYH": "AR", "APC": "AD"}
 # The chosen records as the fixture holds them: (gene, chrom, pos, REF, ALT, Variation ID, CLNSIG, review stars).
 BRCA1_17661 = ("BRCA1", "17", 41258504, "A", "C", "17661", "Pathogenic", 3)  # c.181T>G p.Cys61Gly, expert panel
@@ -275,36 +276,19 @@ def test_findings_tsv_holds_the_consenting_samples_findings_only(clinvar_run):
     ]
 
 
-def delivered_texts(batch, sample):
-    """What a participant receives (results/deliver/{pseudonym}/): its report files, the PDF's text and its VCF's
-    records."""
-    mapping = dict(line.split("\t")[:2] for line in
-                   (batch / "results/restricted/pseudonyms.tsv").read_text().splitlines()[1:])  # fmt: skip
-    folder = batch / "results/deliver" / mapping[sample]
-    texts = {path.name: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.report.*"))}
-    for name in ("json", "html"):
-        texts[f"report.{name}"] = (batch / f"results/report/{sample}.{name}").read_text(encoding="utf-8")
-    pdf = batch / f"results/report/{sample}.pdf"
-    texts["report.pdf"] = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                                         check=True).stdout  # fmt: skip
-    vcf = next(folder.glob("*.vcf.gz"))
-    texts[vcf.name] = "\n".join(query(vcf, "%CHROM\t%POS\t%REF\t%ALT\t[%GT]\n"))
-    return texts
-
-
 def test_the_refused_finding_is_in_no_delivered_file(clinvar_run):
     # clin03 carries MUTYH 5294 (its own VCF; the cohort calls have it) ...
     assert query(clinvar_run / "results/calls/bcftools/cohort.vcf.gz", "[%GT]\n", "-s", "clin03", "-r",
                  "1:45797228") == ["0/1"]  # fmt: skip
     # ... and no file it receives names it
     traces = ["5294", "45797228", "45,797,228", "MUTYH", "clinvar/variation", "clinvar_20160910_4genes.vcf"]
-    texts = delivered_texts(clinvar_run, "clin03")
+    texts = delivered_texts(clinvar_run, "clin03", VCF_FORMAT)
     assert len(texts) == 6  # report JSON and HTML (delivered and in results/report), the PDF's text, the VCF
     for name, text in texts.items():
         for trace in traces:
             assert not re.search(rf"(?<![\w.]){re.escape(trace)}(?![\w])", text), (name, trace)
     # clin02, who consented, receives its MUTYH records in its VCF and its report
-    texts = delivered_texts(clinvar_run, "clin02")
+    texts = delivered_texts(clinvar_run, "clin02", VCF_FORMAT)
     vcf = next(text for name, text in texts.items() if name.endswith(".vcf.gz"))
     assert vcf.splitlines() == ["1\t45796856\tT\tA\t0/1", "1\t45798475\tT\tC\t0/1"]
     assert "clinvar/variation/5293/" in texts["report.html"] and "216081" in texts["report.pdf"]

@@ -1,37 +1,20 @@
-"""The report as an A4 PDF, drawn with matplotlib from the same blocks as the HTML page (report_content).
+"""The report as an A4 PDF, laid out here from the same blocks as the HTML page (report_content) and drawn on
+reportlab's canvas (reports/pdf_canvas.py: why reportlab, fonts, byte-stable output).
 
-Why matplotlib and not a browser: the report job runs in the report conda env on any cluster node; Chromium has no
-conda package and needs system libraries a compute node rarely has, and WeasyPrint would be a new dependency (with
-Pango). matplotlib is already there and writes byte-stable PDFs: no creation date, no random document ID.
+Why not a browser: the report job runs in the report conda env on any cluster node; Chromium has no conda package and
+needs system libraries a compute node rarely has, and WeasyPrint would bring Pango.
 
-Layout is a simple top-to-bottom flow (written here because matplotlib places text but does not flow it): text is
-measured with matplotlib's own renderer and wrapped at word boundaries (over-long tokens such as SHA-256 hashes are
-broken by character), table columns are at least as wide as their longest word (only columns of codes, `mono`,
-break inside a word), tables split between rows with their header repeated, and a figure with its caption or a
-heading with the first lines after it move to the next page together. Every page has a footer with the sample ID,
-the research-use statement and "page i of n".
-
-Size: over 400 lines because the whole hand-written layout is one flow (measuring and wrapping text, sizing and
-splitting tables, placing figures, pages and footers), each part small and used only here.
+Layout is a simple top-to-bottom flow, the same rules as the HTML page's CSS: text is measured with the embedded font's
+glyph advances and wrapped at word boundaries (over-long tokens such as SHA-256 hashes are broken by character), table
+columns are at least as wide as their longest word (only columns of codes, `mono`, break inside a word), tables split
+between rows with their header repeated, and a figure with its caption or a heading with the first lines after it move
+to the next page together. Every page has a footer with the sample ID, the research-use statement and "page i of n".
+(reportlab's own flowables, platypus, break long words and size columns by other rules, so the flow is kept here.)
 """
 
-import io
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-import matplotlib
-
-matplotlib.use("Agg")
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
-from matplotlib.figure import Figure as MplFigure  # noqa: E402
-from matplotlib.font_manager import FontProperties  # noqa: E402
-from matplotlib.image import imread  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-from matplotlib.textpath import TextToPath  # noqa: E402
-
-from reports import pdf_font_subsets  # noqa: E402
-from reports.content import (  # noqa: E402
+from reports.content import (
     ETHICS,
     VERDICT_STYLE,
     Badge,
@@ -44,6 +27,8 @@ from reports.content import (  # noqa: E402
     Terms,
     document,
 )
+from reports.html_page import png_size
+from reports.pdf_canvas import PageCanvas, text_width
 
 PAGE_W, PAGE_H = 8.27, 11.69  # A4, inches
 LEFT, RIGHT, TOP, BOTTOM = 0.7, 0.7, 0.7, 0.85
@@ -56,23 +41,10 @@ CELL_PAD = 3.0  # points inside a table cell
 MIN_TABLE_SIZE = 6.0  # points: the smallest type a table shrinks to so that its longest words fit
 NOTICE_FILL = {"notice": ("#FFF4CC", "#9A5B00"), "notice fail": ("#FDE8E7", "#B42318")}
 FIGURE_MAX_H = 5.6  # inches: a figure taller than this is scaled down
-FONT = "DejaVu Sans"  # shipped with matplotlib: the same glyphs everywhere
-PDF_FONTTYPE = 42  # TrueType (Type 42) subsets: text stays selectable and searchable
 
 
 def pt(points):
     return points / 72.0
-
-
-TEXT_TO_PATH = TextToPath()
-
-
-@lru_cache(maxsize=1 << 16)
-def text_width(text, size, bold):
-    """Width of `text` in points: unhinted glyph advances of the font used for drawing, as the PDF places them."""
-    prop = FontProperties(family=FONT, size=size, weight="bold" if bold else "normal")
-    width, _, _ = TEXT_TO_PATH.get_text_width_height_descent(text, prop, ismath=False)
-    return width
 
 
 # ---------------------------------------------------------------- rich text wrapping
@@ -339,15 +311,15 @@ def table(layout, block):
 
 
 def figure(layout, block, figures):
-    image = imread(io.BytesIO(figures[block.key]), format="png")
-    h_px, w_px = image.shape[:2]
+    png = figures[block.key]
+    w_px, h_px = png_size(png)
     width = min(WIDTH, w_px / 100)
     height = width * h_px / w_px
     if height > FIGURE_MAX_H:
         height, width = FIGURE_MAX_H, FIGURE_MAX_H * w_px / h_px
     caption = wrap([Bold(f"Figure {block.number}. "), *block.caption], SIZES["caption"], WIDTH * 72)
     layout.ensure(height + len(caption) * pt(SIZES["caption"] * LEADING) + pt(10))
-    layout.op("image", LEFT + (WIDTH - width) / 2, layout.y, width, height, image)
+    layout.op("image", LEFT + (WIDTH - width) / 2, layout.y, width, height, png)
     layout.y += height + pt(4)
     layout.lines(caption, SIZES["caption"])
     layout.space(8)
@@ -392,50 +364,26 @@ def layout_report(report, figures):
     return layout.pages
 
 
-def _draw(fig, ops):
-    for op in ops:
-        kind = op[0]
-        if kind == "text":
-            _, x, y, text, size, bold, colour = op
-            fig.text(x / PAGE_W, 1 - y / PAGE_H, text, fontsize=size, fontweight="bold" if bold else "normal",
-                     color=colour, family=FONT, va="baseline", ha="left", parse_math=False)  # fmt: skip
-        elif kind == "rect":
-            _, x, y, w, h, fill, edge, lw = op
-            fig.patches.append(Rectangle(
-                (x / PAGE_W, 1 - (y + h) / PAGE_H), w / PAGE_W, h / PAGE_H, transform=fig.transFigure,
-                facecolor=fill or "none", edgecolor=edge or "none", linewidth=lw))  # fmt: skip
-        elif kind == "line":
-            _, x0, y0, x1, y1, colour, lw = op
-            fig.add_artist(Line2D([x0 / PAGE_W, x1 / PAGE_W], [1 - y0 / PAGE_H, 1 - y1 / PAGE_H],
-                                                   transform=fig.transFigure, color=colour, linewidth=lw))  # fmt: skip
-        elif kind == "image":
-            _, x, y, w, h, image = op
-            ax = fig.add_axes((x / PAGE_W, 1 - (y + h) / PAGE_H, w / PAGE_W, h / PAGE_H))
-            ax.imshow(image, interpolation="none", aspect="auto")
-            ax.set_axis_off()
+def _draw(canvas, ops):
+    for kind, *args in ops:
+        getattr(canvas, kind)(*args)
 
 
-def _footer(fig, sample_id, number, total):
-    y = 1 - (PAGE_H - BOTTOM + 0.3) / PAGE_H
-    fig.add_artist(Line2D([LEFT / PAGE_W, 1 - RIGHT / PAGE_W], [y + 0.018, y + 0.018],
-                                           transform=fig.transFigure, color="#BBBBBB", linewidth=0.8))  # fmt: skip
+def _footer(canvas, sample_id, number, total):
+    y = PAGE_H - BOTTOM + 0.3
+    y_rule = y - 0.018 * PAGE_H
+    canvas.line(LEFT, y_rule, PAGE_W - RIGHT, y_rule, "#BBBBBB", 0.8)
     left = f"Genetic analysis report: sample {sample_id} \u00b7 Research use only, not for diagnosis"
-    fig.text(LEFT / PAGE_W, y, left, fontsize=SIZES["footer"], color="#444444", family=FONT, parse_math=False)
-    fig.text(1 - RIGHT / PAGE_W, y, f"Page {number} of {total}", fontsize=SIZES["footer"], color="#444444",
-             family=FONT, ha="right", parse_math=False)  # fmt: skip
+    canvas.text(LEFT, y, left, SIZES["footer"], False, "#444444")
+    canvas.text(PAGE_W - RIGHT, y, f"Page {number} of {total}", SIZES["footer"], False, "#444444", align="right")
 
 
 def pdf_bytes(report, figures):
     """The PDF of one report: A4 pages, the same sections as the HTML; identical bytes for identical input."""
-    pdf_font_subsets.enable()  # the font subsets of earlier reports in this process are reused (same bytes)
     pages = layout_report(report, figures)
-    buffer = io.BytesIO()
-    metadata = {"Title": f"Genetic analysis report: sample {report['sample_id']}", "Creator": "genorisk",
-                "CreationDate": None}  # fmt: skip
-    with matplotlib.rc_context({"pdf.fonttype": PDF_FONTTYPE}), PdfPages(buffer, metadata=metadata) as pdf:
-        for number, page in enumerate(pages, start=1):
-            fig = MplFigure(figsize=(PAGE_W, PAGE_H), dpi=72)
-            _draw(fig, page.ops)
-            _footer(fig, report["sample_id"], number, len(pages))
-            pdf.savefig(fig)
-    return buffer.getvalue()
+    canvas = PageCanvas(PAGE_W, PAGE_H, f"Genetic analysis report: sample {report['sample_id']}")
+    for number, page in enumerate(pages, start=1):
+        _draw(canvas, page.ops)
+        _footer(canvas, report["sample_id"], number, len(pages))
+        canvas.next_page()
+    return canvas.finish()

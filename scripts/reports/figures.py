@@ -8,12 +8,15 @@ them without the batch files.
 """
 
 import io
+from functools import lru_cache
 
 import matplotlib
 import numpy as np
 
 matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402  (after the backend is chosen)
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402  (after the backend is chosen)
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.image import imsave  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Ellipse, Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
@@ -59,38 +62,59 @@ def _png(fig):
     return buffer.getvalue()
 
 
+class BatchTemplate:
+    """A figure whose batch part is drawn once and stamped with each sample's marks (the variant figures).
+
+    In a batch of thousands, every report shows the same batch points, axes and legend; only the sample's marks
+    differ. The batch part is rendered once per process (`canvas.draw()` skips animated artists), its pixels kept,
+    and each sample's artists drawn over a copy of them (matplotlib's blitting), so a figure costs its PNG encoding
+    instead of a full redraw. The sample's artists are drawn last, in their z-order, so they lie over the batch points.
+    """
+
+    def __init__(self, fig):
+        self.fig = fig
+        self.canvas = FigureCanvasAgg(fig)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(fig.bbox)
+
+    def stamp(self, artists):
+        """PNG bytes of the batch part with `artists` (just added to the figure) drawn on it; the artists are then
+        removed, so the template serves the next sample."""
+        self.canvas.restore_region(self.background)
+        for artist in sorted(artists, key=lambda a: a.get_zorder()):
+            artist.set_animated(True)
+            self.fig.draw_artist(artist)
+        pixels = np.asarray(self.canvas.buffer_rgba())
+        buffer = io.BytesIO()
+        imsave(buffer, pixels, format="png", dpi=FIGURE_DPI, metadata={"Software": None})
+        for artist in artists:
+            artist.remove()
+        return buffer.getvalue()
+
+
 def _batch_jitter(n):
     """Fixed horizontal offsets (n,) so overlapping batch points stay visible; seeded, hence reproducible."""
     return np.random.default_rng(0).uniform(-0.12, 0.12, n)
 
 
-def counts_figure(cohort, sample_id):
-    """PNG: four panels (het / hom-alt x SNV / indel), batch points and median next to this sample's value."""
+def _count_values(cohort):
+    """The batch's values of the four figure counts, in sample order: what the counts figure's batch part shows."""
+    return tuple(tuple(float(row[key]) for row in cohort.values()) for key in FIGURE_COUNT_KEYS)
+
+
+@lru_cache(maxsize=4)
+def _counts_template(columns):
+    """The counts figure without any sample's marks (a BatchTemplate), for the batch values `columns`."""
     fig = Figure(figsize=COUNTS_FIGSIZE, dpi=FIGURE_DPI)
     axes = fig.subplots(2, 2)
-    n = len(cohort)
+    n = len(columns[0])
     jitter = _batch_jitter(n)
-    for ax, key in zip(axes.flat, FIGURE_COUNT_KEYS, strict=True):
-        values = np.array([row[key] for row in cohort.values()], dtype=float)
-        mine = cohort[sample_id][key]
+    for ax, key, column in zip(axes.flat, FIGURE_COUNT_KEYS, columns, strict=True):
+        values = np.array(column, dtype=float)
         ax.scatter(jitter, values, s=40, color=BATCH_COLOUR, alpha=0.7, edgecolor="none", zorder=2)
         median = float(np.median(values))
         ax.hlines(median, -0.3, 0.3, color="black", linewidth=2, zorder=3)
-        ax.axhline(mine, color=SAMPLE_COLOUR, linewidth=1, linestyle="--", zorder=1)
-        ax.scatter([1], [mine], s=110, marker="D", color=SAMPLE_COLOUR, edgecolor="black", zorder=4)
-        ax.annotate(
-            count(mine),
-            (1, mine),
-            xytext=(10, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=11,
-            fontweight="bold",
-            color="black",
-            zorder=5,
-            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
-        )
-        top = max(values.max(), mine, 1)
+        top = max(values.max(), 1)  # the sample is one of the batch: its value is not above the batch's maximum
         ax.set_ylim(-0.06 * top, top * 1.18)  # below 0 so a marker at 0 is not cut by the axis
         ax.set_xlim(-0.5, 1.6)
         ax.set_xticks([0, 1], [f"Batch\n(n = {count(n)})", "This sample"], fontsize=10)
@@ -102,121 +126,93 @@ def counts_figure(cohort, sample_id):
         ax.grid(axis="y", color="#DDDDDD", linewidth=0.8, zorder=0)
         ax.set_axisbelow(True)
     handles = [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="none",
-            color=BATCH_COLOUR,
-            markersize=7,
-            label="One sample of the batch (the batch includes this sample)",
-        ),
+        Line2D([], [], marker="o", linestyle="none", color=BATCH_COLOUR, markersize=7,
+               label="One sample of the batch (the batch includes this sample)"),
         Line2D([], [], color="black", linewidth=2, label="Batch median"),
-        Line2D(
-            [],
-            [],
-            marker="D",
-            linestyle="none",
-            color=SAMPLE_COLOUR,
-            markeredgecolor="black",
-            markersize=8,
-            label=f"This sample: {_plain(sample_id)} (dashed line: its value)",
-        ),
-    ]
+        Line2D([], [], marker="D", linestyle="none", color=SAMPLE_COLOUR, markeredgecolor="black", markersize=8,
+               label="This sample (dashed line: its value)"),
+    ]  # fmt: skip
     fig.legend(handles=handles, loc="lower center", ncol=1, fontsize=10, frameon=False)
-    fig.suptitle(f"Variant calls of {_plain(sample_id)} compared with the batch", fontsize=13)
     if n < 3:
-        fig.text(
-            0.5,
-            0.905,
-            SMALL_BATCH_NOTE.format(n=n),
-            ha="center",
-            fontsize=10,
-            style="italic",
-            bbox={"facecolor": "#FFF4CC", "edgecolor": "#9A5B00"},
-        )
+        fig.text(0.5, 0.905, SMALL_BATCH_NOTE.format(n=n), ha="center", fontsize=10, style="italic",
+                 bbox={"facecolor": "#FFF4CC", "edgecolor": "#9A5B00"})  # fmt: skip
     fig.subplots_adjust(left=0.1, right=0.98, top=0.85 if n < 3 else 0.89, bottom=0.22, hspace=0.55, wspace=0.32)
-    return _png(fig)
+    return BatchTemplate(fig)
 
 
-def het_callrate_figure(cohort, sample_id):
-    """PNG: heterozygosity against call rate for every in-cohort sample, this sample highlighted and labelled."""
-    fig = Figure(figsize=SCATTER_FIGSIZE, dpi=FIGURE_DPI)
-    ax = fig.subplots()
-    points = {
+def counts_figure(cohort, sample_id):
+    """PNG: four panels (het / hom-alt x SNV / indel), batch points and median next to this sample's value."""
+    template = _counts_template(_count_values(cohort))
+    title = f"Variant calls of {_plain(sample_id)} compared with the batch"
+    marks = [template.fig.text(0.5, 0.98, title, ha="center", va="top", fontsize=13)]  # where suptitle puts it
+    for ax, key in zip(template.fig.axes, FIGURE_COUNT_KEYS, strict=True):
+        mine = cohort[sample_id][key]
+        marks.append(ax.axhline(mine, color=SAMPLE_COLOUR, linewidth=1, linestyle="--", zorder=1))
+        marks.append(ax.scatter([1], [mine], s=110, marker="D", color=SAMPLE_COLOUR, edgecolor="black", zorder=4))
+        box = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"}
+        marks.append(ax.annotate(count(mine), (1, mine), xytext=(10, 0), textcoords="offset points", va="center",
+                                 fontsize=11, fontweight="bold", color="black", zorder=5, bbox=box))  # fmt: skip
+    return template.stamp(marks)
+
+
+def _scatter_points(cohort):
+    """{sample: (call rate, heterozygosity)} of the samples where both are defined."""
+    return {
         s: (row["call_rate"], row["heterozygosity"])
         for s, row in cohort.items()
         if row["call_rate"] is not None and row["heterozygosity"] is not None
     }
-    others = [p for s, p in points.items() if s != sample_id]
-    if others:
-        x, y = np.array(others, dtype=float).T
-        ax.scatter(
-            x * 100,
-            y,
-            s=45,
-            color=BATCH_COLOUR,
-            alpha=0.75,
-            edgecolor="none",
-            label="Other samples of the batch",
-            zorder=2,
-        )
-        _label_stacked(ax, others)
-    _pad_limits(ax, points.values())
-    if sample_id in points:
-        call_rate, het = points[sample_id]
-        ax.scatter(
-            [call_rate * 100],
-            [het],
-            s=130,
-            marker="D",
-            color=SAMPLE_COLOUR,
-            edgecolor="black",
-            label=f"This sample: {_plain(sample_id)}",
-            zorder=3,
-        )
-        left, right = ax.get_xlim()
-        to_left = (call_rate * 100 - left) > 0.55 * (right - left)  # keep the label inside the plot
-        ax.annotate(
-            _plain(sample_id, 24),
-            (call_rate * 100, het),
-            xytext=(-12 if to_left else 12, 12),
-            textcoords="offset points",
-            ha="right" if to_left else "left",
-            fontsize=11,
-            fontweight="bold",
-            zorder=4,
-            bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": SAMPLE_COLOUR},
-            arrowprops={"arrowstyle": "-", "color": SAMPLE_COLOUR},
-        )
-    else:
-        ax.text(
-            0.5,
-            0.5,
-            "Call rate or heterozygosity is not defined for this sample",
-            transform=ax.transAxes,
-            ha="center",
-            fontsize=11,
-        )
-    small = len(cohort) < 3
+
+
+@lru_cache(maxsize=4)
+def _scatter_template(points, n_batch):
+    """The heterozygosity/call-rate figure without any sample's marks: every sample's point in grey (the sample's own
+    lies under its marker), for the batch's `points` ((call rate, heterozygosity), ...) of `n_batch` samples."""
+    fig = Figure(figsize=SCATTER_FIGSIZE, dpi=FIGURE_DPI)
+    ax = fig.subplots()
+    if points:
+        x, y = np.array(points, dtype=float).T
+        ax.scatter(x * 100, y, s=45, color=BATCH_COLOUR, alpha=0.75, edgecolor="none", zorder=2)
+        _label_stacked(ax, points)
+    _pad_limits(ax, points)
+    small = n_batch < 3
     if small:
-        fig.text(
-            0.55,
-            0.885,
-            SMALL_BATCH_NOTE.format(n=len(cohort)),
-            ha="center",
-            fontsize=10,
-            style="italic",
-            bbox={"facecolor": "#FFF4CC", "edgecolor": "#9A5B00"},
-        )
+        fig.text(0.55, 0.885, SMALL_BATCH_NOTE.format(n=n_batch), ha="center", fontsize=10, style="italic",
+                 bbox={"facecolor": "#FFF4CC", "edgecolor": "#9A5B00"})  # fmt: skip
     ax.set_xlabel("Call rate (% of variant sites with a genotype)", fontsize=11)
     ax.set_ylabel("Heterozygosity\n(heterozygous calls / called sites)", fontsize=11)
-    fig.suptitle(f"Heterozygosity and call rate of the batch (n = {count(len(cohort))})", fontsize=13, x=0.55, y=0.97)
+    fig.suptitle(f"Heterozygosity and call rate of the batch (n = {count(n_batch)})", fontsize=13, x=0.55, y=0.97)
     ax.grid(color="#DDDDDD", linewidth=0.8)
     ax.set_axisbelow(True)
-    fig.legend(loc="lower center", ncol=2, fontsize=10, frameon=False)
+    handles = [
+        Line2D([], [], marker="o", linestyle="none", color=BATCH_COLOUR, alpha=0.75, markersize=7,
+               label="Samples of the batch (this one included)"),
+        Line2D([], [], marker="D", linestyle="none", color=SAMPLE_COLOUR, markeredgecolor="black", markersize=8,
+               label="This sample (labelled with its ID)"),
+    ]  # fmt: skip
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=10, frameon=False)
     fig.subplots_adjust(left=0.13, right=0.97, top=0.84 if small else 0.9, bottom=0.2)
-    return _png(fig)
+    return BatchTemplate(fig)
+
+
+def het_callrate_figure(cohort, sample_id):
+    """PNG: heterozygosity against call rate for every in-cohort sample, this sample highlighted and labelled."""
+    points = _scatter_points(cohort)
+    template = _scatter_template(tuple(points.values()), len(cohort))
+    ax = template.fig.axes[0]
+    if sample_id not in points:
+        note = "Call rate or heterozygosity is not defined for this sample"
+        return template.stamp([ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", fontsize=11)])
+    call_rate, het = points[sample_id]
+    marker = ax.scatter([call_rate * 100], [het], s=130, marker="D", color=SAMPLE_COLOUR, edgecolor="black", zorder=3)
+    left, right = ax.get_xlim()
+    to_left = (call_rate * 100 - left) > 0.55 * (right - left)  # keep the label inside the plot
+    label = ax.annotate(_plain(sample_id, 24), (call_rate * 100, het), xytext=(-12 if to_left else 12, 12),
+                        textcoords="offset points", ha="right" if to_left else "left", fontsize=11,
+                        fontweight="bold", zorder=4,
+                        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": SAMPLE_COLOUR},
+                        arrowprops={"arrowstyle": "-", "color": SAMPLE_COLOUR})  # fmt: skip
+    return template.stamp([marker, label])
 
 
 def _label_stacked(ax, points):
@@ -259,29 +255,65 @@ def _pad_limits(ax, points):
 # ---------------------------------------------------------------- polygenic score and ancestry figures
 
 
+def _prs_limits(edges, mine):
+    """x limits of the score figure: the distribution's range, widened to take a sample outside it."""
+    span = edges[-1] - edges[0]
+    return min(edges[0], mine) - 0.05 * span, max(edges[-1], mine) + 0.05 * span
+
+
+@lru_cache(maxsize=16)
+def _prs_template(edges, counts, n, population, pgs_id, trait, xlim):
+    """The score figure without any sample's marks: the reference distribution (the batch's, or the reference
+    people of `population`), for samples whose score lies within `xlim`."""
+    edges, counts = np.asarray(edges, dtype=float), np.asarray(counts, dtype=float)
+    fig = Figure(figsize=PRS_FIGSIZE, dpi=FIGURE_DPI)
+    ax = fig.subplots()
+    panel = population is not None
+    group = f"{_plain(population, 20)} reference samples" if panel else "Samples of this batch"
+    ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="#BBBBBB", edgecolor="#555555",
+           linewidth=0.8, zorder=2)  # fmt: skip
+    ax.set_xlim(*xlim)
+    ax.set_ylim(0, max(counts.max(), 1) * 1.6)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("Polygenic score (sum of effect-allele count \u00d7 weight)", fontsize=11)
+    ax.set_ylabel("Number of samples", fontsize=11)
+    ax.grid(axis="y", color="#DDDDDD", linewidth=0.8)
+    ax.set_axisbelow(True)
+    fig.suptitle(f"{_plain(pgs_id)}: {_plain(trait or 'trait not given', 60)}", fontsize=13, y=0.97)
+    note = (
+        f"Percentile among {count(n)} reference samples of {_plain(population, 20)} genetic ancestry"
+        if panel
+        else f"Percentile within this batch of {count(n)} samples, not within the general population"
+    )
+    fig.text(0.5, 0.885, note, ha="center", fontsize=10, style="italic")
+    handles = [
+        Patch(facecolor="#BBBBBB", edgecolor="#555555", linewidth=0.8, label=f"{group} (n = {count(n)})"),
+        Line2D([], [], marker="D", linestyle="none", color=SAMPLE_COLOUR, markeredgecolor="black", markersize=9,
+               label="This sample (dashed line: its score)"),
+    ]  # fmt: skip
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=10, frameon=False)
+    fig.subplots_adjust(left=0.1, right=0.97, top=0.84, bottom=0.24)
+    return BatchTemplate(fig)
+
+
 def prs_figure(score, sample_id):
     """PNG: the score's reference distribution (histogram of the batch's SUMs) with this sample's SUM marked.
 
     `score`: one item of the report's `prs` list with `distribution` {bin_edges (k+1,), counts (k,), n, ...}.
     """
     dist = score["distribution"]
-    edges, counts = np.asarray(dist["bin_edges"], dtype=float), np.asarray(dist["counts"], dtype=float)
-    fig = Figure(figsize=PRS_FIGSIZE, dpi=FIGURE_DPI)
-    ax = fig.subplots()
-    panel = score.get("reference_population") is not None
-    group = f"{_plain(score['reference_population'], 20)} reference samples" if panel else "Samples of this batch"
-    ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="#BBBBBB", edgecolor="#555555",
-           linewidth=0.8, label=f"{group} (n = {count(dist['n'])})", zorder=2)  # fmt: skip
+    edges = tuple(float(e) for e in dist["bin_edges"])
     mine = score["sum"]
-    top = max(counts.max(), 1)
-    ax.axvline(mine, color=SAMPLE_COLOUR, linewidth=2.5, linestyle="--", zorder=3)
-    ax.scatter([mine], [top * 1.08], marker="D", s=110, color=SAMPLE_COLOUR, edgecolor="black", zorder=4,
-               label=f"This sample: {_plain(sample_id)}")  # fmt: skip
-    span = edges[-1] - edges[0]
-    ax.set_xlim(min(edges[0], mine) - 0.05 * span, max(edges[-1], mine) + 0.05 * span)
+    xlim = _prs_limits(edges, mine)  # the same for every sample inside the range: they share the batch part
+    template = _prs_template(edges, tuple(float(c) for c in dist["counts"]), dist["n"],
+                             score.get("reference_population"), score["pgs_id"], score.get("trait"), xlim)  # fmt: skip
+    ax = template.fig.axes[0]
+    top = max(max(dist["counts"]), 1)
+    line = ax.axvline(mine, color=SAMPLE_COLOUR, linewidth=2.5, linestyle="--", zorder=3)
+    marker = ax.scatter([mine], [top * 1.08], marker="D", s=110, color=SAMPLE_COLOUR, edgecolor="black", zorder=4)
     left, right = ax.get_xlim()
     to_left = (mine - left) > 0.6 * (right - left)
-    ax.annotate(
+    label = ax.annotate(
         f"{_plain(sample_id, 24)}\nscore {short_number(mine)}\n{ordinal(score['percentile'])} percentile",
         (mine, top * 1.08),
         xytext=(-14 if to_left else 14, 8),
@@ -293,24 +325,7 @@ def prs_figure(score, sample_id):
         zorder=5,
         bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": SAMPLE_COLOUR},
     )
-    ax.set_ylim(0, top * 1.6)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("Polygenic score (sum of effect-allele count \u00d7 weight)", fontsize=11)
-    ax.set_ylabel("Number of samples", fontsize=11)
-    ax.grid(axis="y", color="#DDDDDD", linewidth=0.8)
-    ax.set_axisbelow(True)
-    trait = score.get("trait") or "trait not given"
-    fig.suptitle(f"{_plain(score['pgs_id'])}: {_plain(trait, 60)}", fontsize=13, y=0.97)
-    note = (
-        f"Percentile among {count(dist['n'])} reference samples of {_plain(score['reference_population'], 20)} "
-        "genetic ancestry"
-        if panel
-        else f"Percentile within this batch of {count(dist['n'])} samples, not within the general population"
-    )
-    fig.text(0.5, 0.885, note, ha="center", fontsize=10, style="italic")
-    fig.legend(loc="lower center", ncol=2, fontsize=10, frameon=False)
-    fig.subplots_adjust(left=0.1, right=0.97, top=0.84, bottom=0.24)
-    return _png(fig)
+    return template.stamp([line, marker, label])
 
 
 def _ellipse(group, colour):

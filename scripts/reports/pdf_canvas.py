@@ -20,12 +20,15 @@ from pathlib import Path
 
 import matplotlib
 import reportlab
+from reportlab import rl_config
 from reportlab.lib.colors import toColor
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+# Images as binary streams: reportlab's default ASCII85 text encoding is written in pure Python (most of a PDF's time).
+rl_config.useA85 = 0
 FONT_FILES = {False: "DejaVuSans.ttf", True: "DejaVuSans-Bold.ttf"}  # bold -> file in matplotlib's fonts/ttf
 FONT_NAMES = {False: "DejaVuSans", True: "DejaVuSans-Bold"}
 

@@ -18,6 +18,20 @@ if not workflow.overwrite_configfiles:
 
 
 include: "workflow/rules/common.smk"
+
+
+# The two things the workflow does when it loads, made here and nowhere else (rule files only declare rules):
+# the umask every job inherits (config `permissions`; atomic outputs get the matching mode before their rename), and
+# the checkout's git state, a parameter of the provenance rule so that a new commit records itself again.
+from common.atomic import (
+    apply_permission_mode,
+)  # scripts/ is on the path from common.smk on
+from deliver.provenance import git_state
+
+apply_permission_mode(config["permissions"]["mode"])
+GIT_STATE = git_state(workflow.basedir)
+
+
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/qc.smk"
 include: "workflow/rules/calling.smk"

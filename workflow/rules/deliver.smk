@@ -1,8 +1,7 @@
 # Reproducibility and data protection: the provenance record, pseudonymised deliverables per sample, and the
-# manifest of every result file (the last rule). Also sets who may read what the workflow writes (`permissions`).
-from common.atomic import apply_permission_mode
+# manifest of every result file (the last rule). The file mode of what the run writes (`permissions`) and the git
+# state in the provenance are set once in the Snakefile.
 from deliver.manifest import targets_except
-from deliver.provenance import git_state
 
 PROVENANCE = "results/provenance.json"
 DELIVER_DIR = "results/deliver"
@@ -10,10 +9,6 @@ PSEUDONYMS = "results/restricted/pseudonyms.tsv"
 MANIFEST = "results/manifest.sha256"
 
 EXTRA_TARGETS += [PROVENANCE, DELIVER_DIR, PSEUDONYMS, MANIFEST]
-
-# Set at parse time, so every job (a subprocess, or a cluster job that re-reads the workflow) inherits it: the umask
-# covers what Snakemake and the tools create, atomic outputs get the matching file mode before their rename.
-apply_permission_mode(config["permissions"]["mode"])
 
 # The config loader resolved deliver.secret_file and deliver.recipients against the config file's folder.
 DELIVER_SECRET = config["deliver"]["secret_file"]
@@ -75,7 +70,7 @@ rule provenance:
         config=config,
         config_files=[str(p) for p in workflow.configfiles],
         sample_files=SAMPLE_FILES,
-        git=git_state(workflow.basedir),
+        git=GIT_STATE,
         tools=TOOLS,
     script:
         "../../scripts/deliver/provenance.py"

@@ -14,13 +14,12 @@ import matplotlib
 import numpy as np
 
 matplotlib.use("Agg")
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402  (after the backend is chosen)
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.image import imsave  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402  (after the backend is chosen)
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Ellipse, Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
+from reports.figure_template import BatchTemplate, frozen  # noqa: E402
 from reports.number_format import count, decimals, ordinal, probability, short_number  # noqa: E402
 
 FIGURE_DPI = 100
@@ -60,36 +59,6 @@ def _png(fig):
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=FIGURE_DPI, metadata={"Software": None})
     return buffer.getvalue()
-
-
-class BatchTemplate:
-    """A figure whose batch part is drawn once and stamped with each sample's marks (the variant figures).
-
-    In a batch of thousands, every report shows the same batch points, axes and legend; only the sample's marks
-    differ. The batch part is rendered once per process (`canvas.draw()` skips animated artists), its pixels kept,
-    and each sample's artists drawn over a copy of them (matplotlib's blitting), so a figure costs its PNG encoding
-    instead of a full redraw. The sample's artists are drawn last, in their z-order, so they lie over the batch points.
-    """
-
-    def __init__(self, fig):
-        self.fig = fig
-        self.canvas = FigureCanvasAgg(fig)
-        self.canvas.draw()
-        self.background = self.canvas.copy_from_bbox(fig.bbox)
-
-    def stamp(self, artists):
-        """PNG bytes of the batch part with `artists` (just added to the figure) drawn on it; the artists are then
-        removed, so the template serves the next sample."""
-        self.canvas.restore_region(self.background)
-        for artist in sorted(artists, key=lambda a: a.get_zorder()):
-            artist.set_animated(True)
-            self.fig.draw_artist(artist)
-        pixels = np.asarray(self.canvas.buffer_rgba())
-        buffer = io.BytesIO()
-        imsave(buffer, pixels, format="png", dpi=FIGURE_DPI, metadata={"Software": None})
-        for artist in artists:
-            artist.remove()
-        return buffer.getvalue()
 
 
 def _batch_jitter(n):
@@ -346,59 +315,82 @@ def _assignment(ancestry):
     return f"no group assigned (best probability {probability(ancestry.get('probability'))})"
 
 
+def _pca_limits(groups, points):
+    """(xlim, ylim) of the ancestry figure: every drawn point and 2.5 SD around each group's mean, plus margins."""
+    fig = Figure(figsize=PCA_FIGSIZE, dpi=FIGURE_DPI)
+    ax = fig.subplots()
+    ax.update_datalim(points)
+    for group in groups:
+        sd = np.sqrt(np.clip(np.diag(np.asarray(group["cov"], dtype=float)), 0, None)) * 2.5
+        ax.update_datalim([np.subtract(group["mean"], sd), np.add(group["mean"], sd)])
+    ax.autoscale_view()
+    ax.margins(0.12)
+    return ax.get_xlim(), ax.get_ylim()
+
+
+@lru_cache(maxsize=4)
+def _pca_template(groups, limits):
+    """The ancestry figure without any sample's marks: the reference groups' 95% regions and names, axes within
+    `limits` and the legend. The batch's points are drawn per sample (the report lists the other samples)."""
+    groups = [dict(g) for g in groups]
+    fig = Figure(figsize=PCA_FIGSIZE, dpi=FIGURE_DPI)
+    ax = fig.subplots()
+    handles = []
+    for i, group in enumerate(groups):
+        colour = GROUP_COLOURS[i % len(GROUP_COLOURS)]
+        ax.add_patch(_ellipse(group, colour))
+        top = group["mean"][1] + np.sqrt(5.991 * max(group["cov"][1][1], 0))  # the ellipse's highest point
+        ax.annotate(_plain(group["label"]), (group["mean"][0], top), xytext=(0, 3), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=11, fontweight="bold", color=colour, zorder=2)  # fmt: skip
+        label = f"{_plain(group['label'])} reference (n = {count(group['n'])}), 95% region"
+        handles.append(Patch(facecolor=colour, alpha=0.4, edgecolor=colour, label=label))
+    handles.append(Line2D([], [], marker="o", linestyle="none", color=BATCH_COLOUR, alpha=0.7, markersize=7,
+                          label="Other samples of this batch"))  # fmt: skip
+    handles.append(Line2D([], [], marker="D", linestyle="none", color=SAMPLE_COLOUR, markeredgecolor="black",
+                          markersize=9, label="This sample (labelled with its ID)"))  # fmt: skip
+    ax.set_xlim(*limits[0])
+    ax.set_ylim(*limits[1])
+    ax.set_xlabel("Principal component 1 (reference panel)", fontsize=11)
+    ax.set_ylabel("Principal component 2 (reference panel)", fontsize=11)
+    ax.grid(color="#DDDDDD", linewidth=0.8)
+    ax.set_axisbelow(True)
+    fig.suptitle("Genetic ancestry: this sample on the reference panel's principal components", fontsize=13, y=0.97)
+    if not groups:
+        fig.text(0.5, 0.875, "Reference panel groups are not drawn (their coordinates were not exported)",
+                 ha="center", fontsize=10, style="italic")  # fmt: skip
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=9.5, frameon=False)
+    n_rows = (len(handles) + 1) // 2
+    fig.subplots_adjust(left=0.11, right=0.97, top=0.86, bottom=0.13 + 0.045 * n_rows)
+    return BatchTemplate(fig)
+
+
 def pca_figure(ancestry, sample_id):
     """PNG: PC1 against PC2 of the reference panel's PCA, this sample highlighted among the batch.
 
     `ancestry`: the report's ancestry block (pcs (4,), batch_points [[PC1, PC2], ...], panel_groups with mean (2,)
     and cov (2, 2) per label).
     """
-    fig = Figure(figsize=PCA_FIGSIZE, dpi=FIGURE_DPI)
-    ax = fig.subplots()
-    handles = []
-    for i, group in enumerate(ancestry["panel_groups"]):
-        colour = GROUP_COLOURS[i % len(GROUP_COLOURS)]
-        ellipse = _ellipse(group, colour)
-        ax.add_patch(ellipse)
-        top = group["mean"][1] + np.sqrt(5.991 * max(group["cov"][1][1], 0))  # the ellipse's highest point
-        ax.annotate(_plain(group["label"]), (group["mean"][0], top), xytext=(0, 3), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=11, fontweight="bold", color=colour, zorder=2)  # fmt: skip
-        label = f"{_plain(group['label'])} reference (n = {count(group['n'])}), 95% region"
-        handles.append(Patch(facecolor=colour, alpha=0.4, edgecolor=colour, label=label))
+    groups = ancestry["panel_groups"]
     points = np.asarray(ancestry["batch_points"], dtype=float).reshape(-1, 2)
-    if len(points):
-        ax.scatter(points[:, 0], points[:, 1], s=40, color=BATCH_COLOUR, alpha=0.7, edgecolor="none", zorder=3)
-        handles.append(Line2D([], [], marker="o", linestyle="none", color=BATCH_COLOUR, markersize=7,
-                              label="Other samples of this batch"))  # fmt: skip
     x, y = ancestry["pcs"][0], ancestry["pcs"][1]
-    ax.scatter([x], [y], marker="D", s=150, color=SAMPLE_COLOUR, edgecolor="black", zorder=5)
-    label = f"This sample: {_plain(sample_id)}, {_assignment(ancestry)}"
-    handles.append(Line2D([], [], marker="D", linestyle="none", color=SAMPLE_COLOUR, markeredgecolor="black",
-                          markersize=9, label=label))  # fmt: skip
-    ax.update_datalim(np.vstack([points, [[x, y]]]))
-    for group in ancestry["panel_groups"]:
-        sd = np.sqrt(np.clip(np.diag(np.asarray(group["cov"], dtype=float)), 0, None)) * 2.5
-        ax.update_datalim([np.subtract(group["mean"], sd), np.add(group["mean"], sd)])
-    ax.autoscale_view()
-    ax.margins(0.12)
+    everything = np.vstack([points, [[x, y]]])
+    limits = _pca_limits(groups, everything)
+    template = _pca_template(frozen(groups), limits)
+    fig, ax = template.fig, template.fig.axes[0]
+    marks = [fig.text(0.5, 0.915, f"{_plain(sample_id)}: {_assignment(ancestry)}", ha="center", fontsize=10.5)]
+    if len(points):
+        marks.append(ax.scatter(points[:, 0], points[:, 1], s=40, color=BATCH_COLOUR, alpha=0.7, edgecolor="none",
+                                zorder=3))  # fmt: skip
+    marks.append(ax.scatter([x], [y], marker="D", s=150, color=SAMPLE_COLOUR, edgecolor="black", zorder=5))
     # The label sits below the sample (sideways near the bottom edge), away from the group names drawn above each
     # reference region, so it never hides the group the sample falls in.
-    (left, right), (bottom, top) = ax.get_xlim(), ax.get_ylim()
+    (left, right), (bottom, top) = limits
     to_left = (x - left) > 0.6 * (right - left)
     low = (y - bottom) < 0.25 * (top - bottom)
     dx, dy = (-1 if to_left else 1) * (24 if low else 16), 0 if low else -16
-    ax.annotate(_plain(sample_id, 24), (x, y), xytext=(dx, dy), textcoords="offset points",
-                ha="right" if to_left else "left", va="center" if low else "top", fontsize=11, fontweight="bold",
-                zorder=6, bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": SAMPLE_COLOUR},
-                arrowprops={"arrowstyle": "-", "color": SAMPLE_COLOUR})  # fmt: skip
-    ax.set_xlabel("Principal component 1 (reference panel)", fontsize=11)
-    ax.set_ylabel("Principal component 2 (reference panel)", fontsize=11)
-    ax.grid(color="#DDDDDD", linewidth=0.8)
-    ax.set_axisbelow(True)
-    fig.suptitle("Genetic ancestry: this sample on the reference panel's principal components", fontsize=13, y=0.97)
-    if not ancestry["panel_groups"]:
-        fig.text(0.5, 0.9, "Reference panel groups are not drawn (their coordinates were not exported)",
-                 ha="center", fontsize=10, style="italic")  # fmt: skip
-    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=9.5, frameon=False)
-    n_rows = (len(handles) + 1) // 2
-    fig.subplots_adjust(left=0.11, right=0.97, top=0.87, bottom=0.13 + 0.045 * n_rows)
-    return _png(fig)
+    marks.append(ax.annotate(_plain(sample_id, 24), (x, y), xytext=(dx, dy), textcoords="offset points",
+                             ha="right" if to_left else "left", va="center" if low else "top", fontsize=11,
+                             fontweight="bold", zorder=6,
+                             bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": SAMPLE_COLOUR},
+                             arrowprops={"arrowstyle": "-", "color": SAMPLE_COLOUR}))  # fmt: skip
+    return template.stamp(marks)

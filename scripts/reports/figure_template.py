@@ -32,7 +32,7 @@ class BatchTemplate:
         for artist in sorted(artists, key=lambda a: a.get_zorder()):
             artist.set_animated(True)
             self.fig.draw_artist(artist)
-        pixels = np.asarray(self.canvas.buffer_rgba())
+        pixels = np.asarray(self.canvas.buffer_rgba())[..., :3]  # the figure is opaque: RGB, a third smaller
         buffer = io.BytesIO()
         imsave(buffer, pixels, format="png", dpi=self.fig.get_dpi(), metadata={"Software": None})
         for artist in artists:

@@ -412,27 +412,24 @@ def load_stages(samples, inputs, build, log=None):
     log = log or get_logger()
     get = inputs.get
     stages = {"build": build, "sites_min_depth": get("sites_min_depth")}
-    if get("pgx"):
-        stages["pgx"] = rs.read_pgx(get("pgx"), samples)
-    if get("pgx_guidance"):
-        stages["pgx_guidance"] = medication_guidance.read_guidance(get("pgx_guidance"), samples)
-    if get("carrier"):
-        stages["carrier"] = rs.read_carrier(get("carrier"))
-    if get("prs_tsv") and get("prs_json"):
-        stages["prs"] = rs.read_prs(get("prs_tsv"), get("prs_json"), get("prs_reference"))
-    if get("ancestry"):
-        stages["ancestry"] = rs.read_ancestry(get("ancestry"))
-    if get("panel_points"):
-        stages["panel_groups"] = rs.panel_groups(rs.read_panel_points(get("panel_points")))
-    if get("popgen_samples"):
-        stages["popgen"] = rs.read_popgen_samples(get("popgen_samples"))
-    if get("relatedness"):
-        stages["relatedness"] = rs.read_relatedness(get("relatedness"), samples)
-    if get("sites_vcf"):
-        stages["sites"] = rs.read_sites(get("sites_vcf"), samples)
-    if get("provenance"):
-        stages["provenance"] = rs.read_provenance(get("provenance"))
-        stages["provenance_sha256"] = rs.file_sha256(get("provenance"))
+    # stage key -> (the inputs it needs, all given; their reader)
+    readers = {
+        "pgx": (["pgx"], lambda path: rs.read_pgx(path, samples)),
+        "pgx_guidance": (["pgx_guidance"], lambda path: medication_guidance.read_guidance(path, samples)),
+        "carrier": (["carrier"], rs.read_carrier),
+        "prs": (["prs_tsv", "prs_json"], lambda tsv, js: rs.read_prs(tsv, js, get("prs_reference"))),
+        "ancestry": (["ancestry"], rs.read_ancestry),
+        "panel_groups": (["panel_points"], lambda path: rs.panel_groups(rs.read_panel_points(path))),
+        "popgen": (["popgen_samples"], rs.read_popgen_samples),
+        "relatedness": (["relatedness"], lambda path: rs.read_relatedness(path, samples)),
+        "sites": (["sites_vcf"], lambda path: rs.read_sites(path, samples)),
+        "provenance": (["provenance"], rs.read_provenance),
+        "provenance_sha256": (["provenance"], rs.file_sha256),
+    }
+    for key, (names, reader) in readers.items():
+        paths = [get(name) for name in names]
+        if all(paths):
+            stages[key] = reader(*paths)
     stages["panels"] = rs.panel_hashes(get("panel_files") or [])
     stages.update(accuracy.read_stage_inputs(inputs))
     stages.update(clinvar_findings.read_stage_inputs(inputs))

@@ -57,7 +57,7 @@ rule provenance:
         reference=config["reference"],
         regions=regions_bed(),
         checksums=expand(CHECKSUMS, sample=SAMPLE_IDS),
-        version=Path(workflow.basedir) / "VERSION",
+        version=GENORISK_DIR / "VERSION",
     output:
         json=PROVENANCE,
     log:
@@ -75,7 +75,7 @@ rule provenance:
         config=config,
         config_files=[str(p) for p in workflow.configfiles],
         sample_files=SAMPLE_FILES,
-        git=git_state(workflow.basedir),
+        git=git_state(GENORISK_DIR),
         tools=TOOLS,
     script:
         "../../scripts/deliver/provenance.py"

@@ -25,6 +25,12 @@ SAMPLE_FILES = {s: sample_files_of(s) for s in SAMPLE_IDS}
 PSEUDONYM_OVERRIDES = {
     s: SAMPLES[s]["pseudonym"] for s in SAMPLE_IDS if SAMPLES[s].get("pseudonym")
 }
+# The workflow's commit: its checkout's git state, or the commit a git-hosted module was unpacked from (unchanged).
+WORKFLOW_GIT = (
+    git_state(GENORISK_DIR)
+    if GENORISK_COMMIT is None
+    else {"commit": GENORISK_COMMIT, "dirty": False}
+)
 TOOLS = ["samtools", "bcftools", "tabix", *(c for c in CALLERS if c != "bcftools")]
 # One checksum job per sample: adding a sample hashes only its files (not a result: holds paths and mtimes).
 CHECKSUMS = "resources/checksums/{sample}.json"
@@ -75,7 +81,7 @@ rule provenance:
         config=config,
         config_files=[str(p) for p in workflow.configfiles],
         sample_files=SAMPLE_FILES,
-        git=git_state(GENORISK_DIR),
+        git=WORKFLOW_GIT,
         tools=TOOLS,
     script:
         "../../scripts/deliver/provenance.py"

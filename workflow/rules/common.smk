@@ -37,7 +37,8 @@ def local_workflow_dir(rules_dir):
         with tempfile.TemporaryFile() as tar:
             repo.archive(tar, commit, format="tar")
             tar.seek(0)
-            tarfile.open(fileobj=tar).extractall(unpacking, filter="data")
+            with tarfile.open(fileobj=tar) as archive:
+                archive.extractall(unpacking, filter="data")
         try:  # whole or not at all; another process may have won
             unpacking.rename(folder)
         except OSError:

@@ -94,8 +94,8 @@ def deployed(hosted, tmp_path_factory):
     repo, commit = hosted
     base = tmp_path_factory.mktemp("deployed")
     project = base / "project"
-    proc = subprocess.run([SNAKEDEPLOY, "deploy-workflow", str(repo), str(project), "--commit", commit],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    proc = subprocess.run([SNAKEDEPLOY, "deploy-workflow", str(repo), str(project), "--name", "genorisk", "--commit",
+                           commit], capture_output=True, text=True, timeout=120)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     # Snakemake's source cache on Linux: $XDG_CACHE_HOME/snakemake/snakemake/source-cache/; github() repositories
     # are bare clones under snakemake-git-cache/github.com/{owner}/{name}.

@@ -1,8 +1,20 @@
 # genorisk: from a batch of alignments to per-sample genetic risk reports.
 # Run `snakemake --cores N`; point at another batch with `--configfile FILE` or `--directory DIR`.
+import sys
+
 from snakemake.utils import min_version
 
 min_version("9.0")
+
+
+include: "workflow/rules/workflow_dir.smk"
+
+
+# The workflow's own folder, from which every shipped file is found: scripts, schemas, panels, VERSION. Not
+# workflow.basedir: used as a module (`module genorisk: snakefile: ...`, README "Deploying genorisk into your own
+# project"), that is the deploying project's folder.
+GENORISK_DIR, GENORISK_COMMIT = local_workflow_dir(workflow.current_basedir)
+sys.path.insert(0, str(GENORISK_DIR / "scripts"))
 
 
 # `snakemake --report report.html` (same --directory/--configfile as the run): this description, then the results
@@ -20,16 +32,19 @@ if not workflow.overwrite_configfiles:
 include: "workflow/rules/common.smk"
 
 
-# The two things the workflow does when it loads, made here and nowhere else (rule files only declare rules):
-# the umask every job inherits (config `permissions`; atomic outputs get the matching mode before their rename), and
-# the checkout's git state, a parameter of the provenance rule so that a new commit records itself again.
-from common.atomic import (
-    apply_permission_mode,
-)  # scripts/ is on the path from common.smk on
+# What the workflow does when it loads is done in this file and nowhere else (rule files only declare rules): finding
+# its own folder (above; a git-hosted module's tree is unpacked once), the umask every job inherits (config
+# `permissions`; atomic outputs get the matching mode before their rename), and the workflow's git state, a parameter
+# of the provenance rule so that a new commit records itself again (its checkout's, or the module's commit).
+from common.atomic import apply_permission_mode
 from deliver.provenance import git_state
 
 apply_permission_mode(config["permissions"]["mode"])
-GIT_STATE = git_state(workflow.basedir)
+GIT_STATE = (
+    git_state(GENORISK_DIR)
+    if GENORISK_COMMIT is None
+    else {"commit": GENORISK_COMMIT, "dirty": False}
+)
 
 
 include: "workflow/rules/demo.smk"

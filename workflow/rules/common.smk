@@ -6,8 +6,7 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 
-sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
-
+# scripts/ is on the module path (the Snakefile puts GENORISK_DIR/scripts there).
 from inputs.config_loader import check_input_files, load_config
 from common.id_constraints import ANY_ID
 from common.input_error import InputError
@@ -17,21 +16,21 @@ from inputs import consent, preflight
 from demo import demo_layout
 from reports import parts as report_parts
 
-SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
+SCHEMAS = GENORISK_DIR / "workflow" / "schemas"
 
 # The panels shipped under config/panels/: the defaults of pgx.panel and carrier.panel, and what the demo carries.
-SHIPPED_PGX_PANEL = str(Path(workflow.basedir) / "config" / "panels" / "pgx")
+SHIPPED_PGX_PANEL = str(GENORISK_DIR / "config" / "panels" / "pgx")
 SHIPPED_CARRIER_PANEL = str(
-    Path(workflow.basedir) / "config" / "panels" / "carrier" / "carrier_panel.tsv"
+    GENORISK_DIR / "config" / "panels" / "carrier" / "carrier_panel.tsv"
 )
 SHIPPED_CLINVAR_GENES = str(
-    Path(workflow.basedir) / "config" / "panels" / "clinvar" / "clinvar_genes.tsv"
+    GENORISK_DIR / "config" / "panels" / "clinvar" / "clinvar_genes.tsv"
 )
 DEMO_CLINVAR_VCF = str(
-    Path(workflow.basedir) / "config" / "panels" / "clinvar" / "demo_clinvar_GRCh38.vcf"
+    GENORISK_DIR / "config" / "panels" / "clinvar" / "demo_clinvar_GRCh38.vcf"
 )
 # The default ancestry panel for builds GRCh37 and GRCh38 (structure.panel unset; `none` turns ancestry off).
-SHIPPED_ANCESTRY_PANEL = str(Path(workflow.basedir) / "config" / "panels" / "ancestry")
+SHIPPED_ANCESTRY_PANEL = str(GENORISK_DIR / "config" / "panels" / "ancestry")
 
 # Paths in a config file are relative to that file's folder (the last one given wins).
 CONFIG_FILE = Path(workflow.configfiles[-1]) if workflow.configfiles else None

@@ -52,7 +52,7 @@ rule provenance:
         reference=config["reference"],
         regions=regions_bed(),
         checksums=expand(CHECKSUMS, sample=SAMPLE_IDS),
-        version=Path(workflow.basedir) / "VERSION",
+        version=GENORISK_DIR / "VERSION",
     output:
         json=PROVENANCE,
     log:

@@ -69,6 +69,8 @@ rule qc_gate:
         "../../scripts/summary/qc_gate.py"
 
 
+# Snakemake runs the handlers of the main Snakefile only: a project using genorisk as a module calls them from its own
+# (`onsuccess: genorisk.onsuccess(log=log)`, README "Deploying genorisk into your own project").
 onsuccess:
     for line in run_summary.end_of_run_lines(True, log):
         logger.info(line)

@@ -31,6 +31,7 @@ SAMPLE_COLOUR = "#D55E00"  # Okabe-Ito vermillion; the sample also has its own m
 BATCH_COLOUR = "#6E6E6E"
 # Okabe-Ito colours for reference-panel groups (vermillion is kept for the sample).
 GROUP_COLOURS = ["#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+MAX_STACK_LABELS = 8  # shared points labelled "xN" in the scatter; beyond that the legend says points overlap
 SMALL_BATCH_NOTE = "Only {n} sample(s) in the batch: too few to show what is typical."
 FIGURE_COUNT_KEYS = ("n_snv_het", "n_snv_hom_alt", "n_indel_het", "n_indel_hom_alt")
 LABELS = {
@@ -139,10 +140,11 @@ def _scatter_template(points, n_batch):
     lies under its marker), for the batch's `points` ((call rate, heterozygosity), ...) of `n_batch` samples."""
     fig = Figure(figsize=SCATTER_FIGSIZE, dpi=FIGURE_DPI)
     ax = fig.subplots()
+    labelled = True
     if points:
         x, y = np.array(points, dtype=float).T
         ax.scatter(x * 100, y, s=45, color=BATCH_COLOUR, alpha=0.75, edgecolor="none", zorder=2)
-        _label_stacked(ax, points)
+        labelled = _label_stacked(ax, points)
     _pad_limits(ax, points)
     small = n_batch < 3
     if small:
@@ -155,7 +157,8 @@ def _scatter_template(points, n_batch):
     ax.set_axisbelow(True)
     handles = [
         Line2D([], [], marker="o", linestyle="none", color=BATCH_COLOUR, alpha=0.75, markersize=7,
-               label="Samples of the batch (this one included)"),
+               label="Samples of the batch (this one included)" if labelled
+               else "Batch samples, this one included (many overlap)"),
         Line2D([], [], marker="D", linestyle="none", color=SAMPLE_COLOUR, markeredgecolor="black", markersize=8,
                label="This sample (labelled with its ID)"),
     ]  # fmt: skip
@@ -185,21 +188,18 @@ def het_callrate_figure(cohort, sample_id):
 
 
 def _label_stacked(ax, points):
-    """Write "xN" beside a point that N samples share exactly, which would otherwise look like one sample."""
+    """Write "xN" beside a point that N samples share exactly, which would otherwise look like one sample. Returns
+    False (nothing written) when more than MAX_STACK_LABELS points are shared: their labels would overprint."""
     shared = {}
     for point in points:
         shared[point] = shared.get(point, 0) + 1
-    for (call_rate, het), n in sorted(shared.items()):
-        if n > 1:
-            ax.annotate(
-                f"\u00d7{count(n)}",
-                (call_rate * 100, het),
-                xytext=(7, -12),
-                textcoords="offset points",
-                fontsize=10,
-                color="black",
-                zorder=5,
-            )
+    stacked = sorted((point, n) for point, n in shared.items() if n > 1)
+    if len(stacked) > MAX_STACK_LABELS:
+        return False
+    for (call_rate, het), n in stacked:
+        ax.annotate(f"\u00d7{count(n)}", (call_rate * 100, het), xytext=(7, -12), textcoords="offset points",
+                    fontsize=10, color="black", zorder=5)  # fmt: skip
+    return True
 
 
 def _pad_limits(ax, points):

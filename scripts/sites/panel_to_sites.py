@@ -114,7 +114,8 @@ def panel_contigs(positions, contigs):
     if renamed:
         get_logger().info("panel contigs named otherwise in the reference: %s", renamed)
     if unmapped:
-        counts = Counter(p.chrom for p in positions if p.chrom in set(unmapped))
+        missing = set(unmapped)
+        counts = Counter(p.chrom for p in positions if p.chrom in missing)
         get_logger().warning(
             "%d panel position(s) on contigs the reference lacks (not covered): %s",
             sum(counts.values()), ", ".join(f"{name} {counts[name]}" for name in unmapped),

@@ -39,7 +39,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from common.contig_names import bare
+from common.contig_names import contig_key
 from common.input_error import InputError
 
 PANEL_COLUMNS = [
@@ -116,7 +116,7 @@ class PanelVariant:
 
     @property
     def key(self):
-        return (canonical_chrom(self.chrom), self.pos, self.ref, self.alt)
+        return (contig_key(self.chrom), self.pos, self.ref, self.alt)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,15 +128,6 @@ class SiteCall:
     depth: int | None
     alleles: tuple  # (REF, ALT1, ALT2, ...) of the record, upper case
     pos: int = 0  # the record's POS
-
-
-# ---------------------------------------------------------------- names
-
-
-def canonical_chrom(name):
-    """'chr1' and '1' compare equal; 'chrM', 'chrMT', 'M' and 'MT' too."""
-    short = bare(name)
-    return "MT" if short.upper() in ("M", "MT") else short.upper() if short.upper() in ("X", "Y") else short
 
 
 # ---------------------------------------------------------------- SPDI against VCF alleles
@@ -164,7 +155,7 @@ def spdi_problem(chrom, pos, ref, alt, spdi):
     expected = GRCH38_ACCESSIONS.get(accession)
     if expected is None:
         return f"{accession} is not a GRCh38 chromosome accession"
-    if canonical_chrom(expected) != canonical_chrom(chrom):
+    if contig_key(expected) != contig_key(chrom):
         return f"{accession} is {expected}, the row is on {chrom}"
     vcf_start, vcf_end = pos - 1, pos - 1 + len(ref)
     spdi_start, spdi_end = start, start + len(deleted)
@@ -302,14 +293,15 @@ def _trimmed(pos, ref, alt):
 
 def allele_keys(chrom, pos, ref, alt):
     """The keys an allele is looked up under: as written and trimmed (a split record may carry extra bases)."""
-    chrom = canonical_chrom(chrom)
+    chrom = contig_key(chrom)
     return {(chrom, pos, ref, alt), (chrom, *_trimmed(pos, ref, alt))}
 
 
 def read_site_calls(vcf_path, samples=None):
     """Genotypes of a VCF/BCF, per sample: (sample ids, {sample: {(chrom, pos, REF, ALT): SiteCall}}).
 
-    Every (record, ALT) pair is a key (canonical chrom, so 'chr1' and '1' meet). `samples` restricts and orders
+    Every (record, ALT) pair is a key (the chrom as its contig key, so 'chr1' and '1' meet: scripts/common/
+    contig_names.py). `samples` restricts and orders
     the samples (ids absent from the VCF are left out). Reads the whole file: a sites VCF is small.
     """
     import pysam  # imported here so the panel can be loaded without pysam
@@ -524,7 +516,7 @@ def find_carriers(panel, genotypes, min_depth=8, not_covered=None, consent=None)
     """One sample's findings: a finding per panel row (file order), then the APOE genotype.
 
     `panel`: [PanelVariant]; `genotypes`: {(chrom, pos, REF, ALT): SiteCall} of the sample (read_site_calls);
-    `not_covered`: {(gene, canonical chrom, POS, REF): why} of the rows the reference/target does not cover;
+    `not_covered`: {(gene, contig key, POS, REF): why} of the rows the reference/target does not cover;
     `consent`: {"apoe": bool, "secondary": bool} (None: all given). A kind the sample did not consent to
     (KIND_CONSENT) is not_requested: its genotypes are not read, and the APOE genotype is not worked out.
     """
@@ -537,7 +529,7 @@ def find_carriers(panel, genotypes, min_depth=8, not_covered=None, consent=None)
                 variant_finding(variant, STATUS_NOT_REQUESTED, None, None, f"not requested (consent_{needs}: no)")
             )
             continue
-        uncovered = not_covered.get((variant.gene, canonical_chrom(variant.chrom), variant.pos, variant.ref))
+        uncovered = not_covered.get((variant.gene, contig_key(variant.chrom), variant.pos, variant.ref))
         call = None if uncovered else lookup_call(variant, genotypes)
         if uncovered:
             status, text, reason = STATUS_NOT_COVERED, None, f"{NOT_COVERED_TEXT}: {uncovered}"

@@ -24,7 +24,7 @@ import gzip
 from collections import Counter
 from pathlib import Path
 
-from carrier.carrier_panel import canonical_chrom
+from common.contig_names import contig_key, reference_contig
 from common.input_error import InputError
 
 # ClinVar's review status -> stars (ClinVar "Review status in ClinVar" page; conflicting classifications have one
@@ -69,7 +69,7 @@ class ClinvarRecord:
 
     @property
     def key(self):
-        return (canonical_chrom(self.chrom), self.pos, self.ref, self.alt)
+        return (contig_key(self.chrom), self.pos, self.ref, self.alt)
 
     def as_dict(self):
         return dataclasses.asdict(self)
@@ -191,10 +191,9 @@ def check_build(records, vcf_path, fasta_path, reference_name=None):
 
     reference_name = reference_name or Path(fasta_path).name
     with pysam.FastaFile(str(fasta_path)) as fasta:
-        names = {canonical_chrom(n): n for n in fasta.references}
         lengths = dict(zip(fasta.references, fasta.lengths))
         for record in records:
-            contig = names.get(canonical_chrom(record.chrom))
+            contig = reference_contig(record.chrom, lengths)
             end = record.pos - 1 + len(record.ref)
             if contig is None or end > lengths[contig]:
                 continue

@@ -30,7 +30,6 @@ from carrier.carrier_panel import (
     STATUS_NO_CALL,
     SiteCall,
     allele_keys,
-    canonical_chrom,
     classify_call,
     lookup_call,
     read_site_calls,
@@ -38,6 +37,7 @@ from carrier.carrier_panel import (
 )
 from clinvar.clinvar_db import RECESSIVE, ClinvarRecord, load_genes, variation_url
 from common.atomic import write_text
+from common.contig_names import contig_key
 from common.rule_logging import get_logger, setup_logging
 from sites.panel_to_sites import read_not_covered
 
@@ -57,7 +57,7 @@ def read_plp(path):
 
 def called_alleles(vcf_path, samples, keys):
     """{sample: {key: SiteCall}} of the cohort calls whose (record, ALT) is a P/LP key (`keys`: set of
-    (canonical chrom, pos, REF, ALT)); only calls carrying that ALT are kept."""
+    (contig key, pos, REF, ALT)); only calls carrying that ALT are kept."""
     import pysam
 
     found = {s: {} for s in samples}
@@ -123,7 +123,7 @@ def sample_block(records, genes, sites_calls, cohort_calls, not_covered, min_dep
     counts = {g: {"covered": 0, "not_covered": 0, "no_call": 0} for g in screened}
     findings = []
     for record in records:
-        if (record.gene, canonical_chrom(record.chrom), record.pos, record.ref) in not_covered:
+        if (record.gene, contig_key(record.chrom), record.pos, record.ref) in not_covered:
             state, call, text = "not_covered", None, None
         else:
             call = lookup_call(record, sites_calls)
@@ -163,9 +163,7 @@ def batch_findings(sites_vcf, calls_vcf, plp_json, coverage_tsv, genes_path, sam
     for sample in samples:
         wanted = screened[sample]
         if wanted is not None:
-            out["withheld"][sample] = sorted(
-                {(canonical_chrom(r.chrom), r.pos) for r in records if r.gene not in wanted}
-            )
+            out["withheld"][sample] = sorted({(contig_key(r.chrom), r.pos) for r in records if r.gene not in wanted})
         if wanted is not None and not wanted:
             out["samples"][sample] = dict(NOT_REQUESTED)
             continue

@@ -33,6 +33,7 @@ import tempfile
 from pathlib import Path
 
 from common.atomic import FILE_MODE_ENV, atomic_path
+from common.contig_names import PREFIX, other_names
 from common.rule_logging import get_logger, setup_logging
 from deliver.pseudonym import assign_pseudonyms, ensure_default_secret, read_secret, readable_by_others, write_mapping
 from reports import clinvar_findings, render_reports
@@ -180,8 +181,9 @@ def vcf_samples(vcf, redactor):
 def withheld_targets(carrier_json, clinvar_json=None):
     """{sample: "^chr19:44908684,19:44908684,..."}: a bcftools -t exclusion of the positions of the sample's
     not_requested carrier-panel findings and of the ClinVar P/LP positions it did not consent to (the findings'
-    `withheld`), under both contig namings (the panel's 'chr19' and a plain '19' reference: a name the VCF lacks
-    matches nothing). Samples without any are absent."""
+    `withheld`), under every name the contig-name rule gives the contig (scripts/common/contig_names.py: the panel's
+    'chr19' and a plain '19' reference; chrM, MT, chrMT and M: a name the VCF lacks matches nothing). Samples without
+    any are absent."""
     withheld = {}
     if carrier_json:
         for sample, rows in json.loads(Path(carrier_json).read_text(encoding="utf-8")).items():
@@ -195,7 +197,7 @@ def withheld_targets(carrier_json, clinvar_json=None):
         positions = sorted(found, key=lambda p: (p[0], p[1]))
         if positions:
             targets[sample] = "^" + ",".join(f"{name}:{pos}" for chrom, pos in positions
-                                             for name in (f"chr{chrom}", chrom))  # fmt: skip
+                                             for name in (PREFIX + chrom, *other_names(PREFIX + chrom)))  # fmt: skip
     return targets
 
 

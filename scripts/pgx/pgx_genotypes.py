@@ -39,7 +39,7 @@ import json
 from pathlib import Path
 
 from common.atomic import atomic_path
-from common.contig_names import bare
+from common.contig_names import contig_key, map_names
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
 from pgx.gene_rules import X_LINKED_GENES
@@ -59,7 +59,8 @@ SEXES = ("female", "male")
 
 
 def panel_targets(definitions):
-    """{(canonical chrom, POS): [(gene, locus, is_defining, offset)]} for every defining and extra position.
+    """{(contig key, POS): [(gene, locus, is_defining, offset)]} for every defining and extra position (contig keys:
+    scripts/common/contig_names.py, so the definitions' 'chr7' meets a VCF's '7').
 
     offset None: the locus itself; an int: one SNV of an MNP locus (`locus` is then that SNV, at POS + offset; the
     MNP is assembled from them by `assemble_mnp` when the VCF lists it as SNVs, as genotype_sites does)."""
@@ -67,10 +68,10 @@ def panel_targets(definitions):
     for gene, definition in definitions.items():
         for defining, loci in ((True, definition.loci), (False, definition.extra_loci)):
             for locus in loci:
-                targets.setdefault((bare(locus.chrom), locus.pos), []).append((gene, locus, defining, None))
+                targets.setdefault((contig_key(locus.chrom), locus.pos), []).append((gene, locus, defining, None))
                 for i, ref, alts in locus.components:
                     snv = Locus(locus.chrom, locus.pos + i, locus.rsid, ref, alts)
-                    targets.setdefault((bare(locus.chrom), snv.pos), []).append((gene, snv, defining, i))
+                    targets.setdefault((contig_key(locus.chrom), snv.pos), []).append((gene, snv, defining, i))
     return targets
 
 
@@ -208,16 +209,25 @@ def _has_index(vcf):
 
 
 def _records(vcf, targets, log):
-    """The records at panel positions: by region when the file is indexed, else by streaming the whole file."""
+    """The records at panel positions: by region when the file is indexed, else by streaming the whole file.
+
+    An indexed file is read on the contigs its header names for the panel's (the contig-name rule); panel positions
+    on contigs it lacks are counted in the log (they stay without a call, never reference)."""
     if not _has_index(vcf):
         log.info("no index (or no contigs in the header): reading the whole file")
-        yield from (r for r in vcf if (bare(r.chrom), r.pos) in targets)
+        yield from (r for r in vcf if (contig_key(r.chrom), r.pos) in targets)
         return
-    contigs = {bare(c): c for c in vcf.header.contigs}
+    panel_names = {locus.chrom: chrom for (chrom, _), entries in targets.items() for _, locus, _, _ in entries}
+    named, absent = map_names(panel_names, vcf.header.contigs)
+    if absent:
+        lacking = {panel_names[name] for name in absent}
+        log.warning("%d panel position(s) on contigs the VCF lacks (%s): no call there",
+                    sum(chrom in lacking for chrom, _ in targets), ", ".join(absent))  # fmt: skip
     spans = {}
     for chrom, pos in targets:
         low, high = spans.get(chrom, (pos, pos))
         spans[chrom] = (min(low, pos), max(high, pos))
+    contigs = {panel_names[name]: target for name, target in named.items()}
     for chrom, (low, high) in sorted(spans.items()):
         if chrom in contigs:
             yield from (r for r in vcf.fetch(contigs[chrom], low - 1, high) if (chrom, r.pos) in targets)
@@ -246,7 +256,7 @@ def read_panel_calls(vcf_path, definitions, samples=None, min_depth=1):
     parts = {}  # (gene, POS, is_defining) -> [per record: [per sample part]]
     seen, mismatched = 0, 0
     for record in _records(vcf, targets, log):
-        for gene, locus, defining, offset in targets[(bare(record.chrom), record.pos)]:
+        for gene, locus, defining, offset in targets[(contig_key(record.chrom), record.pos)]:
             if offset is None and locus.components and len(record.ref) < len(locus.ref):
                 continue  # one SNV of an MNP written as SNVs: read by its component target
             seen += 1
@@ -262,7 +272,7 @@ def read_panel_calls(vcf_path, definitions, samples=None, min_depth=1):
                 )
                 continue
             fields = set(record.format)
-            haploid_ok = bare(record.chrom) in SEX_CHROMOSOMES
+            haploid_ok = contig_key(record.chrom) in SEX_CHROMOSOMES
             row = [sample_part(record.samples[i], alleles, fields, min_depth, haploid_ok) for i in indices]
             parts.setdefault((gene, locus.pos - (offset or 0), defining, offset), []).append(row)
     vcf.close()
@@ -302,7 +312,7 @@ def not_covered_positions(definitions, coverage_tsv):
 
     def keys(gene, locus):
         parts = [(locus.pos + i, ref) for i, ref, _ in locus.components] or [(locus.pos, locus.ref)]
-        return [(gene, bare(locus.chrom), pos, ref) for pos, ref in parts]
+        return [(gene, contig_key(locus.chrom), pos, ref) for pos, ref in parts]
 
     return {
         gene: frozenset(

@@ -1,8 +1,10 @@
 """Matching scoring-file rows to the target VCF's records (the second of prs/pgs_scoring.py's three steps).
 
 Matching (`match_score`), one scoring-file row at a time
-- Chromosome names compare without a `chr` prefix (`M` = `MT`, `23` = `X`, `24` = `Y`). Only autosomes 1-22 are
-  scored: rows elsewhere count as `non_autosomal` (male chrX calls are haploid; ploidy is not modelled).
+- Chromosome names compare by the contig-name rule (scripts/common/contig_names.py: `chr1` = `1`, `chrM` = `MT`;
+  nothing else, so `23` is not `X`). Only autosomes 1-22 are scored: rows elsewhere count as `non_autosomal` (male
+  chrX calls are haploid; ploidy is not modelled). Rows on a contig the target VCF lacks count `unmatched` and are
+  logged with their contigs.
 - Candidates are the target records at the row's chromosome and position. Match types in pgsc_calc's priority
   order: refalt, altref, refalt_flip, altref_flip for rows with an other allele; no_oa_ref, no_oa_alt,
   no_oa_ref_flip, no_oa_alt_flip for rows with only an effect allele. `_flip` complements both score alleles base
@@ -17,17 +19,20 @@ Matching (`match_score`), one scoring-file row at a time
   n_matched / n_variants and a score below min_overlap is refused (no numbers are computed for it).
 """
 
+import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 import allel
 import numpy as np
 
+from common.contig_names import contig_key, reference_contig
 from common.input_error import InputError
 from common.rule_logging import get_logger
 from common.vcf_blocks import block_length
-from prs.scoring_file import AUTOSOMES, DNA, complement, normalise_chrom
+from prs.scoring_file import AUTOSOMES, DNA, complement
 
 MATCH_TYPES_WITH_OTHER = ("refalt", "altref", "refalt_flip", "altref_flip")
 MATCH_TYPES_EFFECT_ONLY = ("no_oa_ref", "no_oa_alt", "no_oa_ref_flip", "no_oa_alt_flip")
@@ -48,7 +53,7 @@ class Site(NamedTuple):
 
 @dataclass
 class TargetSites:
-    """The target VCF's records at the positions some scoring file asks for, keyed by (normalised chrom, pos)."""
+    """The target VCF's records at the positions some scoring file asks for, keyed by (contig key, pos)."""
 
     samples: list
     records: dict
@@ -84,7 +89,7 @@ class MatchResult:
 
 
 def wanted_positions(scoring_files):
-    """{normalised chrom: sorted unique int64 positions} over the autosomal rows of all scoring files."""
+    """{contig key: sorted unique int64 positions} over the autosomal rows of all scoring files."""
     by_chrom = {}
     for scoring in scoring_files:
         for chrom, pos in zip(scoring.chrom, scoring.pos.tolist()):
@@ -110,7 +115,7 @@ def _sites_of_block(block, offset, wanted):
     ref, alt, numalt = block["variants/REF"], block["variants/ALT"], block["variants/numalt"]
     sites = []
     for name in np.unique(chrom):
-        positions = wanted.get(normalise_chrom(name))
+        positions = wanted.get(contig_key(name))
         if positions is None:
             continue
         rows = np.flatnonzero(chrom == name)
@@ -134,13 +139,24 @@ def read_target_sites(vcf_path, wanted, chunk_length=None, exclude=()):
     chunk_length = chunk_length or block_length(len(samples))
     _, _, _, chunks = allel.iter_vcf_chunks(str(vcf_path), fields=SITE_FIELDS, alt_number=MAX_ALTS,
                                             chunk_length=chunk_length)  # fmt: skip
-    records, offset = {}, 0
+    records, offset, contigs = {}, 0, set(header_contigs(vcf_path))
     for block, *_ in chunks:
         for site in _sites_of_block(block, offset, wanted):
-            records.setdefault((normalise_chrom(site.chrom), site.pos), []).append(site)
+            records.setdefault((contig_key(site.chrom), site.pos), []).append(site)
+        contigs.update(str(name) for name in np.unique(block["variants/CHROM"]))
         offset += len(block["variants/POS"])
         log.info("sites pass: %d records read, %d scored positions present", offset, len(records))
+    absent = {chrom: len(positions) for chrom, positions in wanted.items() if reference_contig(chrom, contigs) is None}
+    if absent:
+        log.warning("scored positions on contigs %s lacks (counted unmatched): %s", Path(vcf_path).name,
+                    ", ".join(f"{chrom} {n}" for chrom, n in sorted(absent.items())))  # fmt: skip
     return TargetSites(samples=samples, records=records, n_records=offset)
+
+
+def header_contigs(vcf_path):
+    """The contig IDs of a VCF header's ##contig lines (none: [])."""
+    lines = allel.read_vcf_headers(str(vcf_path)).headers
+    return [match[1] for line in lines if (match := re.match(r"##contig=<.*?\bID=([^,>]+)", line))]
 
 
 # ---------------------------------------------------------------- matching
@@ -208,7 +224,7 @@ def match_score(scoring, sites, drop_ambiguous=True):
         record=np.array([site.index for _, _, site, _ in kept], dtype=np.int64),
         allele=np.array([index for _, _, _, index in kept], dtype=np.int64),
         weight=np.array([scoring.weight[row] for row, _, _, _ in kept], dtype=np.float64),
-        variant_id=[f"{normalise_chrom(site.chrom)}:{site.pos}:{site.ref}:{site.alts[0]}" for _, _, site, _ in kept],
+        variant_id=[f"{contig_key(site.chrom)}:{site.pos}:{site.ref}:{site.alts[0]}" for _, _, site, _ in kept],
         effect_allele=[(site.ref, *site.alts)[index] for _, _, site, index in kept],
         row=np.array([row for row, _, _, _ in kept], dtype=np.int64),
         types=[match_type for _, match_type, _, _ in kept],

@@ -133,7 +133,7 @@ def rules_applied(result, cohort, settings):
     n = len(cohort.samples)
     rules = [
         f"positions from {source} (the file's positions on {build}, the target build)",
-        "matched on chromosome (chr prefix ignored), position, effect and other allele; strand flips tried "
+        "matched on chromosome ('chr1' = '1', chrM = MT), position, effect and other allele; strand flips tried "
         "(pgsc_calc priority refalt > altref > refalt_flip > altref_flip, effect-allele-only rows likewise)",
         "strand-ambiguous SNPs (A/T, C/G) dropped" if settings["drop_ambiguous"] else "strand-ambiguous SNPs kept",
         "multi-allelic target sites dropped (several ALT alleles, or several records at one position)",

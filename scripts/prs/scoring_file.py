@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from common.contig_names import contig_key
 from common.input_error import InputError
 
 TARGET_BUILDS = ("GRCh37", "GRCh38")
@@ -32,7 +33,6 @@ BUILD_NAMES = {"grch37": "GRCh37", "hg19": "GRCh37", "grch38": "GRCh38", "hg38":
                "hg18": "NCBI36", "ncbi35": "NCBI35", "hg17": "NCBI35"}  # fmt: skip
 NOT_REPORTED = {"", "nr", "na", "none"}
 AUTOSOMES = frozenset(str(i) for i in range(1, 23))
-CHROM_ALIASES = {"M": "MT", "23": "X", "24": "Y"}
 COMPLEMENT = str.maketrans("ACGT", "TGCA")
 DNA = frozenset("ACGT")
 # Row flags for effects this module does not compute (non-additive or complex alleles).
@@ -51,7 +51,7 @@ class ScoringFile:
     path: str
     header: dict
     positions: str  # "harmonised" (hm_chr/hm_pos) or "author" (chr_name/chr_position)
-    chrom: list  # normalised chromosome name, "" when the row has no position
+    chrom: list  # the chromosome as its contig key (common/contig_names.py: "chr1" -> "1"), "" without a position
     pos: np.ndarray  # int64, -1 when the row has no position
     effect: list  # upper-case effect allele
     other: list  # upper-case other allele or None
@@ -78,15 +78,6 @@ def _stem(name):
     for suffix in (".gz", ".txt", ".tsv"):
         name = name.removesuffix(suffix)
     return name
-
-
-def normalise_chrom(name):
-    """Chromosome name without `chr` prefix, upper case, with M/23/24 spelled MT/X/Y; "" stays ""."""
-    text = str(name).strip()
-    if text.lower().startswith("chr"):
-        text = text[3:]
-    text = text.upper()
-    return CHROM_ALIASES.get(text, text)
 
 
 def complement(allele):
@@ -183,7 +174,7 @@ def _weight(value, path, number):
 
 
 def _position(chrom_text, pos_text, path, number, column):
-    """(normalised chrom, pos) of a row, ("", -1) when either is empty."""
+    """(contig key of the chrom, pos) of a row, ("", -1) when either is empty."""
     chrom, pos_text = chrom_text.strip(), pos_text.strip()
     if not chrom or not pos_text:
         return "", -1
@@ -191,7 +182,7 @@ def _position(chrom_text, pos_text, path, number, column):
         pos = int(pos_text)
     except ValueError:
         raise InputError(f"{path}: line {number}: {column} {pos_text!r} is not a whole number") from None
-    return normalise_chrom(chrom), pos
+    return contig_key(chrom), pos
 
 
 def _single_allele(text):

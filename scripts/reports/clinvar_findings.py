@@ -18,7 +18,7 @@ genotype, so "nothing found" is never said of a gene whose positions were not co
 sample none of whose positions had a genotype (NONE_TYPED: a BAM without reads at any of them).
 """
 
-from common.contig_names import bare
+from common.contig_names import contig_key
 from common.input_error import InputError
 from inputs.consent import not_requested_reason
 from reports import sections as rs
@@ -64,9 +64,9 @@ def read_stage_inputs(inputs):
 
 
 def withheld(stages, sample):
-    """{(bare chrom, pos)} of the P/LP positions a sample without consent has left out of its panel QC and VCF."""
+    """{(contig key, pos)} of the P/LP positions a sample without consent has left out of its panel QC and VCF."""
     data = stages.get("clinvar") or {}
-    return {(bare(str(chrom)), int(pos)) for chrom, pos in (data.get("withheld") or {}).get(sample, [])}
+    return {(contig_key(str(chrom)), int(pos)) for chrom, pos in (data.get("withheld") or {}).get(sample, [])}
 
 
 def report_finding(finding):

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.contig_names import bare
+from common.contig_names import contig_key
 from common.input_error import InputError
 from common.tables import read_tsv as read_tables
 from inputs.consent import not_requested_reason
@@ -589,11 +589,11 @@ def panel_positions(pgx_genes, carrier_findings):
     positions = {}
     for gene, block in (pgx_genes or {}).items():
         for call in block["calls"]:
-            entry = positions.setdefault((bare(call["chrom"]), call["pos"]), {"panels": [], "rsid": None})
+            entry = positions.setdefault((contig_key(call["chrom"]), call["pos"]), {"panels": [], "rsid": None})
             entry["panels"].append(f"PGx {gene}")
             entry["rsid"] = entry["rsid"] or call["rsid"]
     for finding in carrier_findings or []:
-        entry = positions.setdefault((bare(finding["chrom"]), finding["pos"]), {"panels": [], "rsid": None})
+        entry = positions.setdefault((contig_key(finding["chrom"]), finding["pos"]), {"panels": [], "rsid": None})
         entry["panels"].append(f"carrier {finding['gene']}")
         entry["rsid"] = entry["rsid"] or finding["rsid"]
     for entry in positions.values():
@@ -615,10 +615,10 @@ def _panel_rows(pgx_genes, carrier_findings):
 
 
 def withheld_positions(findings):
-    """{(bare chrom, pos)} of a sample's carrier-panel findings that are not_requested (consent): the panel QC and the
+    """{(contig key, pos)} of a sample's carrier-panel findings that are not_requested (consent): the panel QC and the
     deliverables leave these positions out, so a section the participant declined leaves no trace."""
     withheld = [f for f in findings or [] if f.get("status") == NOT_REQUESTED and "chrom" in f]
-    return {(bare(f["chrom"]), int(f["pos"])) for f in withheld}
+    return {(contig_key(f["chrom"]), int(f["pos"])) for f in withheld}
 
 
 def panel_qc_section(sample, sites, pgx_genes, carrier_findings, min_depth, verdict, withheld=frozenset()):
@@ -630,31 +630,31 @@ def panel_qc_section(sample, sites, pgx_genes, carrier_findings, min_depth, verd
     """
     own_sites = None if sites is None else sites.get(sample)
     if own_sites is not None and withheld:
-        own_sites = [site for site in own_sites if (bare(site["chrom"]), site["pos"]) not in withheld]
+        own_sites = [site for site in own_sites if (contig_key(site["chrom"]), site["pos"]) not in withheld]
     if own_sites is None and not pgx_genes and not carrier_findings:
         return status(NO_RESULT, absent_reason(verdict, "the panel positions")), None
     positions = panel_positions(pgx_genes, carrier_findings)
     no_calls = {}
     for site in own_sites or []:
         if not site["called"]:
-            key = (bare(site["chrom"]), site["pos"])
+            key = (contig_key(site["chrom"]), site["pos"])
             known = positions.get(key, {})
             no_calls[key] = {
                 "chrom": site["chrom"], "pos": site["pos"], "rsid": site["id"] or known.get("rsid"),
                 "panels": known.get("panels", []), "depth": site["depth"],
                 "reason": _no_call_reason(site["depth"], min_depth),
             }  # fmt: skip
-    depth_of = {(bare(s["chrom"]), s["pos"]): s["depth"] for s in own_sites or []}
+    depth_of = {(contig_key(s["chrom"]), s["pos"]): s["depth"] for s in own_sites or []}
     for _gene, block in sorted((pgx_genes or {}).items()):
         for call in block["calls"]:
-            key = (bare(call["chrom"]), call["pos"])
+            key = (contig_key(call["chrom"]), call["pos"])
             if call["status"] == "no_call" and key not in no_calls:
                 depth = depth_of.get(key)
                 reason = "position not in the genotype file" if key not in depth_of else _no_call_reason(depth, None)
                 no_calls[key] = {"chrom": call["chrom"], "pos": call["pos"], "rsid": call["rsid"],
                                  "panels": positions[key]["panels"], "depth": depth, "reason": reason}  # fmt: skip
     for finding in carrier_findings or []:
-        key = (bare(finding["chrom"]), finding["pos"])
+        key = (contig_key(finding["chrom"]), finding["pos"])
         if finding["status"] == "no_call" and key not in no_calls:
             no_calls[key] = {"chrom": finding["chrom"], "pos": finding["pos"], "rsid": finding["rsid"],
                              "panels": positions[key]["panels"], "depth": finding["depth"],

@@ -27,14 +27,14 @@ def panel_stage_enabled(config, key):
 
 
 def _panel_stage_reason(config, enabled, key, what):
-    """Why a GRCh38 panel stage (config section `key`) did not run, or None when it ran."""
+    """Why a GRCh38 panel stage (config section `key`) did not run, or None when it ran: switched off, or `auto` on
+    another build (the shipped PGx and carrier panels have no GRCh37 positions; the report says so)."""
     if enabled:
         return None
     if config[key]["enabled"] is False:
         return f"{what} was switched off in the configuration ({key}.enabled is false)"
-    return (
-        f"{what} needs a GRCh38 reference (its panel positions are GRCh38's); this batch is on build {config['build']}"
-    )
+    build = config["build"]
+    return f"{what} needs a GRCh38 reference: its panel has GRCh38 positions only, none for this batch's build {build}"
 
 
 def pgx_reason(config, enabled):

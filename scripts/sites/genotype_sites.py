@@ -5,9 +5,10 @@ is reference at a listed position must say 0/0, and a sample without usable read
 
 The output has one record per listed site (multi-allelic definitions split into one record per ALT, exact
 duplicates merged, in reference order) and one genotype per sample, with FORMAT/DP and FORMAT/AD:
-1. The sites files are read and checked: a REF that disagrees with the reference is refused (file and record
-   named); a site on a contig the reference lacks is skipped with a warning, and if that leaves nothing the run
-   is refused (saying so when the sites and the reference disagree on a "chr" prefix).
+1. The sites files are read and checked: contigs are the reference's under the contig-name rule
+   (scripts/common/contig_names.py: as written, else 'chr' added or removed, chrM/MT/chrMT/M); a REF that disagrees
+   with the reference is refused (file and record named); a site on a contig the reference lacks is skipped with a
+   warning, and if that leaves nothing the run is refused.
 2. `bcftools mpileup` piles up the reads at the sites' positions once (index jumps, -R), with the calling
    stage's min_mapq/min_baseq.
 3. `bcftools call -m -A -C alleles -T` genotypes the listed alleles. bcftools 1.16 pairs a target with the
@@ -46,6 +47,7 @@ import pysam
 
 from calling.call_chunk_bcftools import link_alignments, mpileup_command, read_group_lines
 from common.atomic import atomic_path
+from common.contig_names import describe_mapping, reference_contig
 from common.genomic_chunks import read_fai
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
@@ -99,20 +101,25 @@ def _alt_problem(ref, alt):
 def read_sites_file(path, fasta, contig_lengths):
     """Sites of one VCF, split per ALT, REFs checked against `fasta` (a pysam.FastaFile).
 
-    Returns (sites [Site], skipped Counter {contig absent from the reference: records}).
+    A record's contig is the reference's of the same name, else of its other name under the contig-name rule
+    (scripts/common/contig_names.py: 'chr' added or removed, chrM/MT/chrMT/M); its Site carries the reference's name.
+    Returns (sites [Site], skipped Counter {contig absent from the reference: records}, {renamed contig: reference's}).
     """
     name = Path(path).name
-    sites, skipped = [], Counter()
+    sites, skipped, renamed = [], Counter(), {}
     with pysam.VariantFile(str(path)) as vcf:
         for rec in vcf.fetch():
             where = f"{name}: record {rec.chrom}:{rec.pos} {rec.ref}>{','.join(rec.alts or ('.',))}"
-            if rec.chrom not in contig_lengths:
+            contig = reference_contig(rec.chrom, contig_lengths)
+            if contig is None:
                 skipped[rec.chrom] += 1
                 continue
+            if contig != rec.chrom:
+                renamed[rec.chrom] = contig
             ref = rec.ref.upper()
-            if rec.pos + len(ref) - 1 > contig_lengths[rec.chrom]:
-                raise InputError(f"{where}: lies beyond the end of contig {rec.chrom} ({contig_lengths[rec.chrom]} bp)")
-            reference = fasta.fetch(rec.chrom, rec.pos - 1, rec.pos - 1 + len(ref)).upper()
+            if rec.pos + len(ref) - 1 > contig_lengths[contig]:
+                raise InputError(f"{where}: lies beyond the end of contig {contig} ({contig_lengths[contig]} bp)")
+            reference = fasta.fetch(contig, rec.pos - 1, rec.pos - 1 + len(ref)).upper()
             if ref != reference:
                 raise InputError(f"{where}: REF {ref} disagrees with the reference, which has {reference} there")
             for alt in rec.alts or (None,):
@@ -120,19 +127,8 @@ def read_sites_file(path, fasta, contig_lengths):
                 if problem:
                     raise InputError(f"{where}: {problem}")
                 ids = tuple(rec.id.split(";")) if rec.id else ()
-                sites.append(Site(rec.chrom, rec.pos, ref, alt.upper(), ids))
-    return sites, skipped
-
-
-def _prefix_hint(contigs, reference_contigs):
-    """A sentence when the sites files and the reference disagree on the 'chr' prefix of contig names."""
-    sites_chr = {c.startswith("chr") for c in contigs}
-    reference_chr = {c.startswith("chr") for c in reference_contigs}
-    if sites_chr == {True} and reference_chr == {False}:
-        return " The sites files name contigs with a 'chr' prefix and the reference does not (chr1 vs 1)."
-    if sites_chr == {False} and reference_chr == {True}:
-        return " The reference names contigs with a 'chr' prefix and the sites files do not (1 vs chr1)."
-    return ""
+                sites.append(Site(contig, rec.pos, ref, alt.upper(), ids))
+    return sites, skipped, renamed
 
 
 def _some(names, n=5):
@@ -161,8 +157,10 @@ def collect_sites(paths, fasta_path, fai_path, allow_empty=False):
     sites, skipped = [], Counter()
     with pysam.FastaFile(str(fasta_path)) as fasta:
         for path in paths:
-            found, absent = read_sites_file(path, fasta, contig_lengths)
+            found, absent, renamed = read_sites_file(path, fasta, contig_lengths)
             log.info("%s: %d sites (multi-allelic records split)", Path(path).name, len(found))
+            if renamed:
+                log.info("%s: contigs named otherwise in the reference: %s", Path(path).name, describe_mapping(renamed))
             if absent:
                 log.warning(
                     "%s: %d records on contigs the reference lacks were skipped: %s",
@@ -177,7 +175,8 @@ def collect_sites(paths, fasta_path, fai_path, allow_empty=False):
         names = ", ".join(Path(p).name for p in paths)
         raise InputError(
             f"none of the sites in {names} lies on a contig of the reference (sites on {_some(sorted(skipped))}; "
-            f"reference contigs {_some(contig_lengths)})." + _prefix_hint(set(skipped), set(contig_lengths))
+            f"reference contigs {_some(contig_lengths)}; names are matched as written, else with 'chr' added or "
+            "removed, chrM/MT/chrMT/M as one)"
         )
     merged = merge_sites(sites, {c: i for i, c in enumerate(contig_lengths)})
     log.info("%d distinct sites to genotype (%d listed)", len(merged), len(sites))

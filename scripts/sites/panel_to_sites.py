@@ -2,8 +2,12 @@
 
 Any batch on GRCh38 genotypes the shipped panels by default: these rules turn the panel into the sites that
 genotype_sites genotypes in every sample (hom-ref included), keeping only the positions this reference and target
-can say anything about. Every panel position is classified (`not_covered_reason`):
-- on a contig the reference lacks, or beyond the end of a shorter contig (a sliced reference): not covered;
+can say anything about. A panel contig is the reference's contig of the same name, else of its other name under the
+contig-name rule (scripts/common/contig_names.py: 'chr' added or removed, chrM/MT/chrMT/M), so a 'chr'-named panel
+runs on a '1'-named reference and an NCBI-named ClinVar VCF on a 'chr'-named one; the log names each renamed contig
+and counts the positions on contigs the reference lacks. Every panel position is classified (`not_covered_reason`):
+- on a contig the reference lacks (under the rule), or beyond the end of a shorter contig (a sliced reference): not
+  covered;
 - with an N anywhere in the reference under its REF allele (a padded or masked reference): not covered;
 - outside `regions` when a target BED is configured (its first base outside every interval): not covered;
 - otherwise covered. A REF that disagrees with a non-N reference base is left to genotype_sites, which refuses it
@@ -13,7 +17,7 @@ Not-covered positions are never genotyped and never read as reference: the findi
 
 Outputs:
 - sites VCF (resources/panels/{pgx,carrier}_sites.vcf): VCFv4.2, contigs named as the reference names them ('chr7'
-  or '7'; the panels are 'chr'-named GRCh38), in the reference's .fai order then position. PGx: one record per
+  or '7'; the shipped panels are 'chr'-named GRCh38), in the reference's .fai order then position. PGx: one record per
   (position, REF) with the ALTs and rsIDs of every definition using it (defining and exemption extra positions).
   Carrier: one record per panel row, ID = rsID (or clinvar:<Variation ID>, or '.'), INFO CARRIER_GENE and CLNVID.
   No covered position gives a header-only VCF (the stage then does not run; scripts/reports/stages.py says why).
@@ -27,8 +31,9 @@ import dataclasses
 from collections import Counter
 from pathlib import Path
 
-from carrier.carrier_panel import canonical_chrom, load_panel
+from carrier.carrier_panel import load_panel
 from common.atomic import write_text
+from common.contig_names import contig_key, describe_mapping, map_names
 from common.genomic_chunks import read_bed, read_fai
 from common.rule_logging import get_logger, setup_logging
 
@@ -43,7 +48,7 @@ COVERED, NOT_COVERED = "covered", "not_covered"
 
 @dataclasses.dataclass(frozen=True)
 class PanelPosition:
-    """One position of a panel for one gene: GRCh38 'chr' name, 1-based POS, REF, ALTs, IDs, VCF INFO text."""
+    """One position of a panel for one gene: contig as the panel names it, 1-based POS, REF, ALTs, IDs, INFO text."""
 
     gene: str
     chrom: str
@@ -96,8 +101,26 @@ def pgx_positions(panel_dir, genes):
 
 
 def reference_names(fai_path):
-    """{canonical contig name: (the reference's own name, index in the .fai, length)}."""
-    return {canonical_chrom(name): (name, i, length) for i, (name, length) in enumerate(read_fai(fai_path))}
+    """{the reference's contig name: (index in the .fai, length)}."""
+    return {name: (i, length) for i, (name, length) in enumerate(read_fai(fai_path))}
+
+
+def panel_contigs(positions, contigs):
+    """{panel contig name: the reference's name} of the panel contigs the reference has under the contig-name rule
+    (scripts/common/contig_names.py: as written, else 'chr' added or removed, chrM/MT/chrMT/M), logged with the
+    panel contigs it lacks (their positions are not_covered, never dropped)."""
+    mapped, unmapped = map_names((p.chrom for p in positions), contigs)
+    renamed = describe_mapping(mapped)
+    if renamed:
+        get_logger().info("panel contigs named otherwise in the reference: %s", renamed)
+    if unmapped:
+        missing = set(unmapped)
+        counts = Counter(p.chrom for p in positions if p.chrom in missing)
+        get_logger().warning(
+            "%d panel position(s) on contigs the reference lacks (not covered): %s",
+            sum(counts.values()), ", ".join(f"{name} {counts[name]}" for name in unmapped),
+        )  # fmt: skip
+    return mapped
 
 
 def target_starts(regions_bed, fai_path):
@@ -119,15 +142,16 @@ def in_target(target, contig, pos):
     return i >= 0 and pos - 1 < ends[i]
 
 
-def not_covered_reason(position, contigs, fasta=None, target=None):
+def not_covered_reason(position, contigs, names, fasta=None, target=None):
     """Why this reference/target cannot say anything at `position`, or None when it is covered (module docstring).
 
-    contigs: reference_names(); fasta: a pysam.FastaFile of the reference (None: no N check); target: target_starts().
+    contigs: reference_names(); names: panel_contigs(); fasta: a pysam.FastaFile of the reference (None: no N
+    check); target: target_starts().
     """
-    found = contigs.get(canonical_chrom(position.chrom))
-    if found is None:
+    name = names.get(position.chrom)
+    if name is None:
         return f"contig {position.chrom} is not in the reference"
-    name, _, length = found
+    _, length = contigs[name]
     end = position.pos + len(position.ref) - 1
     if end > length:
         return f"beyond the end of {name} in the reference ({length:,} bp)"
@@ -143,10 +167,11 @@ def classify(positions, fai_path, fasta_path=None, regions_bed=None):
     import pysam
 
     contigs = reference_names(fai_path)
+    names = panel_contigs(positions, contigs)
     target = target_starts(regions_bed, fai_path)
     fasta = pysam.FastaFile(str(fasta_path)) if fasta_path else None
     try:
-        return [(p, not_covered_reason(p, contigs, fasta, target)) for p in positions]
+        return [(p, not_covered_reason(p, contigs, names, fasta, target)) for p in positions]
     finally:
         if fasta is not None:
             fasta.close()
@@ -162,13 +187,13 @@ def coverage_lines(classified):
 
 
 def read_not_covered(path):
-    """{(gene, canonical chrom, POS, REF): reason} of the not-covered rows of a coverage TSV (None: {})."""
+    """{(gene, contig key, POS, REF): reason} of the not-covered rows of a coverage TSV (None: {})."""
     if not path:
         return {}
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     return {
-        (r["gene"], canonical_chrom(r["chrom"]), int(r["pos"]), r["ref"]): r["reason"]
+        (r["gene"], contig_key(r["chrom"]), int(r["pos"]), r["ref"]): r["reason"]
         for r in rows
         if r["status"] == NOT_COVERED
     }
@@ -178,15 +203,18 @@ def read_not_covered(path):
 
 
 def vcf_records(classified, contigs, merge_alleles):
-    """[(contig name, order, pos, ref, alts, ids, info)] of the covered positions, in reference order.
+    """[(contig name, order, pos, ref, alts, ids, info)] of the covered positions, in reference order (contigs named
+    as the reference names them).
 
     merge_alleles: one record per (position, REF), ALTs and IDs united in first-seen order (PGx); else one per entry.
     """
     records = {}
+    names, _ = map_names((p.chrom for p, reason in classified if not reason), contigs)
     for n, (p, reason) in enumerate(classified):
         if reason:
             continue
-        name, order, _ = contigs[canonical_chrom(p.chrom)]
+        name = names[p.chrom]
+        order = contigs[name][0]
         key = (order, p.pos, p.ref) if merge_alleles else (order, p.pos, p.ref, p.alts, n)
         alts, ids, _ = records.setdefault(key, ([], [], (name, p.info)))
         alts.extend(a for a in p.alts if a not in alts)
@@ -198,7 +226,7 @@ def vcf_records(classified, contigs, merge_alleles):
 def sites_vcf_text(records, contigs):
     """The VCF text of vcf_records() (contig lines for the contigs used)."""
     used = {name: order for name, order, *_ in records}
-    lengths = {name: length for name, _, length in contigs.values()}
+    lengths = {name: length for name, (_, length) in contigs.items()}
     lines = [*HEADER, *(f"##contig=<ID={n},length={lengths[n]}>" for n in sorted(used, key=used.get))]
     lines.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO")
     for name, _, pos, ref, alts, ids, info in records:

@@ -40,7 +40,7 @@ import allel
 import numpy as np
 
 from common.atomic import atomic_path
-from common.contig_names import bare
+from common.contig_names import other_names
 from common.input_error import InputError
 from common.rule_logging import get_logger
 from common.tool_run import run
@@ -288,8 +288,9 @@ def study_at_panel_sites(vcf_path, panel, workdir, sites_vcf=None):
     has a call for a sample it is used, elsewhere the cohort call (samples sent as VCFs are only in the cohort).
     """
     targets = Path(workdir) / "panel_sites.tsv"
-    # Both naming styles ('1' and 'chr1'): -T targets are streamed, so names the VCF lacks simply never match.
-    lines = {f"{prefix}{bare(c)}\t{p}" for c, p in zip(panel.chrom, panel.pos, strict=True) for prefix in ("", "chr")}
+    # Every name of the contig-name rule ('1' and 'chr1'; scripts/common/contig_names.py): -T targets are streamed,
+    # so names the VCF lacks simply never match, and align_to_panel matches the records found by the same rule.
+    lines = {f"{name}\t{p}" for c, p in zip(panel.chrom, panel.pos, strict=True) for name in (c, *other_names(c))}
     targets.write_text("\n".join(sorted(lines)) + "\n")
     subset = Path(workdir) / "study_at_panel.vcf.gz"
     run(["bcftools", "view", "--no-version", "-T", targets, "-Oz", "-o", subset, vcf_path])

@@ -7,7 +7,9 @@ indistinguishable from an uncovered one; projecting on ALT-carrying sites only b
 Each panel site is checked against the reference: written as the panel has it when the reference base is the panel's
 REF, with REF and ALT exchanged when the reference carries the panel's ALT (scripts/reference_panel.align_to_panel
 reads either orientation), and left out (counted in the log) when the reference has neither, when it is not a
-single-base site, or when its contig is absent or too short. Contigs take the reference's names ('chr20' or '20').
+single-base site, or when its contig is absent or too short. Contigs take the reference's names ('chr20' or '20'):
+a panel contig is the reference's of the same name, else of its other name under the contig-name rule
+(scripts/common/contig_names.py); the log counts the sites on contigs the reference lacks, naming those contigs.
 A reference on which no panel site matches and some have another base is refused (the panel is of another build);
 one where the panel sites are only N or absent (a sliced or masked test reference) gives a header-only VCF.
 Output: VCFv4.2, one record per kept site in reference order, ID '.', no INFO.
@@ -18,7 +20,7 @@ from pathlib import Path
 import pysam
 
 from common.atomic import write_text
-from common.contig_names import bare
+from common.contig_names import describe_mapping, map_names
 from common.genomic_chunks import read_fai
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
@@ -28,8 +30,13 @@ MISMATCH = "reference base is neither panel allele"
 
 
 def oriented_sites(panel, fasta_path, fai_path):
-    """([(contig name, .fai index, pos, ref, alt)] in reference order, {reason: count left out}, number swapped)."""
-    contigs = {bare(name): (name, i, length) for i, (name, length) in enumerate(read_fai(fai_path))}
+    """([(contig name, .fai index, pos, ref, alt)] in reference order, {reason: count left out}, number swapped).
+
+    Panel contigs are the reference's under the contig-name rule (scripts/common/contig_names.py)."""
+    contigs = {name: (name, i, length) for i, (name, length) in enumerate(read_fai(fai_path))}
+    named, absent = map_names(panel.chrom, contigs)
+    if describe_mapping(named):
+        get_logger().info("panel contigs named otherwise in the reference: %s", describe_mapping(named))
     kept, left_out, swapped = [], {}, 0
 
     def leave(reason):
@@ -37,9 +44,12 @@ def oriented_sites(panel, fasta_path, fai_path):
 
     with pysam.FastaFile(str(fasta_path)) as fasta:
         for chrom, pos, ref, alt in zip(panel.chrom, panel.pos, panel.ref, panel.alt, strict=True):
-            target = contigs.get(bare(chrom))
-            if target is None or pos > target[2]:
-                leave("contig absent from the reference or too short")
+            target = contigs.get(named.get(str(chrom)))
+            if target is None:
+                leave(f"contig absent from the reference ({', '.join(absent)})")
+                continue
+            if pos > target[2]:
+                leave("beyond the end of its contig in the reference")
                 continue
             if len(ref) != 1 or len(alt) != 1:
                 leave("not a single-base site")

@@ -30,7 +30,7 @@ import numpy as np
 
 from af.store_chunks import open_store
 from common.atomic import atomic_path
-from common.contig_names import bare
+from common.contig_names import contig_key
 from common.input_error import InputError
 from common.rule_logging import get_logger
 from common.vcf_blocks import open_blocks
@@ -73,8 +73,9 @@ class KingCounts:
 
 
 def is_autosome(chrom):
-    """False for sex chromosomes and mitochondria in any naming style ('X', 'chrX', 'MT', 'chrM')."""
-    return bare(chrom).upper() not in NON_AUTOSOMES
+    """False for sex chromosomes and mitochondria under any name of the contig-name rule ('X', 'chrX', 'MT', 'chrM';
+    scripts/common/contig_names.py)."""
+    return contig_key(chrom) not in NON_AUTOSOMES
 
 
 def king_counts(gt):

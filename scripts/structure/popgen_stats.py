@@ -42,7 +42,7 @@ import numpy as np
 from af.allele_frequencies import diploid_masks
 from af.store_chunks import chunk_tasks, computed_in_windows, open_store
 from common.atomic import atomic_path
-from common.contig_names import bare
+from common.contig_names import contig_key
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
 from common.vcf_blocks import open_blocks
@@ -172,10 +172,11 @@ class CohortTotals:
 class BlockGenotypes:
     """One block of biallelic diploid genotypes, its masks and allele counts computed once.
 
-    Masks are bool (n_variants, n_samples); ac: allel.AlleleCountsArray (n_variants, 2); names: upper-case
-    chromosome names without 'chr' and auto: is-autosome, both (n_variants,). scikit-allel's is_het/is_called reduce
-    over the ploidy axis and took ~1.5 s each on 50,000 x 1,000 genotypes; allele_frequencies.diploid_masks gives
-    the three masks in ~0.2 s, so they are made once here and every statistic reads them.
+    Masks are bool (n_variants, n_samples); ac: allel.AlleleCountsArray (n_variants, 2); names: the chromosomes'
+    contig keys (scripts/common/contig_names.py: 'chrX' and 'X' give 'X') and auto: is-autosome, both (n_variants,).
+    scikit-allel's is_het/is_called reduce over the ploidy axis and took ~1.5 s each on 50,000 x 1,000 genotypes;
+    allele_frequencies.diploid_masks gives the three masks in ~0.2 s, so they are made once here and every statistic
+    reads them.
     """
 
     g: allel.GenotypeArray
@@ -192,7 +193,7 @@ class BlockGenotypes:
         missing, het, hom_alt = diploid_masks(gt)
         called = ~missing
         unique, inverse = np.unique(np.asarray(chrom, dtype=str), return_inverse=True)
-        names = np.array([bare(c).upper() for c in unique], dtype=str)[inverse.reshape(-1)]
+        names = np.array([contig_key(c) for c in unique], dtype=str)[inverse.reshape(-1)]
         auto = np.array([is_autosome(c) for c in unique], dtype=bool)[inverse.reshape(-1)]
         g = allel.GenotypeArray(gt)
         hom = called & ~het

@@ -15,8 +15,9 @@ Labels file: a TSV with a header, one row per sample. The sample ID column is th
 columns in order (peddy stores no IDs); for a VCF panel they are matched by ID and VCF samples without a label are
 left out of the panel.
 
-Study genotypes are matched to panel sites by `align_to_panel` (chromosome names compared without a `chr` prefix,
-alleles in either orientation); a panel site a study VCF does not list is missing for its samples, not reference.
+Study genotypes are matched to panel sites by `align_to_panel` (chromosome names compared by the contig-name rule
+of scripts/common/contig_names.py, alleles in either orientation); a panel site a study VCF does not list is missing
+for its samples, not reference.
 """
 
 import gzip
@@ -26,7 +27,7 @@ from pathlib import Path
 import allel
 import numpy as np
 
-from common.contig_names import bare
+from common.contig_names import contig_key
 from common.input_error import InputError
 from common.rule_logging import get_logger
 
@@ -208,15 +209,16 @@ def load_panel(path, panel_format, labels_path):
 
 
 def site_keys(chrom, pos):
-    """(bare chrom, pos) tuples for matching sites across naming styles."""
-    return [(bare(c), int(p)) for c, p in zip(chrom, pos, strict=True)]
+    """(contig key, pos) tuples for matching sites across naming styles."""
+    return [(contig_key(c), int(p)) for c, p in zip(chrom, pos, strict=True)]
 
 
 def align_to_panel(panel, chrom, pos, ref, alt, dosage):
     """Study dosage at the panel's sites: int8 (panel.n_variants, n_study_samples), -1 where the study lacks the site.
 
-    Study records match a panel site by chromosome (without 'chr'), position and alleles; a record with REF/ALT
-    swapped relative to the panel is counted as 2 - dosage. Records at a panel position with other alleles are ignored.
+    Study records match a panel site by chromosome (the contig-name rule of scripts/common/contig_names.py),
+    position and alleles; a record with REF/ALT swapped relative to the panel is counted as 2 - dosage. Records at a
+    panel position with other alleles are ignored.
     """
     out = np.full((panel.n_variants, dosage.shape[1]), MISSING, dtype=np.int8)
     row_of = {key: i for i, key in enumerate(site_keys(panel.chrom, panel.pos))}

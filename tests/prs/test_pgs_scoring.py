@@ -187,6 +187,19 @@ def test_rows_best_matching_one_variant_are_all_dropped_as_duplicates(tmp_path):
     assert match.variant_id == ["1:200:C:T"]
 
 
+def test_rows_on_contigs_the_target_lacks_are_unmatched_and_logged(tmp_path, caplog):
+    # The contig-name rule (scripts/common/contig_names.py): 'chr1' in the score meets the target's chr1; rows on
+    # 2 and 22 (contigs the target's header and records lack) are unmatched, and the log names them with their counts.
+    records = HAND_VCF[:2]
+    score = (
+        "#genome_build=GRCh37\nchr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\n"
+        "chr1\t100\tG\tA\t1\n2\t100\tG\tA\t1\n22\t5\tG\tA\t1\n22\t6\tG\tA\t1\n"
+    )
+    match = matched_counts(tmp_path, score, records)
+    assert (match.counts["matched"], match.counts["unmatched"]) == (1, 3)
+    assert "scored positions on contigs target.vcf lacks (counted unmatched): 2 1, 22 2" in caplog.text
+
+
 def test_non_autosomal_rows_are_skipped_and_counted(tmp_path):
     records = [*HAND_VCF[:2], "chrX\t100\t.\tA\tG\t.\t.\t.\tGT\t0/1\t1/1\t0/0"]
     score = (

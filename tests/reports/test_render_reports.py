@@ -957,12 +957,12 @@ def test_stage_that_did_not_run_says_why(tmp_path):
     report = json.loads(job["json_paths"][0].read_text())
     assert report["sections"]["pgx"] == {
         "status": "not_run",
-        "reason": "pharmacogenomics needs a GRCh38 reference (its panel positions are GRCh38's); this batch is on "
-        "build other",
+        "reason": "pharmacogenomics needs a GRCh38 reference: its panel has GRCh38 positions only, none for this "
+        "batch's build other",
     }
     words = " ".join(parse(job["html_paths"][0].read_text(encoding="utf-8")).text)
     for sentence in (
-        "Not run: pharmacogenomics needs a GRCh38 reference (its panel positions are GRCh38's)",
+        "Not run: pharmacogenomics needs a GRCh38 reference: its panel has GRCh38 positions only",
         "Not run: carrier screening needs a GRCh38 reference",
         "Not run: no polygenic score was configured (pgs.scoring_files is empty).",
         "Not run: ancestry needs a labelled reference panel (structure.panel is none, or build is neither GRCh37 nor "
@@ -978,8 +978,8 @@ def test_stage_that_did_not_run_says_why(tmp_path):
     [
         ({"pgx": {"enabled": False, "vcf": None}}, "pgx", "pharmacogenomics was switched off in the configuration "
          "(pgx.enabled is false)"),
-        ({"build": "other"}, "carrier", "carrier screening needs a GRCh38 reference (its panel positions are "
-         "GRCh38's); this batch is on build other"),
+        ({"build": "other"}, "carrier", "carrier screening needs a GRCh38 reference: its panel has GRCh38 positions "
+         "only, none for this batch's build other"),
         # GRCh38: the workflow genotypes the shipped panels itself, so both stages run without sites.files.
         ({"build": "GRCh38"}, "pgx", None),
         ({"build": "GRCh38"}, "carrier", None),
@@ -1003,7 +1003,8 @@ def test_grch38_panels_run_on_auto_whatever_the_sheet_holds_and_not_on_another_b
     config["build"] = "GRCh37"
     assert not report_stages.panel_stage_enabled(config, "pgx")
     assert report_stages.not_run_reasons(config, False, False, False)["pgx"] == (
-        "pharmacogenomics needs a GRCh38 reference (its panel positions are GRCh38's); this batch is on build GRCh37"
+        "pharmacogenomics needs a GRCh38 reference: its panel has GRCh38 positions only, none for this batch's build "
+        "GRCh37"
     )
     config["carrier"]["enabled"] = False
     assert report_stages.not_run_reasons(config, False, False, False)["carrier"] == (

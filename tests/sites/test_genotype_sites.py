@@ -89,20 +89,41 @@ def test_sites_on_absent_contigs_are_skipped_with_a_warning(tiny_reference, tmp_
     assert "panel.vcf: 1 records on contigs the reference lacks were skipped: chrX" in caplog.text
 
 
-def test_sites_all_off_the_reference_are_refused_naming_the_prefix_mismatch(tmp_path):
+def test_sites_named_with_chr_on_a_plain_reference_take_the_references_names(tmp_path, caplog):
+    # the contig-name rule (scripts/common/contig_names.py): chr1 -> 1, chrM -> MT; REFs read by hand off the FASTA
+    caplog.set_level("INFO", logger="genorisk")
+    fasta = tmp_path / "ref.fa"
+    fasta.write_text(">1\nGATTACAGATTACA\n>2\nACGTACGTACGT\n>MT\nCCCTTTAAAGGG\n")
+    pysam.faidx(str(fasta))
+    panel = sites_vcf(tmp_path / "panel.vcf", [("chr1", 2, "a", "A", "G"), ("chr2", 5, "b", "A", "G"),
+                                               ("chrM", 7, "c", "A", "T"), ("chr22", 3, "d", "C", "T")])  # fmt: skip
+    sites = collect_sites([panel], fasta, f"{fasta}.fai")
+    assert [(s.contig, s.pos, s.ref, s.alt, s.ids) for s in sites] == [
+        ("1", 2, "A", "G", ("a",)), ("2", 5, "A", "G", ("b",)), ("MT", 7, "A", "T", ("c",))
+    ]  # fmt: skip
+    assert "panel.vcf: contigs named otherwise in the reference: chr1->1, chr2->2, chrM->MT" in caplog.text
+    assert "panel.vcf: 1 records on contigs the reference lacks were skipped: chr22" in caplog.text
+
+
+def test_sites_all_off_the_reference_are_refused_naming_the_rule(tmp_path):
     fasta = tmp_path / "ref.fa"
     fasta.write_text(">1\nGATTACAGATTACA\n>2\nACGTACGTACGT\n")
     pysam.faidx(str(fasta))
-    panel = sites_vcf(tmp_path / "panel.vcf", [("chr1", 2, "a", "A", "G"), ("chr2", 5, "b", "A", "G")])
-    with pytest.raises(InputError, match=r"none of the sites in panel\.vcf .*'chr' prefix and the reference does not"):
+    panel = sites_vcf(tmp_path / "panel.vcf", [("chr10", 2, "a", "A", "G"), ("Chr2", 5, "b", "A", "G")])
+    message = (r"none of the sites in panel\.vcf lies on a contig of the reference \(sites on Chr2, chr10; reference "
+               r"contigs 1, 2; names are matched as written, else with 'chr' added")  # fmt: skip
+    with pytest.raises(InputError, match=message):
         collect_sites([panel], fasta, f"{fasta}.fai")
 
 
-def test_pharmcat_panel_against_a_reference_without_chr_prefix_is_refused_saying_so(testdata):
-    # PharmCAT's 1,202 GRCh38 positions are named chr1..chrX; the trio's hs37d5 reference names its contigs 1..X.
+def test_pharmcat_panel_on_a_plain_named_reference_lacking_its_contigs_is_refused(testdata):
+    # PharmCAT's 1,202 GRCh38 positions are on chr1..chrX but none on chr20, the one contig of the trio's hs37d5
+    # slice (named 20): mapped by the rule, every position is still on a contig the reference lacks.
     panel = testdata / "pharmcat_positions_grch38" / "pharmcat_positions.vcf"
     fasta = testdata / TRIO / "reference" / "hs37d5.chr20.fa.gz"
-    with pytest.raises(InputError, match=r"pharmcat_positions\.vcf .*'chr' prefix and the reference does not"):
+    message = (r"none of the sites in pharmcat_positions\.vcf lies on a contig of the reference \(sites on chr1, "
+               r"chr10, chr12, chr13, chr16, \.\.\.; reference contigs 20;")  # fmt: skip
+    with pytest.raises(InputError, match=message):
         collect_sites([panel], fasta, f"{fasta}.fai")
 
 

@@ -96,6 +96,43 @@ def test_sites_vcf_holds_the_covered_positions_and_the_table_every_one(reference
     assert coverage_reason(table) is None  # three positions are covered: the stage runs
 
 
+def test_a_plain_named_reference_takes_the_chr_named_panel_by_the_contig_name_rule(tmp_path, caplog):
+    # The same bases as `reference` under NCBI names (1, 2) plus an MT: the 'chr'-named panel maps chr1 -> 1,
+    # chr2 -> 2, chrM -> MT (scripts/common/contig_names.py); chr3 maps to nothing and is counted, never dropped.
+    caplog.set_level("INFO", logger="genorisk")
+    fasta = tmp_path / "plain.fa"
+    fasta.write_text(f">1\n{CHR1}\n>2\n{CHR2}\n>MT\nGATC\n")
+    pysam.faidx(str(fasta))
+    bed = tmp_path / "target.bed"
+    bed.write_text(BED.replace("chr", ""))
+    mito = PanelPosition("G4", "chrM", 2, "A", ("G",), ("rs10",))  # MT base 2 = A
+    vcf, table = tmp_path / "sites.vcf", tmp_path / "coverage.tsv"
+    classified = write_panel_sites([*POSITIONS, mito], f"{fasta}.fai", vcf, fasta, str(bed), table)
+    assert {p.ids[0]: reason for p, reason in classified} == REASONS | {
+        "rs9": "beyond the end of 2 in the reference (20 bp)", "rs10": "outside the target regions (config key regions)"
+    }  # fmt: skip
+    assert {p.ids[0]: reason for p, reason in classify([mito], f"{fasta}.fai", fasta)} == {"rs10": None}
+    with pysam.VariantFile(str(vcf)) as sites:
+        assert list(sites.header.contigs) == ["1", "2"]
+        assert [(r.chrom, r.pos, r.id) for r in sites] == [("1", 3, "rs1"), ("2", 7, "rs5"), ("2", 10, "rs7")]
+    rows = [line.split("\t") for line in table.read_text().splitlines()[1:]]
+    assert [r[1] for r in rows] == [p.chrom for p in POSITIONS] + ["chrM"]  # the table keeps the panel's names
+    assert "panel contigs named otherwise in the reference: chr1->1, chr2->2, chrM->MT" in caplog.text
+    assert "1 panel position(s) on contigs the reference lacks (not covered): chr3 1" in caplog.text
+
+
+def test_a_reference_with_both_namings_keeps_the_panels_own(tmp_path):
+    # 'chr1' as written wins over its other name '1' (a different sequence here: 3 is G on chr1, T on 1)
+    fasta = tmp_path / "both.fa"
+    fasta.write_text(f">1\n{'T' * 40}\n>chr1\n{CHR1}\n")
+    pysam.faidx(str(fasta))
+    vcf = tmp_path / "sites.vcf"
+    classified = write_panel_sites(POSITIONS[:1], f"{fasta}.fai", vcf, fasta)
+    assert [reason for _, reason in classified] == [None]
+    with pysam.VariantFile(str(vcf)) as sites:
+        assert [(r.chrom, r.pos, r.ref) for r in sites] == [("chr1", 3, "G")]
+
+
 def test_reference_without_any_carrier_row_writes_an_empty_sites_file_and_says_why(tmp_path):
     # A chr22-only reference: the panel (config/panels/carrier/carrier_panel.tsv) has no row on chr22. Its rows per
     # gene, counted by hand from the file: F5 1, CFTR 2, HBB 4, F2 1, PAH 3, GJB2 1, HEXA 1, APOE 2 (15).

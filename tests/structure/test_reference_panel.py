@@ -111,7 +111,7 @@ def tiny_panel():
 
 
 def test_align_to_panel_by_hand():
-    """chr prefix ignored; swapped alleles give 2 - d; other alleles and absent sites stay missing (-1)."""
+    """chr1 = 1 (the contig-name rule); swapped alleles give 2 - d; other alleles and absent sites stay missing (-1)."""
     study = np.array([[0, 1, 2], [2, 1, -1], [1, 1, 1]], dtype=np.int8)  # 3 records x 3 samples
     aligned = align_to_panel(
         tiny_panel(),

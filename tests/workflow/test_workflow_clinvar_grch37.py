@@ -37,6 +37,7 @@ One caller (bcftools); the run takes about 25 s on 2 cores (the reference about 
 
 import csv
 import gzip
+import html
 import json
 import re
 import time
@@ -321,6 +322,41 @@ def test_a_sample_without_a_typed_position_is_never_told_nothing_was_found(clinv
     assert summary and "Not known: no pathogenic or likely pathogenic position" in summary[1]
     for text in (section, summary[1]):
         assert not re.search(r"nothing found(?! at)|variant (was )?found", text)
+
+
+# The shipped panels without GRCh37 positions (issue 19): every PharmCAT definition file says genomeBuild GRCh38.p14
+# and every carrier row's SPDI is on a GRCh38 RefSeq accession (NCBI's GRCh38 assembly report: NC_000001.11,
+# NC_000007.14, NC_000011.10, NC_000012.12, NC_000013.11, NC_000015.10, NC_000019.10; GRCh37's are .10, .13, .9, .11,
+# .10, .9, .9).
+GRCH38_ACCESSIONS = {"chr1": "NC_000001.11", "chr7": "NC_000007.14", "chr11": "NC_000011.10", "chr12": "NC_000012.12",
+                     "chr13": "NC_000013.11", "chr15": "NC_000015.10", "chr19": "NC_000019.10"}  # fmt: skip
+NO_GRCH37 = "needs a GRCh38 reference: its panel has GRCh38 positions only, none for this batch's build GRCh37"
+
+
+def test_the_shipped_pgx_and_carrier_panels_have_no_grch37_positions():
+    from conftest import REPO
+
+    for path in sorted((REPO / "config/panels/pgx/alleles").glob("*_translation.json.gz")):
+        assert json.loads(gzip.decompress(path.read_bytes()))["genomeBuild"].startswith("GRCh38."), path.name
+    with open(REPO / "config/panels/carrier/carrier_panel.tsv") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    assert {(r["chrom"], r["spdi"].split(":")[0]) for r in rows} == set(GRCH38_ACCESSIONS.items())
+
+
+def test_the_report_says_the_grch38_only_panels_did_not_run(clinvar_run, reports):
+    """On this GRCh37 batch (pgx.enabled and carrier.enabled `auto`) the PGx and carrier stages do not run, and every
+    report and the run summary say why: their panels have no GRCh37 positions."""
+    reasons = {"pgx": f"pharmacogenomics {NO_GRCH37}", "carrier": f"carrier screening {NO_GRCH37}"}
+    sections = {"pgx": "pgx", "pgx_guidance": "pgx", "carrier": "carrier", "risk_factors": "carrier", "apoe": "carrier"}
+    for sample, report in reports.items():
+        for section, stage in sections.items():
+            assert report["sections"][section] == {"status": "not_run", "reason": reasons[stage]}, (sample, section)
+        page = html.unescape((clinvar_run / f"results/report/{sample}.html").read_text(encoding="utf-8"))
+        assert f"Not run: {reasons['pgx']}" in page and f"Not run: {reasons['carrier']}" in page
+    refused = json.loads((clinvar_run / "results/run_summary.json").read_text())["refused"]["stages"]
+    assert {section: refused[section] for section in sections} == {s: reasons[stage] for s, stage in sections.items()}
+    assert not (clinvar_run / "resources/panels/pgx_sites.vcf").exists()
+    assert not (clinvar_run / "results/carrier").exists()
 
 
 def test_a_clinvar_vcf_whose_ref_disagrees_with_the_reference_is_refused(tmp_path, trio_data, grch37_reference):

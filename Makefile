@@ -7,7 +7,7 @@ PYTHON  ?= python3
 
 .PHONY: setup setup-test demo test test-fast lint clean-demo
 
-$(BIN)/.runtime: requirements.txt apt-packages.txt
+$(BIN)/.runtime: requirements.txt apt-packages.txt tools/snakemake-logger-plugin-genorisk/pyproject.toml
 	bash tools/install_system_packages.sh apt-packages.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt

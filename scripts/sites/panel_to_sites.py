@@ -41,6 +41,7 @@ HEADER = [
     "##fileformat=VCFv4.2",
     '##INFO=<ID=CARRIER_GENE,Number=1,Type=String,Description="Gene of the carrier panel row">',
     '##INFO=<ID=CLNVID,Number=1,Type=String,Description="ClinVar Variation ID of the panel row (NA: not found)">',
+    '##INFO=<ID=CLINVAR_GENE,Number=1,Type=String,Description="Gene of the ClinVar record (rule clinvar_sites)">',
 ]
 COVERAGE_COLUMNS = ["gene", "chrom", "pos", "ref", "alt", "id", "status", "reason"]
 COVERED, NOT_COVERED = "covered", "not_covered"

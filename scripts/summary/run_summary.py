@@ -13,7 +13,8 @@ plus warned_samples (IDs with verdict warn), batch_qc and batch_summary (paths o
 folder) and fail_batch_on (the config setting that decides the exit status).
 
 `end_of_run_lines` turns the JSON (or, when the run stopped before it, the batch QC table) into the lines Snakemake's
-onsuccess / onerror handlers print last (workflow/rules/summary.smk).
+onsuccess / onerror handlers print last (workflow/rules/summary.smk); a run that stopped also names each failed job and
+its log (scripts/summary/failed_jobs.py).
 """
 
 import json
@@ -25,6 +26,7 @@ from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
 from qc.batch_qc import read_batch_qc
 from reports import stages as report_stages
+from summary.failed_jobs import failed_job_lines
 
 REPORTS = "results/report"
 BATCH_QC = "results/qc/batch_qc.tsv"
@@ -146,21 +148,26 @@ def end_of_run_lines(finished, log=None, summary_path=SUMMARY, batch_qc_tsv=BATC
             summary, lines = None, ["no batch QC table yet (results/qc/batch_qc.tsv): no sample verdicts to show"]
     except (OSError, ValueError, KeyError, TypeError) as error:
         summary, lines = None, [f"the batch summary cannot be shown: {error}"]
+    logs = [log] if isinstance(log, (str, os.PathLike)) else list(log or [])
+    if not finished:
+        try:
+            lines += failed_job_lines(logs)
+        except (OSError, ValueError, TypeError) as error:
+            lines.append(f"the failed jobs cannot be listed: {error}")
     try:
-        lines.append(_exit_line(finished, summary, log))
+        lines.append(_exit_line(finished, summary, logs))
     except (OSError, ValueError, KeyError, TypeError) as error:
         lines.append(f"the exit status cannot be explained: {error}")
     return [f"genorisk: {line}" for line in lines]
 
 
-def _exit_line(finished, summary, log):
-    """The last line: what the exit status means for this run."""
+def _exit_line(finished, summary, logs):
+    """The last line: what the exit status means for this run (`logs`: Snakemake's log files)."""
     n_failed = summary["samples"]["fail"] if summary else 0
     failed = f"{n_failed} of {summary['samples']['total']} samples failed QC" if n_failed else ""
     if finished:
         return f"finished: exit status 0, but {failed}" if failed else "finished: exit status 0"
     gated = failed and summary.get("fail_batch_on") == "fail"
-    logs = [log] if isinstance(log, (str, os.PathLike)) else list(log or [])
     log_hint = f" (log: {', '.join(os.path.relpath(p) for p in logs)})" if logs else ""
     if gated:
         return f"exit status non-zero: {failed} and qc.fail_batch_on is fail; any other error is above{log_hint}"

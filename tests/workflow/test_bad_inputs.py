@@ -320,14 +320,17 @@ def test_every_sample_failing_qc_stops_the_run_with_one_message(all_fail_run):
     assert TRACEBACK not in proc.stderr
     errors = set(re.findall(r"^ERROR (.*)$", proc.stderr, flags=re.MULTILINE))
     assert errors == {"every sample failed QC (see results/qc/batch_qc.tsv): there is no cohort to call"}
-    # the onerror handler's lines come last (before Snakemake's own log hint): the verdicts known so far
-    ends = [line for line in proc.stderr.splitlines() if line.startswith("genorisk: ")][-4:]
-    assert ends[:3] == [
+    # the onerror handler's lines come last (before Snakemake's own log hint): the verdicts known so far, then the
+    # failed job with its log (the batch's one calling chunk)
+    ends = [line for line in proc.stderr.splitlines() if line.startswith("genorisk: ")][-5:]
+    assert ends[:4] == [
         "genorisk: batch of 2 samples: 0 pass, 0 warn, 2 fail QC; 0 in the cohort calls",
         "genorisk: FAILED QC, kept out of the cohort calls: HG001, NA12891 (reasons: results/qc/batch_qc.tsv)",
         "genorisk: results/run_summary.json is not written (the run stopped or was asked for other targets)",
+        "genorisk: job call_chunk_bcftools failed; its log: logs/calls/bcftools/chunk_0.log",
     ]
-    assert ends[3].startswith("genorisk: the run did NOT finish: see the error above (log: .snakemake/log/")
+    assert ends[4].startswith("genorisk: the run did NOT finish: see the error above (log: .snakemake/log/")
+    assert "ERROR every sample failed QC" in (batch / "logs/calls/bcftools/chunk_0.log").read_text()
     rows = list(csv.DictReader(open(batch / "results/qc/batch_qc.tsv"), delimiter="\t"))
     assert [r["verdict"] for r in rows] == ["fail", "fail"]  # mean depth ~23-32x, far below 1000x
     calls = batch / "results/calls"

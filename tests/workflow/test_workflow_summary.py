@@ -98,6 +98,17 @@ def test_last_lines_summarise_the_batch_and_exit_zero(failing_batch):
     assert "Traceback" not in default.stderr
 
 
+def test_the_local_profile_prints_one_line_per_finished_job(failing_batch):
+    batch, _, _, gated = failing_batch
+    done = re.findall(r"^\[\d\d:\d\d:\d\d\] (\d+) of \d+ steps \(\d+%\) done: (.+)$", gated.stderr, re.M)
+    assert [int(n) for n, _ in done] == list(range(1, len(done) + 1)), gated.stderr[-3000:]
+    assert "run_summary" in [job for _, job in done]
+    assert not re.search(r"^(local)?rule \w+:$|^Shell command|^Finished jobid|^Select jobs", gated.stderr, re.M)
+    # Snakemake's complete log of the run (the newest) keeps the job blocks the terminal leaves out
+    complete = max((batch / ".snakemake/log").glob("*.snakemake.log"), key=lambda path: path.stat().st_mtime)
+    assert "localrule run_summary:" in complete.read_text().splitlines()
+
+
 def test_summary_is_in_the_manifest_and_a_finished_run_has_nothing_left_to_do(failing_batch):
     batch, _, up_to_date, _ = failing_batch
     assert "  results/run_summary.json\n" in (batch / "results/manifest.sha256").read_text()
@@ -112,6 +123,9 @@ def test_fail_batch_on_fail_exits_non_zero_after_writing_every_result(failing_ba
     assert gated.returncode != 0
     assert gated.stderr.count("Error in rule qc_gate:") == 1  # not retried, although the local profile retries jobs
     assert "ERROR 3 of 4 samples failed QC (HG001, NA12891, NA12892) and qc.fail_batch_on is fail" in gated.stderr
+    # the failed job's log, in Snakemake's error block and again in the end-of-run lines, above the exit line
+    assert "    log: logs/summary/qc_gate.log (check log file(s) for error details)" in gated.stderr.splitlines()
+    assert genorisk_lines(gated.stderr)[-2:-1] == ["genorisk: job qc_gate failed; its log: logs/summary/qc_gate.log"]
     assert genorisk_lines(gated.stderr)[-1].startswith(
         "genorisk: exit status non-zero: 3 of 4 samples failed QC and qc.fail_batch_on is fail"
     )

@@ -51,6 +51,9 @@ digits; null where a metric is undefined, e.g. a rate with a zero denominator):
   "thresholds": the config `qc` dict as given,
   "tool_versions": {"samtools": "1.16.1"}
 }
+
+Size: over 400 lines because the samtools outputs (flagstat, stats, idxstats, bedcov), the target scan, the metrics
+and the verdict of one alignment are read and judged together; each part is small and used only here.
 """
 
 import json

@@ -45,7 +45,9 @@ def remove_stale_temporaries(target, suffix=""):
     target = Path(target)
     pattern = temporary_names(target.name, suffix)
     try:
-        entries = [e for e in os.scandir(target.parent) if pattern.fullmatch(e.name)]
+        # startswith first: a report folder holds thousands of files and a job writes hundreds of them
+        prefix = f".{target.name}."
+        entries = [e for e in os.scandir(target.parent) if e.name.startswith(prefix) and pattern.fullmatch(e.name)]
     except FileNotFoundError:
         return []
     for entry in entries:

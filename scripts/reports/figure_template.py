@@ -34,7 +34,9 @@ class BatchTemplate:
             self.fig.draw_artist(artist)
         pixels = np.asarray(self.canvas.buffer_rgba())[..., :3]  # the figure is opaque: RGB, a third smaller
         buffer = io.BytesIO()
-        imsave(buffer, pixels, format="png", dpi=self.fig.get_dpi(), metadata={"Software": None})
+        # zlib level 1: a third less time than PIL's default 6 for ~5% more bytes (figures of flat colours)
+        imsave(buffer, pixels, format="png", dpi=self.fig.get_dpi(), metadata={"Software": None},
+               pil_kwargs={"compress_level": 1})  # fmt: skip
         for artist in artists:
             artist.remove()
         return buffer.getvalue()

@@ -462,11 +462,13 @@ def read_relatedness(path, samples=None):
         if missing:
             raise InputError(f"{path}: column {missing[0]!r} is missing from the header")
         a_at, b_at = header.index("sample_a"), header.index("sample_b")
+        ahead = max(a_at, b_at) + 1  # the sample columns are split off first; a row is split whole only when kept
         for line in fh:
-            fields = line.rstrip("\r\n").split("\t")
-            a, b = fields[a_at], fields[b_at]
+            first = line.split("\t", ahead)
+            a, b = first[a_at].rstrip("\r\n"), first[b_at].rstrip("\r\n")
             if wanted is not None and a not in wanted and b not in wanted:
                 continue
+            fields = line.rstrip("\r\n").split("\t")
             row = dict(zip(header, fields))  # as csv.DictReader: None-free because every line has the header's fields
             for sample in (a, b) if a != b else (a,):
                 if wanted is None or sample in wanted:

@@ -1110,3 +1110,18 @@ def test_allele_status_genes_without_a_variant_are_not_called_unusual_in_the_sum
     for notable in ("Malignant Hyperthermia Susceptibility", "ivacaftor responsive in CF patients", "Deficient",
                     "Poor Metabolizer", "*57:01 positive; *15:02 negative"):  # fmt: skip
         assert not _usual_phenotype(notable), notable
+
+
+def test_relatedness_rows_of_the_jobs_samples_only(tmp_path):
+    """sections.read_relatedness keeps a row under each of its samples that the job renders, as a dict of the header's
+    columns (the table written above, with the sample columns moved to the end and CRLF line ends)."""
+    lines = [line.split("\t") for line in RELATEDNESS_TSV.splitlines()]
+    moved = "".join("\t".join(row[2:] + row[:2]) + "\r\n" for row in lines)
+    for text, name in ((RELATEDNESS_TSV, "plain.tsv"), (moved, "moved.tsv")):
+        path = tmp_path / name
+        path.write_text(text, newline="")
+        rows = report_sections.read_relatedness(path, ["S3"])
+        assert sorted(rows) == ["S3"]
+        assert [(r["sample_a"], r["sample_b"], r["kinship"], r["expected_relationship"]) for r in rows["S3"]] == [
+            ("S1", "S3", "0.01", "first_degree"), ("S2", "S3", "-0.02", "NA")]  # fmt: skip
+        assert sorted(report_sections.read_relatedness(path)) == ["S1", "S2", "S3"]

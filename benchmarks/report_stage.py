@@ -15,7 +15,8 @@ with --before REV also REV, in a scratch clone), from a clean results/report/:
 - identity: the SHA-256 of every file of results/report/ compared between the checkouts.
 Prints a table; writes JSON (default benchmarks/out/report_stage.json).
 With --report-jobs N only the first N report jobs run (the whole stage with the old code takes ~50 min here); the
-stage is then estimated as the once-per-batch jobs plus every report job at the measured mean, 2 at a time.
+stage is then estimated as the once-per-batch jobs plus every report job at the measured mean, as many at a time as
+their threads leave cores free.
 Usage: .venv/bin/python benchmarks/report_stage.py [--samples 2504] [--samples-per-job 50] [--before REV]
        [--report-jobs N] [--batch DIR (kept, reused)] [--out FILE]
 """
@@ -24,6 +25,7 @@ import argparse
 import csv
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -127,11 +129,19 @@ def report_hashes(folder):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((folder / "results/report").iterdir())}
 
 
+def report_threads(folder):
+    """The threads of the report jobs of the latest run, from Snakemake's log of it (1 when it does not say)."""
+    logs = sorted((folder / ".snakemake" / "log").glob("*.snakemake.log"))
+    text = logs[-1].read_text() if logs else ""
+    found = re.findall(r"rule render_reports_\d+:\n(?:    .*\n)*?    threads: (\d+)", text)
+    return min(max((int(t) for t in found), default=1), CORES)
+
+
 def run_stage(label, checkout, folder, report_jobs=None):
     """Time the stage from a clean report folder with `checkout`'s code; returns its row.
 
     report_jobs: run only the first N report jobs (and what they need), and estimate the whole stage from them:
-    the once-per-batch jobs plus all report jobs at their mean time, CORES at a time."""
+    the once-per-batch jobs plus all report jobs at their mean time, CORES // their threads at a time."""
     rules = stage_rules(checkout, folder)
     n_parts = sum(r.startswith("render_reports_") for r in rules)
     targets = [TARGET]
@@ -157,7 +167,9 @@ def run_stage(label, checkout, folder, report_jobs=None):
         "stage_wall_s": round(wall, 1),
         "partial": bool(report_jobs),
         "report_parts": n_parts,
-        "stage_estimate_s": round(once + n_parts * mean / CORES, 1),
+        # a report job with 2 threads fills both cores: jobs then run one after another
+        "report_job_threads": report_threads(folder),
+        "stage_estimate_s": round(once + n_parts * mean * report_threads(folder) / CORES, 1),
         "jobs": len(jobs),
         "report_jobs": len(renders),
         "report_job_mean_s": round(sum(j["s"] for j in renders) / max(len(renders), 1), 2),

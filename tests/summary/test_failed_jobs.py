@@ -17,7 +17,7 @@ localrule flaky:
     reason: Missing output files: out/flaky.txt
     resources: tmpdir=/tmp
 RuleException:
-CalledProcessError in file "/tmp/lgtoy2/Snakefile", line 13:
+CalledProcessError in file "/srv/batch/Snakefile", line 13:
 Command 'set -euo pipefail;  if [ ! -e attempt1 ]; then touch attempt1; exit 1; fi; echo ok > out/flaky.txt 2> \
 logs/flaky.log' returned non-zero exit status 1.
 [Sat Dec  5 23:00:07 2026]

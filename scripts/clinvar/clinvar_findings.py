@@ -144,13 +144,13 @@ def sample_block(records, genes, sites_calls, cohort_calls, not_covered, min_dep
             "findings": interpret(findings, genes)}  # fmt: skip
 
 
-def batch_findings(sites_vcf, calls_vcf, plp_json, coverage_tsv, genes_path, samples, consent=None, ordered=(),
-                   min_depth=8):  # fmt: skip
+def batch_findings(sites_vcf, calls_vcf, plp_json, coverage_tsv, genes_path, samples, consent=None,
+                   ordered_genes=(), min_depth=8):  # fmt: skip
     """The findings.json dict (module docstring)."""
     log = get_logger()
     data, records = read_plp(plp_json)
     genes = load_genes(genes_path)
-    ordered = [g for g in ordered if g in genes]
+    ordered = [g for g in ordered_genes if g in genes]
     not_covered = read_not_covered(coverage_tsv)
     keys = {r.key for r in records}
     consent = consent or {}
@@ -196,20 +196,9 @@ def write_findings(json_path, tsv_path, **kwargs):
 
 
 def main(smk):
+    """The rule's inputs and params are named as batch_findings' arguments."""
     setup_logging(smk.log[0])
-    write_findings(
-        smk.output.json,
-        smk.output.tsv,
-        sites_vcf=smk.input.sites,
-        calls_vcf=smk.input.calls,
-        plp_json=smk.input.plp,
-        coverage_tsv=smk.input.coverage,
-        genes_path=smk.input.genes,
-        samples=list(smk.params.samples),
-        consent=dict(smk.params.consent),
-        ordered=list(smk.params.ordered_genes),
-        min_depth=smk.params.min_depth,
-    )
+    write_findings(smk.output.json, smk.output.tsv, **dict(smk.input.items()), **dict(smk.params.items()))
 
 
 if __name__ == "__main__":

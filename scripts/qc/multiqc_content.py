@@ -96,6 +96,16 @@ def _table(section_name, description, headers, data, table_id):
     }
 
 
+def _rows_table(section_name, table_id, description, headers, rows, key="sample_id"):
+    """A table of one line per row, named by its `key` column, of the `headers` columns: PERCENT ones from fractions,
+    TEXT ones as they are, the others as numbers."""
+    percents = tuple(column for column, header in headers.items() if header.get("suffix") == PERCENT["suffix"])
+    texts = tuple(column for column, header in headers.items() if header.get("scale") is TEXT["scale"])
+    numbers = tuple(column for column in headers if column not in percents + texts)
+    data = {row[key]: _row_values(row, numbers, percents, texts) for row in rows}
+    return _table(section_name, description, headers, data, table_id)
+
+
 def qc_verdicts_section(batch_qc_tsv):
     """The batch QC table: verdict and reasons per sample (sheet order)."""
     _, rows = read_tsv(batch_qc_tsv, required=("sample_id", "verdict", "in_cohort", "reasons"))
@@ -109,20 +119,11 @@ def qc_verdicts_section(batch_qc_tsv):
         "total_reads": {"title": "Reads", "description": "Primary reads", "format": "{:,.0f}"},
         "reasons": {"title": "Reasons", "description": "Why the sample warns or fails", **TEXT},
     }
-    data = {
-        row["sample_id"]: _row_values(
-            row,
-            numbers=("mean_depth", "total_reads"),
-            percents=("breadth", "mapped_rate", "duplicate_rate"),
-            texts=("verdict", "in_cohort", "reasons"),
-        )
-        for row in rows
-    }
     description = (
         "Each alignment's verdict against the QC thresholds of the config (results/qc/batch_qc.tsv). A sample that "
         "fails is kept out of the cohort calls."
     )
-    return _table("QC verdicts", description, headers, data, "genorisk_qc_verdicts")
+    return _rows_table("QC verdicts", "genorisk_qc_verdicts", description, headers, rows)
 
 
 def truth_section(benchmark_tsvs):
@@ -164,17 +165,11 @@ def mendel_section(mendel_tsv):
         "errors": {"title": "Mendelian errors", "format": "{:,.0f}"},
         "error_rate": {"title": "Error rate", **PERCENT, "format": "{:,.2f}", "scale": "OrRd"},
     }
-    data = {
-        row["child"]: _row_values(
-            row, numbers=("sites_checked", "errors"), percents=("error_rate",), texts=("father", "mother")
-        )
-        for row in rows
-    }
     description = (
         "Each trio of the sample sheet checked with bcftools +mendelian (results/qc/mendel.tsv): records whose "
         "child genotype cannot be made of one allele of each parent. A high rate points to a swapped sample."
     )
-    return _table("Mendelian consistency", description, headers, data, "genorisk_mendel")
+    return _rows_table("Mendelian consistency", "genorisk_mendel", description, headers, rows, key="child")
 
 
 def af_samples_section(af_samples_tsv):
@@ -192,20 +187,11 @@ def af_samples_section(af_samples_tsv):
         "inferred_sex": {"title": "Inferred sex", **TEXT},
         "ancestry": {"title": "Ancestry", **TEXT},
     }
-    data = {
-        row["sample_id"]: _row_values(
-            row,
-            numbers=("heterozygosity", "n_het", "n_hom_alt", "ti_tv", "inbreeding_f", "singletons"),
-            percents=("call_rate",),
-            texts=("sheet_sex", "inferred_sex", "ancestry"),
-        )
-        for row in rows
-    }
     description = (
         "Genotype summaries of each cohort sample (results/af/samples.tsv): call rate, heterozygosity, Ti/Tv, "
         "inbreeding coefficient, singletons, the sheet's and the inferred sex, and the nearest reference population."
     )
-    return _table("Allele frequencies: samples", description, headers, data, "genorisk_af_samples")
+    return _rows_table("Allele frequencies: samples", "genorisk_af_samples", description, headers, rows)
 
 
 def af_bin(af):
@@ -265,20 +251,12 @@ def call_rates_section(batch_summary_tsv):
         "panel_no_calls": {"title": "Panel no-calls", "format": "{:,.0f}"},
         "carrier_no_calls": {"title": "Carrier no-calls", "format": "{:,.0f}"},
     }
-    data = {
-        row["sample_id"]: _row_values(
-            row,
-            numbers=("n_snv", "n_indel", "panel_no_calls", "carrier_no_calls"),
-            percents=("variant_call_rate", "panel_call_rate"),
-        )
-        for row in rows
-    }
     description = (
         "Call rates as each sample's report states them (results/report/batch_summary.tsv): of the cohort's sites, "
         "and of the pharmacogenomic and carrier panel positions; empty where the sample has no calls or the panels "
         "did not run."
     )
-    return _table("Call rates", description, headers, data, "genorisk_call_rates")
+    return _rows_table("Call rates", "genorisk_call_rates", description, headers, rows)
 
 
 def software_versions(provenance):

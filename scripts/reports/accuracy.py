@@ -17,7 +17,7 @@ from pathlib import Path
 
 from common.input_error import InputError
 from reports import sections as rs
-from reports.content import Bold, Heading, Para, Table, status_sentence
+from reports.content import Bold, Heading, Para, Table, status_note
 from reports.number_format import count, fixed, fraction, percent
 
 BENCHMARK_COLUMNS = ("sample", "caller", "type", "scope", "truth", "called", "tp", "fp", "fn", "precision", "recall",
@@ -170,9 +170,8 @@ def _count_text(value):
 
 def benchmark_blocks(report):
     blocks = [Heading("Accuracy against the truth set")]
-    section = report["sections"]["truth_benchmark"]
-    if section["status"] != "reported":
-        return blocks + [Para([status_sentence(section)])]
+    if note := status_note(report, "truth_benchmark"):
+        return blocks + [note]
     block = report["truth_benchmark"]
     truth = [Bold(block["truth_vcf"] or "the sheet's truth VCF")]
     if block["truth_bed"]:
@@ -205,9 +204,8 @@ def _error_rate(value):
 
 def mendel_blocks(report):
     blocks = [Heading("Mendelian consistency")]
-    section = report["sections"]["mendel"]
-    if section["status"] != "reported":
-        return blocks + [Para([status_sentence(section)])]
+    if note := status_note(report, "mendel"):
+        return blocks + [note]
     block, sample = report["mendel"], report["sample_id"]
     text = []
     if block["as_child"]:

@@ -22,7 +22,7 @@ from common.contig_names import contig_key
 from common.input_error import InputError
 from inputs.consent import not_requested_reason
 from reports import sections as rs
-from reports.content import Bold, Heading, Link, Para, Section, Table, status_sentence
+from reports.content import Bold, Heading, Link, Para, Section, Table, status_note
 from reports.panel_findings import ZYGOSITY
 
 TITLE = "Hereditary disease findings (ClinVar)"
@@ -158,9 +158,8 @@ def section(report):
     """The report section; nothing for a report made before it."""
     if "clinvar" not in report.get("sections", {}):
         return []
-    state = report["sections"]["clinvar"]
-    if state["status"] != rs.REPORTED:
-        return [Section("clinvar", TITLE, [Para([status_sentence(state)])])]
+    if note := status_note(report, "clinvar"):
+        return [Section("clinvar", TITLE, [note])]
     block = report["clinvar"]
     findings, genes = block["findings"], block["genes"]
     blocks = [Para([f"Variants that ClinVar (release {block['release']}) classifies as pathogenic or likely "

@@ -181,6 +181,13 @@ def status_sentence(section):
     return f"{word}: {section['reason']}."
 
 
+def status_note(report, key):
+    """The paragraph that stands for section `key` when it has nothing to show (its status sentence), or None when
+    it is reported."""
+    section = report["sections"][key]
+    return None if section["status"] == "reported" else Para([status_sentence(section)])
+
+
 # ---------------------------------------------------------------- summary
 
 
@@ -348,10 +355,9 @@ def _position_text(chrom, pos):
 
 
 def _panel_qc(report):
-    section = report["sections"]["panel_qc"]
     blocks = [Heading("Depth and genotype calls at the panel positions")]
-    if section["status"] != "reported":
-        return blocks + [Para([status_sentence(section)])]
+    if note := status_note(report, "panel_qc"):
+        return blocks + [note]
     block = report["panel_qc"]
     rows, header = [], ["Panel", "Positions", "With a genotype", "Call rate"]
     for panel in block["panels"]:
@@ -417,10 +423,9 @@ def _sex_text(sex):
 
 
 def _identity(report):
-    section = report["sections"]["identity"]
     blocks = [Heading("Sample identity checks")]
-    if section["status"] != "reported":
-        return blocks + [Para([status_sentence(section)])]
+    if note := status_note(report, "identity"):
+        return blocks + [note]
     block = report["identity"]
     sex = block["sex"]
     blocks.append(Para([_sex_text(sex)], "notice fail" if sex and sex["agrees"] is False else ""))
@@ -544,10 +549,9 @@ def _pgx_result_text(block):
 
 
 def pgx_section(report):
-    section = report["sections"]["pgx"]
     title = "Pharmacogenomics"
-    if section["status"] != "reported":
-        return Section("pgx", title, [Para([status_sentence(section)])])
+    if note := status_note(report, "pgx"):
+        return Section("pgx", title, [note])
     genes = report["pgx"]
     rows = []
     for gene, block in genes.items():
@@ -595,10 +599,9 @@ def pgx_section(report):
 
 
 def ancestry_section(report, numbers):
-    section = report["sections"]["ancestry"]
     title = "Genetic ancestry"
-    if section["status"] != "reported":
-        return Section("ancestry", title, [Para([status_sentence(section)])])
+    if note := status_note(report, "ancestry"):
+        return Section("ancestry", title, [note])
     block = report["ancestry"]
     if block["status"] == "assigned":
         text = ["Closest reference group: ", Bold(block["ancestry"]), f" (probability "

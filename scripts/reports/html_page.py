@@ -1,27 +1,14 @@
 """The self-contained HTML page of a report: inline CSS, figures as data URIs, every inserted value escaped.
 
-Renders report_content's blocks; a pure function of the report JSON and the figure PNGs (scripts/deliver/deliver.py
-rebuilds
-pages with it and compares them byte for byte).
+Renders the blocks of reports/content.py; a pure function of the report JSON and the figure PNGs
+(scripts/deliver/deliver.py rebuilds pages with it and compares them byte for byte).
 """
 
 import base64
 import html
 
-from reports.content import (
-    ETHICS,
-    VERDICT_STYLE,
-    Badge,
-    Bold,
-    Bullets,
-    Figure,
-    Heading,
-    Link,
-    Para,
-    Table,
-    Terms,
-    document,
-)
+from reports import content
+from reports.content import Badge, Bold, Bullets, Figure, Heading, Link, Para, Table, Terms
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Arial, sans-serif;
@@ -57,7 +44,7 @@ def _e(value):
 
 
 def verdict_badge(verdict):
-    word, symbol, colour = VERDICT_STYLE[verdict]
+    word, symbol, colour = content.VERDICT_STYLE[verdict]
     return f'<span class="badge" style="background:{colour}">{_e(symbol)} {_e(word)}</span>'
 
 
@@ -128,18 +115,18 @@ def block_html(block, figures):
 
 
 def footer_html(report):
-    ethics = "".join(f"<p><strong>{_e(title)}.</strong> {_e(text)}</p>" for title, text in ETHICS)
+    ethics = "".join(f"<p><strong>{_e(title)}.</strong> {_e(text)}</p>" for title, text in content.ETHICS)
     return f"<footer><p><strong>{_e(report['disclaimer'])}</strong></p>{ethics}</footer>"
 
 
 def render_html(report, figures):
-    """The page of one report; `figures` {key: PNG bytes} holds at least report_content.figure_keys(report)."""
+    """The page of one report; `figures` {key: PNG bytes} holds at least reports.content.figure_keys(report)."""
     sid = _e(report["sample_id"])
     body = "".join(
         f'<section id="{section.key}"><h2>{_e(section.title)}</h2>'
         + "".join(block_html(b, figures) for b in section.blocks)
         + "</section>"
-        for section in document(report)
+        for section in content.document(report)
     )
     return (
         "<!DOCTYPE html>\n"

@@ -17,7 +17,7 @@ a lookup made without a gene ("no result") named as such.
 
 from pgx.guidance import is_heading
 from reports import sections as rs
-from reports.content import Bold, Bullets, Heading, Para, Section, Table, status_sentence
+from reports.content import Bold, Bullets, Heading, Para, Section, Table, status_note
 from reports.number_format import count
 
 TITLE = "Medication guidance"
@@ -196,9 +196,8 @@ def summary(report):
 
 
 def section(report):
-    status = report["sections"]["pgx_guidance"]
-    if status["status"] != "reported":
-        return Section("pgx_guidance", TITLE, [Para([status_sentence(status)])])
+    if note := status_note(report, "pgx_guidance"):
+        return Section("pgx_guidance", TITLE, [note])
     rows = report["pgx_guidance"]
     actionable = [r for r in rows if r["actionable"]]
     other = [r for r in rows if r["status"] == "recommendation" and not r["actionable"]]

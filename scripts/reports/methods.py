@@ -7,7 +7,7 @@ not described either.
 """
 
 from reports import clinvar_findings, medication_guidance, score_section
-from reports.content import Bold, Bullets, Heading, Para, Section, Table, status_sentence
+from reports.content import Bold, Bullets, Heading, Para, Section, Table, status_note
 
 DASH = "\u2014"
 # What each section's test cannot see, in a reader's words (sources: config/panels/*/SOURCE.md and the tools' own
@@ -96,10 +96,9 @@ def methods_section(report):
 
 
 def provenance_section(report):
-    section = report["sections"]["provenance"]
     title = "Provenance"
-    if section["status"] != "reported":
-        return Section("provenance", title, [Para([status_sentence(section)])])
+    if note := status_note(report, "provenance"):
+        return Section("provenance", title, [note])
     block = report["provenance"]
     commit = block["git_commit"] + (" (with uncommitted changes)" if block["git_dirty"] else "")
     rows = [

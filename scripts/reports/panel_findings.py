@@ -13,7 +13,7 @@ config/panels/carrier/SOURCE.md.
 
 from collections import Counter
 
-from reports.content import Bold, Heading, Para, Section, Table, per_gene, status_sentence
+from reports.content import Bold, Heading, Para, Section, Table, per_gene, status_note
 from reports.sections import NOT_COVERED_TEXT
 
 TITLES = {
@@ -130,51 +130,53 @@ def _found_table(found, meaning, widths):
     return [Heading("Found"), Table(header, rows, widths=widths, highlight=[True] * len(rows))]
 
 
-def carrier_section(report):
-    section = report["sections"]["carrier"]
-    title = TITLES["carrier"]
-    if section["status"] != "reported":
-        return Section("carrier", title, [Para([status_sentence(section)])])
-    findings = report["carrier"]
+def _panel_section(report, key, intro, tested, meaning, widths, notes):
+    """A panel section (carrier, risk factors): what it is (`intro`), what was tested, the "Found" table (`meaning`:
+    finding -> cell; `widths`), the blocks `notes(found, findings)` gives, then every tested variant."""
+    title = TITLES[key]
+    if note := status_note(report, key):
+        return Section(key, title, [note])
+    findings = report[key]
     found = [f for f in findings if f["status"] == "found"]
-    blocks = [
-        Para(
-            [
-                "A recessive condition affects a person who has a disease-causing variant on both copies of a gene. A "
-                "carrier has one copy: usually healthy, but when both parents carry a variant in the same gene, each "
-                "child has a 1 in 4 chance of the condition."
-            ]
-        ),
-        _tested_sentence(findings, "variants for recessive conditions"),
-    ]
+    blocks = [Para([intro]), _tested_sentence(findings, tested)]
     if found:
-        blocks += _found_table(found, lambda f: Bold(INTERPRETATION[f["interpretation"]]), [1, 2.8, 1.1, 2.4, 2.4, 2])
-        affected = sorted({f["gene"] for f in found if f["interpretation"] == "possibly_affected"})
-        if affected:
-            blocks.append(
-                Para(
-                    [
-                        Bold("Possibly affected: "),
-                        f"in {', '.join(affected)} both copies of the gene may "
-                        "carry a variant (two copies of one variant, or two different variants whose copies an "
-                        "unphased test cannot tell apart). This needs clinical confirmation in an accredited "
-                        "laboratory, and genetic counselling.",
-                    ],
-                    "notice fail",
-                )
-            )
-        else:
-            blocks.append(
-                Para(
-                    [
-                        "Being a carrier matters for the children of two carriers of the same condition. Confirm "
-                        "in an accredited laboratory and offer genetic counselling before acting on a finding."
-                    ],
-                    "notice",
-                )
-            )
+        blocks += _found_table(found, meaning, widths)
+    blocks += notes(found, findings)
     blocks += [Heading("Every tested variant"), _all_tested_table(findings), _strand_note(findings)]
-    return Section("carrier", title, blocks)
+    return Section(key, title, blocks)
+
+
+CARRIER_INTRO = (
+    "A recessive condition affects a person who has a disease-causing variant on both copies of a gene. A carrier has "
+    "one copy: usually healthy, but when both parents carry a variant in the same gene, each child has a 1 in 4 chance "
+    "of the condition."
+)
+
+
+def _carrier_notes(found, findings):
+    if not found:
+        return []
+    affected = sorted({f["gene"] for f in found if f["interpretation"] == "possibly_affected"})
+    if affected:
+        text = [
+            Bold("Possibly affected: "),
+            f"in {', '.join(affected)} both copies of the gene may carry a variant (two copies of one variant, or two "
+            "different variants whose copies an unphased test cannot tell apart). This needs clinical confirmation in "
+            "an accredited laboratory, and genetic counselling.",
+        ]
+        return [Para(text, "notice fail")]
+    text = (
+        "Being a carrier matters for the children of two carriers of the same condition. Confirm in an accredited "
+        "laboratory and offer genetic counselling before acting on a finding."
+    )
+    return [Para([text], "notice")]
+
+
+def carrier_section(report):
+    meaning = lambda f: Bold(INTERPRETATION[f["interpretation"]])  # noqa: E731
+    widths = [1, 2.8, 1.1, 2.4, 2.4, 2]
+    return _panel_section(report, "carrier", CARRIER_INTRO, "variants for recessive conditions", meaning, widths,
+                          _carrier_notes)  # fmt: skip
 
 
 RISK_MEANING = {
@@ -182,48 +184,34 @@ RISK_MEANING = {
     "homozygous": "Two copies: a higher risk than with one copy. Discuss with a clinician.",
     "hemizygous": "One copy on the only copy of its chromosome: discuss with a clinician.",
 }
+RISK_INTRO = (
+    "A risk factor is a common variant that raises the chance of a condition without causing it on its own; it is not "
+    "a carrier state for a recessive condition. The result adds to other risks and is read with them by a clinician."
+)
+
+
+def _risk_factor_notes(found, findings):
+    if not any("thrombophilia" in (f["condition"] or "").lower() for f in findings):
+        return []
+    text = (
+        "Factor V Leiden and prothrombin G20210A raise the risk of blood clots in the veins (deep-vein thrombosis, "
+        "pulmonary embolism). Their risk adds to that of pregnancy, oestrogen-containing contraception or hormone "
+        "therapy, surgery, immobility and long travel; two copies, or one copy of each, raise it more than one copy."
+    )
+    return [Para([text], "notice" if found else "small")]
 
 
 def risk_factor_section(report):
-    section = report["sections"]["risk_factors"]
-    title = TITLES["risk_factors"]
-    if section["status"] != "reported":
-        return Section("risk_factors", title, [Para([status_sentence(section)])])
-    findings = report["risk_factors"]
-    found = [f for f in findings if f["status"] == "found"]
-    blocks = [
-        Para(
-            [
-                "A risk factor is a common variant that raises the chance of a condition without causing it on its "
-                "own; it is not a carrier state for a recessive condition. The result adds to other risks and is read "
-                "with them by a clinician."
-            ]
-        ),
-        _tested_sentence(findings, "risk-factor variants"),
-    ]
-    if found:
-        blocks += _found_table(found, lambda f: RISK_MEANING.get(f["zygosity"], DASH), [0.9, 2.6, 1, 2.2, 2.4, 2.8])
-    if any("thrombophilia" in (f["condition"] or "").lower() for f in findings):
-        blocks.append(
-            Para(
-                [
-                    "Factor V Leiden and prothrombin G20210A raise the risk of blood clots in the veins (deep-vein "
-                    "thrombosis, pulmonary embolism). Their risk adds to that of pregnancy, oestrogen-containing "
-                    "contraception or hormone therapy, surgery, immobility and long travel; two copies, or one "
-                    "copy of each, raise it more than one copy."
-                ],
-                "notice" if found else "small",
-            )
-        )
-    blocks += [Heading("Every tested variant"), _all_tested_table(findings), _strand_note(findings)]
-    return Section("risk_factors", title, blocks)
+    meaning = lambda f: RISK_MEANING.get(f["zygosity"], DASH)  # noqa: E731
+    widths = [0.9, 2.6, 1, 2.2, 2.4, 2.8]
+    return _panel_section(report, "risk_factors", RISK_INTRO, "risk-factor variants", meaning, widths,
+                          _risk_factor_notes)  # fmt: skip
 
 
 def apoe_section(report):
-    section = report["sections"]["apoe"]
     title = TITLES["apoe"]
-    if section["status"] != "reported":
-        return Section("apoe", title, [Para([status_sentence(section)])])
+    if note := status_note(report, "apoe"):
+        return Section("apoe", title, [note])
     apoe = report["apoe"]
     blocks = [
         Para(

@@ -1,4 +1,4 @@
-"""The report as an A4 PDF, laid out here from the same blocks as the HTML page (report_content) and drawn on
+"""The report as an A4 PDF, laid out here from the same blocks as the HTML page (reports/content.py) and drawn on
 reportlab's canvas (reports/pdf_canvas.py: why reportlab, fonts, byte-stable output).
 
 Why not a browser: the report job runs in the report conda env on any cluster node; Chromium has no conda package and
@@ -14,19 +14,7 @@ to the next page together. Every page has a footer with the sample ID, the resea
 
 from dataclasses import dataclass, field
 
-from reports.content import (
-    ETHICS,
-    VERDICT_STYLE,
-    Badge,
-    Bold,
-    Bullets,
-    Figure,
-    Heading,
-    Para,
-    Table,
-    Terms,
-    document,
-)
+from reports.content import ETHICS, VERDICT_STYLE, Badge, Bold, Bullets, Figure, Heading, Para, Table, Terms, document
 from reports.html_page import png_size
 from reports.pdf_canvas import PageCanvas, text_width
 

@@ -10,13 +10,13 @@ Sources of each number:
   the genotype store (scripts/af/genotype_counts.py); given a VCF instead, counted here from it (one pass).
 - Ti/Tv, heterozygosity and call rate: results/af/samples.tsv (the allele-frequency step's definitions).
 - Panel QC, identity checks, carrier findings, pharmacogenomics, polygenic scores, ancestry and provenance: the later
-  stages' outputs, each optional (report_sections.py says which file gives what). A stage that is off in this batch
-  gives a section that says "Not run: <why>" (the why comes from the workflow: report_stages.py).
+  stages' outputs, each optional (sections.py says which file gives what). A stage that is off in this batch
+  gives a section that says "Not run: <why>" (the why comes from the workflow: stages.py, called by report.smk).
 - Truth benchmark and Mendelian check: results/benchmark/{caller}/{sample}.tsv and results/qc/mendel.tsv (accuracy.py,
   which holds their data and words); ClinVar findings: results/clinvar/findings.json (clinvar_findings.py, likewise).
 
-Report layout: the JSON has one top-level key per section; report_content.py turns it into sections of blocks that
-report_html.py (the page) and report_pdf.py (the PDF) render, so both say the same. Figures: report_figures.py.
+Report layout: the JSON has one top-level key per section; reports/content.py turns it into sections of blocks that
+html_page.py (the page) and pdf.py (the PDF) render, so both say the same. Figures: figures.py.
 Outputs are byte-stable: sorted keys, numbers at 6 significant digits (sections.sig; the text rounds them once,
 reports/number_format.py), no timestamps or paths, PNGs and PDFs without dates.
 
@@ -387,7 +387,7 @@ def report_json_text(report):
 
 
 def figures_for(report, cohort):
-    """{key: PNG} of every figure the report shows (report_content.figure_keys), drawn under report["sample_id"].
+    """{key: PNG} of every figure the report shows (reports.content.figure_keys), drawn under report["sample_id"].
 
     `cohort`: render_reports.cohort_table keyed by the same sample IDs (the variant figures need the batch's
     counts); the polygenic-score and ancestry figures come from the report alone.

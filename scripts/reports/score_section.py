@@ -7,23 +7,27 @@ Z_norm2). A score that is "not comparable" (ancestry unknown, or too few referen
 the raw score only, with the reason.
 """
 
-from reports.content import Bold, Figure, Heading, Para, Section, Table, status_sentence
+from reports.content import Bold, Figure, Heading, Para, Section, Table, status_note
 from reports.number_format import NOT_AVAILABLE, count, ordinal, percent, short_number
 from reports.sections import PRS_PANEL
 
 TITLE = "Polygenic scores"
 INTRO = ("A polygenic score adds up the effects of many common variants. It places the sample relative to a reference "
          "group; it is not a diagnosis, and most people with a high score never develop the condition.")  # fmt: skip
-BATCH_NOTE = ("Here the reference is this batch, which may not resemble the general population or the sample's "
-              "ancestry: read the percentile as a rank within the batch only.")  # fmt: skip
-PANEL_NOTE = ("Here the reference is a labelled reference panel: the percentile is among the panel's people of the "
-              "sample's genetic ancestry (see the ancestry section), and the two adjusted scores (Z_norm1, Z_norm2, "
-              "as the PGS Catalog's calculator defines them) correct the score for ancestry along the principal "
-              "components: 0 is the average of people of similar ancestry, 1 one standard deviation above "
-              "it.")  # fmt: skip
-LIMITATION_BATCH = "A polygenic score ranks the sample within this batch, not within a population."
-LIMITATION_PANEL = ("A polygenic score is compared with the reference panel's people of the sample's genetic "
-                    "ancestry; a sample of mixed or unlisted ancestry is compared less well.")  # fmt: skip
+# By reference (a labelled panel or this batch): what it is, under the introduction, and the limitation it sets.
+REFERENCE_NOTE = {
+    "batch": "Here the reference is this batch, which may not resemble the general population or the sample's "
+    "ancestry: read the percentile as a rank within the batch only.",
+    "panel": "Here the reference is a labelled reference panel: the percentile is among the panel's people of the "
+    "sample's genetic ancestry (see the ancestry section), and the two adjusted scores (Z_norm1, Z_norm2, as the PGS "
+    "Catalog's calculator defines them) correct the score for ancestry along the principal components: 0 is the "
+    "average of people of similar ancestry, 1 one standard deviation above it.",
+}
+LIMITATION = {
+    "batch": "A polygenic score ranks the sample within this batch, not within a population.",
+    "panel": "A polygenic score is compared with the reference panel's people of the sample's genetic ancestry; a "
+    "sample of mixed or unlisted ancestry is compared less well.",
+}
 LIMITATION_COMMON = ("Scores were mostly developed in people of European ancestry and predict less well in others; "
                      "they leave out rare variants, family history and lifestyle.")  # fmt: skip
 
@@ -65,8 +69,8 @@ def summary(report):
 
 
 def limitation(report):
-    panel = any(on_panel(score) for score in report["prs"])
-    return f"{LIMITATION_PANEL if panel else LIMITATION_BATCH} {LIMITATION_COMMON}"
+    reference = "panel" if any(on_panel(score) for score in report["prs"]) else "batch"
+    return f"{LIMITATION[reference]} {LIMITATION_COMMON}"
 
 
 def _adjusted(value):
@@ -119,11 +123,10 @@ def figure_caption(score):
 
 
 def section(report, numbers):
-    state = report["sections"]["prs"]
-    if state["status"] != "reported":
-        return Section("prs", TITLE, [Para([status_sentence(state)])])
+    if note := status_note(report, "prs"):
+        return Section("prs", TITLE, [note])
     panel = any(on_panel(score) for score in report["prs"])
-    blocks = [Para([f"{INTRO} {PANEL_NOTE if panel else BATCH_NOTE}"])]
+    blocks = [Para([f"{INTRO} {REFERENCE_NOTE['panel' if panel else 'batch']}"])]
     for score in report["prs"]:
         blocks.append(Heading(f"{score['pgs_id']}: {score['trait'] or 'trait not given'}"))
         blocks.append(Table(["", ""], score_rows(score), widths=[2, 3]))

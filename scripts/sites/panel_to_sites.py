@@ -37,14 +37,14 @@ from common.contig_names import contig_key, describe_mapping, map_names
 from common.genomic_chunks import read_bed, read_fai
 from common.rule_logging import get_logger, setup_logging
 
+COVERAGE_COLUMNS = ["gene", "chrom", "pos", "ref", "alt", "id", "status", "reason"]
+COVERED, NOT_COVERED = "covered", "not_covered"
 HEADER = [
     "##fileformat=VCFv4.2",
     '##INFO=<ID=CARRIER_GENE,Number=1,Type=String,Description="Gene of the carrier panel row">',
     '##INFO=<ID=CLNVID,Number=1,Type=String,Description="ClinVar Variation ID of the panel row (NA: not found)">',
     '##INFO=<ID=CLINVAR_GENE,Number=1,Type=String,Description="Gene of the ClinVar record (rule clinvar_sites)">',
 ]
-COVERAGE_COLUMNS = ["gene", "chrom", "pos", "ref", "alt", "id", "status", "reason"]
-COVERED, NOT_COVERED = "covered", "not_covered"
 
 
 @dataclasses.dataclass(frozen=True)

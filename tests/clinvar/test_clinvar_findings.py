@@ -121,7 +121,7 @@ def test_without_consent_nothing_is_read_and_every_position_is_withheld(inputs):
 
 def test_ordered_genes_are_reported_without_consent(inputs):
     consent = {s: {"secondary": s in ("s1", "s2", "s3")} for s in SAMPLES}
-    result = batch_findings(**inputs, consent=consent, ordered=["BRCA1"])
+    result = batch_findings(**inputs, consent=consent, ordered_genes=["BRCA1"])
     for sample in ("s4", "s5"):
         block = result["samples"][sample]
         assert block["status"] == "reported" and list(block["genes"]) == ["BRCA1"]

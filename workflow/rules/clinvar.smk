@@ -46,11 +46,11 @@ rule clinvar_sites:
 
 rule clinvar_findings:
     input:
-        sites=SITES_VCF,
-        calls=COHORT_VCF,
-        plp="resources/clinvar/plp.json",
-        coverage="resources/panels/clinvar_coverage.tsv",
-        genes=CLINVAR_GENES,
+        sites_vcf=SITES_VCF,
+        calls_vcf=COHORT_VCF,
+        plp_json="resources/clinvar/plp.json",
+        coverage_tsv="resources/panels/clinvar_coverage.tsv",
+        genes_path=CLINVAR_GENES,
     output:
         json="results/clinvar/findings.json",
         tsv="results/clinvar/findings.tsv",

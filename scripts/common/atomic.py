@@ -36,20 +36,16 @@ def temporary_names(name, suffix=""):
     return re.compile(rf"\.{re.escape(name)}\.{RANDOM_PART}{re.escape(suffix)}(?:{sidecars})?")
 
 
-def remove_stale_temporaries(target, suffix=""):
-    """Remove the temporary files or folders of `target` that an earlier, killed attempt left beside it.
-
-    Only names matching temporary_names(target's name, suffix) go. Snakemake never runs two jobs for one output at
-    once, so a temporary of this output is always a dead attempt's. Returns the removed names, sorted.
-    """
-    target = Path(target)
-    pattern = temporary_names(target.name, suffix)
+def _stale_entries(folder, patterns):
+    """The entries of `folder` named by one of `patterns` ({prefix: full-match regex}); none when it does not exist."""
     try:
-        # startswith first: a report folder holds thousands of files and a job writes hundreds of them
-        prefix = f".{target.name}."
-        entries = [e for e in os.scandir(target.parent) if e.name.startswith(prefix) and pattern.fullmatch(e.name)]
+        hidden = [e for e in os.scandir(folder) if e.name.startswith(".")]  # a report folder holds thousands of files
     except FileNotFoundError:
         return []
+    return [e for e in hidden if any(e.name.startswith(p) and rx.fullmatch(e.name) for p, rx in patterns.items())]
+
+
+def _remove(entries, what):
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             shutil.rmtree(entry.path, ignore_errors=True)
@@ -59,23 +55,49 @@ def remove_stale_temporaries(target, suffix=""):
     removed = sorted(e.name for e in entries)
     if removed:
         logging.getLogger("genorisk").info(
-            "removed %d temporary name(s) of %s left by an earlier, interrupted attempt", len(removed), target.name
+            "removed %d temporary name(s) of %s left by an earlier, interrupted attempt", len(removed), what
         )
     return removed
 
 
+def remove_stale_temporaries(target, suffix=""):
+    """Remove the temporary files or folders of `target` that an earlier, killed attempt left beside it.
+
+    Only names matching temporary_names(target's name, suffix) go. Snakemake never runs two jobs for one output at
+    once, so a temporary of this output is always a dead attempt's. Returns the removed names, sorted.
+    """
+    target = Path(target)
+    patterns = {f".{target.name}.": temporary_names(target.name, suffix)}
+    return _remove(_stale_entries(target.parent, patterns), target.name)
+
+
+def remove_stale_temporaries_of(targets):
+    """remove_stale_temporaries for the outputs of a job that writes many (each with its own suffixes as atomic_path
+    gives them), listing each folder once; then atomic_path(..., stale_removed=True) for each. Returns the removed
+    names, sorted."""
+    folders = {}
+    for target in map(Path, targets):
+        pattern = temporary_names(target.name, "".join(target.suffixes))
+        folders.setdefault(target.parent, {})[f".{target.name}."] = pattern
+    removed = []
+    for folder, patterns in folders.items():
+        removed += _remove(_stale_entries(folder, patterns), f"{len(patterns)} output(s) in {folder.name}/")
+    return sorted(removed)
+
+
 @contextlib.contextmanager
-def atomic_path(target, suffix=""):
+def atomic_path(target, suffix="", stale_removed=False):
     """Yield a temporary path in the target's folder; rename it to `target` on success.
 
     `suffix` keeps an extension that tools read the output type from (".vcf.gz", ".png").
     On an exception the temporary file is removed and the target is left untouched. Temporaries of the same output
-    left by a killed earlier attempt are removed first.
+    left by a killed earlier attempt are removed first (unless `stale_removed`: remove_stale_temporaries_of did).
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     suffix = suffix or "".join(target.suffixes)
-    remove_stale_temporaries(target, suffix)
+    if not stale_removed:
+        remove_stale_temporaries(target, suffix)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
     os.close(fd)
     try:

@@ -7,7 +7,6 @@ redraws
 them without the batch files.
 """
 
-import io
 from functools import lru_cache
 
 import matplotlib
@@ -53,13 +52,6 @@ def _plain(text, limit=40):
     if len(text) > limit:
         text = text[: limit - 1] + "\u2026"
     return text.replace("$", r"\$")
-
-
-def _png(fig):
-    """PNG bytes of a figure, identical on every run: fixed size and dpi, no Software/date metadata."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, metadata={"Software": None})
-    return buffer.getvalue()
 
 
 def _batch_jitter(n):

@@ -27,6 +27,8 @@ from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from reports.pdf_png import draw_png
+
 # Images as binary streams: reportlab's default ASCII85 text encoding is written in pure Python (most of a PDF's time).
 rl_config.useA85 = 0
 FONT_FILES = {False: "DejaVuSans.ttf", True: "DejaVuSans-Bold.ttf"}  # bold -> file in matplotlib's fonts/ttf
@@ -110,9 +112,11 @@ class PageCanvas:
         c.line(*self._xy(x0, y0), *self._xy(x1, y1))
 
     def image(self, x, y, w, h, png):
-        """PNG bytes scaled into the box whose top-left corner is (x, y)."""
+        """PNG bytes scaled into the box whose top-left corner is (x, y): the figures' rows as they are
+        (reports/pdf_png.py), any other PNG through reportlab's decoding."""
         px, py = self._xy(x, y + h)
-        self.canvas.drawImage(ImageReader(io.BytesIO(png)), px, py, w * 72, h * 72)
+        if not draw_png(self.canvas, png, px, py, w * 72, h * 72):
+            self.canvas.drawImage(ImageReader(io.BytesIO(png)), px, py, w * 72, h * 72)
 
     def next_page(self):
         self.canvas.showPage()

@@ -32,7 +32,7 @@ import jsonschema
 import numpy as np
 
 from af.sample_genotype_counts import INDEL, OTHER, REF, SNV, allele_class, count_genotypes, read_table
-from common.atomic import atomic_path
+from common.atomic import atomic_path, remove_stale_temporaries_of
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
 from reports import accuracy, clinvar_findings, medication_guidance
@@ -269,7 +269,7 @@ def stage_sections(sample_id, verdict, stages=None, not_run=None):
             sample_id, stages["ancestry"], verdict, stages.get("panel_groups")
         )
     if stages.get("popgen") is not None or stages.get("relatedness") is not None:
-        pairs = None if stages.get("relatedness") is None else stages["relatedness"].get(sample_id, [])
+        pairs = (stages.get("relatedness") or {}).get(sample_id)
         sections["identity"], out["identity"] = rs.identity_section(sample_id, stages.get("popgen"), pairs, verdict)
     if stages.get("sites") is not None or sections.get("pgx") or sections.get("carrier"):
         findings = out["carrier"] + out["risk_factors"] + (out["apoe"]["sites"] if out["apoe"] else [])
@@ -421,7 +421,7 @@ def load_stages(samples, inputs, build, log=None):
         "ancestry": (["ancestry"], rs.read_ancestry),
         "panel_groups": (["panel_points"], lambda path: rs.panel_groups(rs.read_panel_points(path))),
         "popgen": (["popgen_samples"], rs.read_popgen_samples),
-        "relatedness": (["relatedness"], lambda path: rs.read_relatedness(path, samples)),
+        "relatedness": (["relatives", "pair_counts"], lambda rows, counts: rs.read_relatives(rows, counts, samples)),
         "sites": (["sites_vcf"], lambda path: rs.read_sites(path, samples)),
         "provenance": (["provenance"], rs.read_provenance),
         "provenance_sha256": (["provenance"], rs.file_sha256),
@@ -460,7 +460,7 @@ def uncovered_stages(stages, inputs, not_run, log):
 
 
 def _write(path, data):
-    with atomic_path(path) as tmp:
+    with atomic_path(path, stale_removed=True) as tmp:  # write_pages removed them for all of the job's files
         Path(tmp).write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
 
 
@@ -484,6 +484,7 @@ def write_pages(reports, cohort, json_paths, html_paths, pdf_paths, threads, log
     """Write every report's files, `threads` samples at a time (forked workers; each file is written whole, atomically,
     and its bytes do not depend on the worker). Logs each sample in sample order."""
     global _PAGES
+    remove_stale_temporaries_of([*json_paths, *html_paths, *(p for p in pdf_paths or [] if p is not None)])
     _PAGES = (reports, cohort, json_paths, html_paths, pdf_paths)
     try:
         if threads > 1 and len(reports) > 1:
@@ -524,7 +525,8 @@ def render_reports(
     per batch) when given, else from the cohort VCF at `vcf_path` (one pass over it: the whole cohort per job).
 
     stage_inputs: {"pgx", "pgx_guidance", "carrier", "prs_tsv", "prs_json", "prs_reference", "ancestry", "panel_points",
-    "popgen_samples", "relatedness", "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage": path or None,
+    "popgen_samples", "relatives", "pair_counts", "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage":
+    path or None,
     "sites_min_depth": int, "panel_files": [(role, path)], "truth_benchmark": [paths], "truth_files", "mendel",
     "pedigree" (accuracy.py), "clinvar" (clinvar_findings.py)};
     not_run: {section: why its stage did not run} (report_stages.not_run_reasons).
@@ -564,8 +566,8 @@ def render_reports(
 def stage_inputs_of(smk):
     """The optional stage inputs of the rule (an empty list when a stage is off) as {name: path or None}."""
     names = ("pgx", "pgx_guidance", "carrier", "prs_tsv", "prs_json", "prs_reference", "ancestry", "panel_points",
-             "popgen_samples", "relatedness", "sites_vcf", "provenance", "pgx_coverage", "carrier_coverage", "mendel",
-             "clinvar")  # fmt: skip
+             "popgen_samples", "relatives", "pair_counts", "sites_vcf", "provenance", "pgx_coverage",
+             "carrier_coverage", "mendel", "clinvar")  # fmt: skip
     found = {}
     for name in names:
         found[name] = report_stages.optional_input(getattr(smk.input, name, None))

@@ -4,7 +4,8 @@ Each `read_*` reads one stage output once for a whole report job (a group of sam
 sample's block. Sources:
 - panel_qc   depth and calls at the genotyped panel positions: results/calls/{caller}/sites.vcf.gz (FORMAT/GT, DP),
              and the no-call positions of the pharmacogenomics and carrier results (which name gene and rsID)
-- identity   inferred sex: results/af/samples.tsv; relatives in the batch: results/af/relatedness.tsv
+- identity   inferred sex: results/af/samples.tsv; relatives in the batch: results/af/relatives.tsv and
+             relatedness_samples.tsv
 - carrier, risk_factors, apoe
              results/carrier/carrier_findings.json (panel findings of each kind, then the APOE genotype)
 - pgx        results/pgx/pgx_calls.json
@@ -52,7 +53,6 @@ MAX_BATCH_POINTS = 1000  # other samples drawn in the ancestry figure (evenly sp
 HISTOGRAM_BINS = (5, 30)  # min and max bins of a score's reference histogram (about sqrt(n) in between)
 SIG_DIGITS = 6
 ABSENT_FROM_GENOTYPES = "sample not in the genotype file"  # carrier_findings' reason for a sample it did not see
-DEGREES = ("duplicate_or_mz", "first_degree", "second_degree", "third_degree")
 
 
 def status(kind, reason=None):
@@ -450,10 +450,11 @@ RELATEDNESS_COLUMNS = ("sample_a", "sample_b", "kinship", "relationship", "pedig
 
 
 def read_relatedness(path, samples=None):
-    """{sample: [row dict]} of relatedness.tsv, a row under both of its samples; with `samples`, only theirs.
+    """{sample: [row dict]} of a table of relatedness.tsv's columns (relatives.tsv, or relatedness.tsv itself), a row
+    under both of its samples; with `samples`, only theirs.
 
-    The table has a row per pair of the cohort (3.1 million for 2,504 samples): it is streamed, and a row is made a
-    dict only when it involves one of `samples` (a report job's), so memory follows the job, not the cohort."""
+    Streamed, and a row is made a dict only when it involves one of `samples` (a report job's), so memory follows
+    the job, not the cohort."""
     wanted = None if samples is None else set(samples)
     pairs = {}
     with open(path, newline="") as fh:
@@ -474,6 +475,25 @@ def read_relatedness(path, samples=None):
                 if wanted is None or sample in wanted:
                     pairs.setdefault(sample, []).append(row)
     return pairs
+
+
+PAIR_COUNT_COLUMNS = ("sample_id", "n_pairs", "n_pairs_too_few_sites")
+
+
+def read_relatives(relatives_path, pair_counts_path, samples=None):
+    """{sample: {"relatives": [row dict], "n_pairs": int, "n_pairs_too_few_sites": int}} for the cohort samples (with
+    `samples`, those of them) from the relatedness stage's two small tables (scripts/structure/kinship.py):
+    relatives.tsv, the rows of relatedness.tsv worth a reader's attention, and relatedness_samples.tsv, each cohort
+    sample's pair counts. A report job reads these instead of the pairs of the whole cohort."""
+    rows = read_relatedness(relatives_path, samples)
+    wanted = None if samples is None else set(samples)
+    found = {}
+    for row in read_tsv(pair_counts_path, PAIR_COUNT_COLUMNS):
+        sample = row["sample_id"]
+        if wanted is None or sample in wanted:
+            counts = {key: int(row[key]) for key in PAIR_COUNT_COLUMNS[1:]}
+            found[sample] = {"relatives": rows.get(sample, []), **counts}
+    return found
 
 
 def _yes_no(text):
@@ -510,27 +530,18 @@ def relative(row, sample):
 def identity_section(sample, popgen, relatedness, verdict):
     """(section status, {"sex", "relatives", "n_pairs", "n_pairs_too_few_sites"} or None).
 
-    relatedness: rows of relatedness.tsv (at least those with this sample; read_relatedness(...)[sample]) or None.
-
-    relatives: pairs with this sample that are related (a KING degree), expected related by the sheet's pedigree, or
-    that disagree with it; unrelated pairs and pairs with too few shared sites are only counted.
+    relatedness: this sample's entry of read_relatives, or None (the stage did not run, or the sample is not in the
+    cohort). relatives: its pairs that are related (a KING degree), expected related by the sheet's pedigree, or that
+    disagree with it (the relatedness stage chose them: relatives.tsv); the other pairs are only counted.
     """
-    if popgen is not None and sample not in popgen and not any(sample in (r["sample_a"], r["sample_b"])
-                                                                for r in relatedness or []):  # fmt: skip
+    if popgen is not None and sample not in popgen and relatedness is None:
         return status(NO_RESULT, absent_reason(verdict, "the identity checks")), None
-    pairs = [r for r in relatedness or [] if sample in (r["sample_a"], r["sample_b"])]
-    shown = [
-        relative(r, sample)
-        for r in pairs
-        if r["relationship"] in DEGREES
-        or _blank(r["expected_relationship"]) not in (None, "unrelated")
-        or _yes_no(r["pedigree_agrees"]) is False
-    ]
+    relatedness = relatedness or {"relatives": [], "n_pairs": 0, "n_pairs_too_few_sites": 0}
     block = {
         "sex": sex_block(popgen[sample]) if popgen and sample in popgen else None,
-        "relatives": sorted(shown, key=lambda r: r["sample"]),
-        "n_pairs": len(pairs),
-        "n_pairs_too_few_sites": sum(r["relationship"] == "too_few_sites" for r in pairs),
+        "relatives": sorted((relative(r, sample) for r in relatedness["relatives"]), key=lambda r: r["sample"]),
+        "n_pairs": relatedness["n_pairs"],
+        "n_pairs_too_few_sites": relatedness["n_pairs_too_few_sites"],
     }
     return status(REPORTED), block
 

@@ -20,6 +20,9 @@ sequenced count as founders) gets the same degree; pedigree_agrees is yes/no, or
 
 relatedness.tsv: sample_a sample_b kinship relationship pedigree_agrees n_sites ibs0 hethet expected_relationship,
 one row per pair (i < j in VCF order); kinship with 6 significant digits; ibs0/hethet are counts.
+What a sample's report shows of it, so that no report job reads the pairs of the whole cohort (3.1 million rows for
+2,504 samples): relatives.tsv, the rows of the pairs related by their degree or by the pedigree, or disagreeing with
+it (same columns); relatedness_samples.tsv, sample_id n_pairs n_pairs_too_few_sites, one row per cohort sample.
 """
 
 from dataclasses import dataclass
@@ -29,7 +32,7 @@ import allel
 import numpy as np
 
 from af.store_chunks import open_store
-from common.atomic import atomic_path
+from common.atomic import atomic_path, write_text
 from common.contig_names import contig_key
 from common.input_error import InputError
 from common.rule_logging import get_logger
@@ -47,6 +50,11 @@ DIGITS = 6
 NA = "NA"
 COLUMNS = ["sample_a", "sample_b", "kinship", "relationship", "pedigree_agrees", "n_sites", "ibs0", "hethet",
            "expected_relationship"]  # fmt: skip
+RELATIONSHIP, AGREES, EXPECTED = (
+    COLUMNS.index(c) for c in ("relationship", "pedigree_agrees", "expected_relationship")
+)
+DEGREES = frozenset(label for _, label in THRESHOLDS)
+SAMPLE_COLUMNS = ["sample_id", "n_pairs", "n_pairs_too_few_sites"]
 
 
 @dataclass
@@ -192,9 +200,8 @@ def topological_order(parents):
     return order
 
 
-def relatedness_rows(samples, phi, counts, expected, min_sites=MIN_SITES):
-    """Text rows (no newline) of relatedness.tsv, pairs i < j in sample order."""
-    rows = []
+def pair_fields(samples, phi, counts, expected, min_sites=MIN_SITES):
+    """The fields (COLUMNS) of each pair's row of relatedness.tsv, pairs i < j in sample order."""
     for i in range(len(samples)):
         for j in range(i + 1, len(samples)):
             value = float(phi[i, j])
@@ -204,11 +211,28 @@ def relatedness_rows(samples, phi, counts, expected, min_sites=MIN_SITES):
                 agrees = NA
             else:
                 agrees = "yes" if inferred == expected_label else "no"
-            fields = [samples[i], samples[j], NA if np.isnan(value) else f"{value:.{DIGITS}g}", inferred, agrees,
-                      str(int(counts.both_called[i, j])), str(int(counts.ibs0[i, j])),
-                      str(int(counts.hethet[i, j])), expected_label]  # fmt: skip
-            rows.append("\t".join(fields))
-    return rows
+            yield [samples[i], samples[j], NA if np.isnan(value) else f"{value:.{DIGITS}g}", inferred, agrees,
+                   str(int(counts.both_called[i, j])), str(int(counts.ibs0[i, j])), str(int(counts.hethet[i, j])),
+                   expected_label]  # fmt: skip
+
+
+def relatedness_rows(samples, phi, counts, expected, min_sites=MIN_SITES):
+    """Text rows (no newline) of relatedness.tsv, pairs i < j in sample order."""
+    return ["\t".join(fields) for fields in pair_fields(samples, phi, counts, expected, min_sites)]
+
+
+def is_relative(fields):
+    """Whether a pair belongs in relatives.tsv: related by its KING degree or by the sheet's pedigree, or
+    disagreeing with the pedigree."""
+    return fields[RELATIONSHIP] in DEGREES or fields[EXPECTED] in DEGREES or fields[AGREES] == "no"
+
+
+def sample_rows(samples, counts, min_sites=MIN_SITES):
+    """Text rows of relatedness_samples.tsv: each sample's pairs (every other cohort sample) and how many of them were
+    called together at fewer than `min_sites` sites."""
+    few = counts.both_called < min_sites
+    np.fill_diagonal(few, False)
+    return [f"{sample}\t{len(samples) - 1}\t{int(n)}" for sample, n in zip(samples, few.sum(axis=1), strict=True)]
 
 
 def plot_kinship(path, samples, phi, counts, expected, min_sites=MIN_SITES):
@@ -260,9 +284,14 @@ def plot_kinship(path, samples, phi, counts, expected, min_sites=MIN_SITES):
     plt.close(fig)
 
 
-def write_relatedness(vcf_path, parents, out_tsv, out_png, min_sites=MIN_SITES):
+def _write_table(path, columns, rows):
+    write_text(path, "".join(f"{row}\n" for row in ["\t".join(columns), *rows]))
+
+
+def write_relatedness(vcf_path, parents, out_tsv, out_png, min_sites=MIN_SITES, out_samples=None, out_relatives=None):
     """relatedness.tsv and kinship.png for the cohort: `vcf_path` is its VCF, or its genotype store (a folder).
-    parents: {sample: (father, mother)} from the sheet."""
+    parents: {sample: (father, mother)} from the sheet. With `out_samples` and `out_relatives`, also the two small
+    tables a report reads instead of the pairs of the whole cohort (module docstring)."""
     log = get_logger()
     samples, counts, used = store_king_counts(vcf_path) if Path(vcf_path).is_dir() else vcf_king_counts(vcf_path)
     phi = king_robust(counts)
@@ -271,10 +300,19 @@ def write_relatedness(vcf_path, parents, out_tsv, out_png, min_sites=MIN_SITES):
     expected = pedigree_kinship(samples, family)
     if expected is None:
         log.info("no father/mother in the sample sheet: pedigree_agrees is NA")
-    rows = relatedness_rows(samples, phi, counts, expected, min_sites)
-    disagree = sum(row.split("\t")[4] == "no" for row in rows)
-    log.info("%d pairs over %d records; %d disagree with the pedigree", len(rows), used, disagree)
+    n_pairs, relatives = 0, []
     with atomic_path(out_tsv) as tmp, open(tmp, "w") as out:
         out.write("\t".join(COLUMNS) + "\n")
-        out.writelines(row + "\n" for row in rows)
+        for fields in pair_fields(samples, phi, counts, expected, min_sites):
+            out.write("\t".join(fields) + "\n")
+            n_pairs += 1
+            if is_relative(fields):
+                relatives.append(fields)
+    disagree = sum(fields[AGREES] == "no" for fields in relatives)
+    log.info("%d pairs over %d records; %d related or expected related; %d disagree with the pedigree", n_pairs, used,
+             len(relatives), disagree)  # fmt: skip
+    if out_samples is not None:
+        _write_table(out_samples, SAMPLE_COLUMNS, sample_rows(samples, counts, min_sites))
+    if out_relatives is not None:
+        _write_table(out_relatives, COLUMNS, ["\t".join(fields) for fields in relatives])
     plot_kinship(out_png, samples, phi, counts, expected, min_sites)

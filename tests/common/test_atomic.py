@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from common.atomic import atomic_path, remove_stale_temporaries, work_folder, write_text
+from common.atomic import atomic_path, remove_stale_temporaries, remove_stale_temporaries_of, work_folder, write_text
 from deliver.manifest import is_temporary
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
@@ -67,6 +67,24 @@ def test_remove_stale_temporaries_reports_what_it_removed(tmp_path):
     assert remove_stale_temporaries(tmp_path / "0.bcf", ".bcf") == sorted(STALE)
     assert remove_stale_temporaries(tmp_path / "0.bcf", ".bcf") == []
     assert remove_stale_temporaries(tmp_path / "absent" / "0.bcf", ".bcf") == []  # no folder yet: nothing to do
+
+
+def test_one_scan_removes_the_stale_temporaries_of_many_outputs(tmp_path):
+    """A report job's outputs: each one's own leftovers go (its suffix read off its name), nothing of 0.bcf or of
+    another sample's, and atomic_path then writes without looking again."""
+    reports = tmp_path / "report"
+    mine = [".S1.json.ab12cd_z.json", ".S1.pdf.q1w2e3r4.pdf", ".S2.html.x9y8w7v6.html"]
+    others = [".S3.json.ab12cd_z.json", ".S1.json.ab12cd_z.pdf", "S1.json", *KEPT]
+    plant(reports, mine + others)
+    targets = [reports / name for name in ("S1.json", "S1.html", "S1.pdf", "S2.json", "S2.html")]
+    assert remove_stale_temporaries_of(targets) == sorted(mine)
+    assert sorted(os.listdir(reports)) == sorted(set(others))
+    assert remove_stale_temporaries_of([tmp_path / "absent" / "S1.json"]) == []
+    plant(reports, [".S2.json.k3j9x0q_.json"])  # appears after the scan: left alone by a write that was told so
+    write = atomic_path(reports / "S2.json", stale_removed=True)
+    with write as tmp:
+        Path(tmp).write_text("{}\n")
+    assert (reports / ".S2.json.k3j9x0q_.json").exists() and (reports / "S2.json").read_text() == "{}\n"
 
 
 def test_a_temporary_left_by_a_process_killed_inside_atomic_path_is_removed_by_the_next_write(tmp_path):

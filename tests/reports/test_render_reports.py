@@ -490,7 +490,7 @@ def test_chromium_renders_the_page(rendered, tmp_path):
 # them: one sites VCF (carrier-panel and PGx positions, FORMAT/GT:DP, S4 absent as genotype_sites leaves it out),
 # read by the stages' own functions (carrier_findings.write_carrier_findings, pgx_genotypes.pgx_genotypes) and
 # polygenic_scores.write_polygenic_scores on a 3-site cohort VCF. Files the structure stage writes (ancestry.tsv,
-# popgen_samples.tsv, relatedness.tsv) and provenance.json are written by hand in their formats.
+# popgen_samples.tsv, relatives.tsv, relatedness_samples.tsv) and provenance.json are written by hand in their formats.
 # Genotypes chosen (all others 0/0 with DP 30):
 #   CFTR F508del (chr7:117559590 ATCT>A, ClinVar none)   S1 0/1                      -> S1 carrier, found heterozygous
 #   HBB rs334 (chr11:5227002 T>A)                        S2 ./. DP 3 (below 8)        -> S2 no_call "depth 3 below 8"
@@ -550,6 +550,10 @@ RELATEDNESS_TSV = (
     "S1\tS3\t0.01\tunrelated\tno\t5000\t300\t400\tfirst_degree\n"
     "S2\tS3\t-0.02\tunrelated\tNA\t5000\t310\t390\tNA\n"
 )
+# What the relatedness stage gives the reports of that table: the pairs related or disagreeing with the pedigree
+# (S2-S3 is neither), and each cohort sample's pairs (S1 called with S3 at too few sites, as if so).
+RELATIVES_TSV = "".join(RELATEDNESS_TSV.splitlines(keepends=True)[:3])
+PAIR_COUNTS_TSV = "sample_id\tn_pairs\tn_pairs_too_few_sites\nS1\t2\t1\nS2\t2\t0\nS3\t2\t1\n"
 SHA = {name: hashlib.sha256(name.encode()).hexdigest() for name in ("config", "sheet", "ref", "S1", "S2", "S3", "S4")}
 PROVENANCE = {
     "workflow": {"name": "genorisk", "version": "0.1.0", "git_commit": "e47f6558de670e0507fe7963479f55579a2a11e6",
@@ -630,7 +634,8 @@ def write_stage_outputs(folder):
     write_polygenic_scores(folder / "prs_cohort.vcf", [folder / "score.txt"], "GRCh38", folder / "scores.tsv",
                            folder / "scores.json", min_overlap=0.5)  # fmt: skip
     for name, text in (("ancestry.tsv", ANCESTRY_TSV), ("panel_points.tsv", PANEL_POINTS),
-                       ("popgen_samples.tsv", POPGEN_TSV), ("relatedness.tsv", RELATEDNESS_TSV)):  # fmt: skip
+                       ("popgen_samples.tsv", POPGEN_TSV), ("relatives.tsv", RELATIVES_TSV),
+                       ("relatedness_samples.tsv", PAIR_COUNTS_TSV)):  # fmt: skip
         (folder / name).write_text(text)
     (folder / "provenance.json").write_text(json.dumps(PROVENANCE, indent=2, sort_keys=True) + "\n")
     (folder / "panel_file.tsv").write_text("panel bytes\n")
@@ -639,7 +644,8 @@ def write_stage_outputs(folder):
         "carrier": folder / "carrier_findings.json",
         "prs_tsv": folder / "scores.tsv", "prs_json": folder / "scores.json", "ancestry": folder / "ancestry.tsv",
         "panel_points": folder / "panel_points.tsv", "popgen_samples": folder / "popgen_samples.tsv",
-        "relatedness": folder / "relatedness.tsv", "sites_vcf": sites, "provenance": folder / "provenance.json",
+        "relatives": folder / "relatives.tsv", "pair_counts": folder / "relatedness_samples.tsv",
+        "sites_vcf": sites, "provenance": folder / "provenance.json",
         "sites_min_depth": 8, "panel_files": [("carrier panel", folder / "panel_file.tsv")],
     }  # fmt: skip
 
@@ -811,6 +817,8 @@ def test_identity_checks_and_swap_notices(full):
     s1, s2 = full_report(full, "S1"), full_report(full, "S2")
     relatives = {r["sample"]: (r["relationship"], r["pedigree_agrees"]) for r in s1["identity"]["relatives"]}
     assert relatives == {"S2": ("first_degree", True), "S3": ("unrelated", False)}
+    assert (s1["identity"]["n_pairs"], s1["identity"]["n_pairs_too_few_sites"]) == (2, 1)
+    assert [r["sample"] for r in s2["identity"]["relatives"]] == ["S1"]  # S2-S3: unrelated, no pedigree: counted only
     assert any(n.startswith("Relatedness to S3 disagrees with the pedigree") for n in s1["notices"])
     assert s2["identity"]["sex"] == {"inferred": "female", "sheet": "male", "agrees": False, "chrx_f": 0.05,
                                      "chry_alt_calls": 0}  # fmt: skip

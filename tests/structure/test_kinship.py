@@ -22,6 +22,7 @@ from structure.kinship import (
     king_robust,
     pedigree_kinship,
     relatedness_rows,
+    sample_rows,
     vcf_king_counts,
     write_relatedness,
 )
@@ -149,13 +150,23 @@ def test_relatedness_table_agrees_with_the_pedigree(simulated, tmp_path):
     ]
     # a sheet claiming unrel is fa's child: that pair disagrees, the rest still agree
     wrong = dict(parents, unrel=("fa", None))
-    write_relatedness(vcf, wrong, tmp_path / "rel2.tsv", tmp_path / "kin2.png")
+    outs = {"out_samples": tmp_path / "samples2.tsv", "out_relatives": tmp_path / "relatives2.tsv"}
+    write_relatedness(vcf, wrong, tmp_path / "rel2.tsv", tmp_path / "kin2.png", **outs)
     with open(tmp_path / "rel2.tsv") as fh:
-        flagged = [
-            (r["sample_a"], r["sample_b"]) for r in csv.DictReader(fh, delimiter="\t") if r["pedigree_agrees"] == "no"
-        ]
+        table = list(csv.DictReader(fh, delimiter="\t"))
+    flagged = [(r["sample_a"], r["sample_b"]) for r in table if r["pedigree_agrees"] == "no"]
     # unrel's claimed kin: fa (parent), kid1/kid2 (half sibs), grandkid (half-avuncular 1/16: third degree)
     assert sorted(flagged) == [("fa", "unrel"), ("grandkid", "unrel"), ("kid1", "unrel"), ("kid2", "unrel")]
+    # What the reports read: the rows of the related pairs (by degree or pedigree) or disagreeing ones, as they are in
+    # relatedness.tsv, and every sample's 6 pairs (none called at too few sites here)
+    related = [r for r in table if r["relationship"] != "unrelated" or r["expected_relationship"] != "unrelated"
+               or r["pedigree_agrees"] == "no"]  # fmt: skip
+    with open(outs["out_relatives"]) as fh:
+        assert list(csv.DictReader(fh, delimiter="\t")) == related
+    assert len(related) < len(table) and ("fa", "unrel") in {(r["sample_a"], r["sample_b"]) for r in related}
+    lines = outs["out_samples"].read_text().splitlines()
+    assert lines[0] == "sample_id\tn_pairs\tn_pairs_too_few_sites"
+    assert sorted(lines[1:]) == sorted(f"{s}\t6\t0" for s in PEDIGREE)
     assert (tmp_path / "kin.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -213,6 +224,9 @@ def test_too_few_sites_is_not_a_degree():
     counts = KingCounts(*(np.full((2, 2), v, dtype=float) for v in (10.0, 0.0, 20.0, 50.0)))
     rows = relatedness_rows(["a", "b"], np.array([[0.5, 0.25], [0.25, 0.5]]), counts, None, min_sites=1000)
     assert rows[0].split("\t")[:5] == ["a", "b", "0.25", "too_few_sites", "NA"]
+    # each sample has one pair, called together at 50 < 1000 sites; at min_sites 50 it counts as enough
+    assert sample_rows(["a", "b"], counts, min_sites=1000) == ["a\t1\t1", "b\t1\t1"]
+    assert sample_rows(["a", "b"], counts, min_sites=50) == ["a\t1\t0", "b\t1\t0"]
 
 
 @pytest.fixture(scope="module")

@@ -49,7 +49,9 @@ REPORT_STAGE_INPUTS = {
     "ancestry": "results/af/ancestry.tsv",
     "panel_points": "results/af/ancestry_panel.tsv",
     "popgen_samples": "results/af/samples.tsv",
-    "relatedness": "results/af/relatedness.tsv",
+    # What the reports show of relatedness.tsv (structure.smk): the related pairs and each sample's pair counts.
+    "relatives": "results/af/relatives.tsv",
+    "pair_counts": "results/af/relatedness_samples.tsv",
     "panels": list(REPORT_PANELS),
     # The trios' Mendelian check (qc.smk), when the sheet names both parents of a sample.
     "mendel": ["results/qc/mendel.tsv"] if PEDIGREE else [],

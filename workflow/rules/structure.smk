@@ -91,6 +91,9 @@ rule relatedness:
         store="results/af/cohort.zarr",
     output:
         relatedness="results/af/relatedness.tsv",
+        # What a sample's report reads of it (scripts/structure/kinship.py): the related pairs, the pair counts.
+        relatives="results/af/relatives.tsv",
+        pair_counts="results/af/relatedness_samples.tsv",
         kinship=report(
             "results/af/kinship.png",
             caption="../report/kinship.rst",

@@ -19,6 +19,10 @@ REPORT_NOT_RUN = report_stages.not_run_reasons(
 BATCH_ID = config["report"]["batch_id"] or report_stages.sheet_batch_id(
     config["samples"]
 )
+# Processes a report job renders its pages with. With several parts, one: the jobs then run side by side, which uses
+# the cores better than one job at a time with two (a job's reading of the batch's tables is serial;
+# benchmarks/README.md, report_stage.py). A batch of one part renders it with two.
+REPORT_THREADS = 1 if len(REPORT_PARTS) > 1 else 2
 # Panel files whose SHA-256 each report records, with the role shown for them.
 REPORT_PANELS = {
     **(
@@ -128,7 +132,7 @@ for part, part_samples in enumerate(REPORT_PARTS):
         conda:
             "../../envs/report.yaml"
         # Pages are rendered this many samples at a time (forked workers; scripts/reports/render_reports.py).
-        threads: by_attempt(2)
+        threads: REPORT_THREADS
         resources:
             mem_mb=by_attempt(2000),
             runtime=by_attempt(60),

@@ -5,6 +5,7 @@ Oracles: hand-made sites VCFs whose genotypes, depths and missing records are wr
 by construction; the APOE haplotype table as SNPedia states it (Rs429358: C with rs7412 C on one chromosome is e4,
 T is the common allele; Rs7412: T is e2; so e2 = T+T, e3 = T+C, e4 = C+C, plus strand); and, end to end through
 bcftools genotyping of real reads, GIAB v3.3.2 truth genotypes of HG001 (GRCh37 trio window) and samtools depth.
+Size: 21 cases; most lines are hand-written sites VCFs whose every status is known by construction.
 """
 
 import json

@@ -3,6 +3,7 @@
 Oracles from outside the code under test: samtools quickcheck (truncated or not), samtools dict
 (reference MD5s), samtools view -C (the CRAM EOF container and the M5 tags), samtools sort -n
 (a queryname-sorted BAM), and the file facts the tests set up by hand (names, lengths, mtimes).
+Size: 27 cases sharing the BAM/CRAM/FASTA builders at the top.
 """
 
 import os

@@ -15,6 +15,7 @@ code, each cited where it is used:
   upstream's G6PD.json quoted in config/panels/pgx/SOURCE.md; RYR1, the rows in the test data's
   phenotype_heads/RYR1.diplotype_examples.json.
 - PharmCAT v3.1's output for its example (examples/pharmcat.example.{vcf,match.json,phenotype.json}).
+Size: most lines are PharmCAT's test cases transcribed (genotypes and expected calls), one block per gene.
 """
 
 import csv

@@ -7,6 +7,8 @@ Oracles, all outside the code under test:
 - plink2 2.00a3.5 `--score`, run here on the matched variants, for every sample's SUM and DENOM.
 - The scoring files' own text (hm_pos columns, line numbers) and hand arithmetic on a 3-sample VCF.
 - scipy.stats.percentileofscore's documented examples for the percentile definition.
+Size: the scoring pipeline's 30 cases (parser, matching, scoring) share the scoring files, VCFs and plink2 runs
+built at the top; split by module they would build them three times.
 """
 
 import csv

@@ -2,6 +2,7 @@
 
 Oracles: hand arithmetic on tiny BAMs built here with pysam; `samtools depth -a` / `samtools coverage`
 run in the test on real data; the read counts stated in the test data's PROVENANCE.md files.
+Size: 29 cases of one script; they share the tiny-BAM builders at the top, so they stay together.
 """
 
 import json

@@ -3,6 +3,7 @@
 Oracles: the demo simulation's truth VCF and its reference (hom-ref by construction away from truth variants, no
 reads inside the N run); GIAB v3.3.2 truth genotypes of HG001 on the real trio; samtools depth for coverage;
 hand-written tiny sites files and reference for the checks on input.
+Size: 21 cases sharing the demo and trio fixtures at the top.
 """
 
 import subprocess

@@ -37,6 +37,7 @@ Expected values are written by hand from the shipped definitions (config/panels/
   heterozygous = at risk; MUTYH c.536A>G at 1:45332803 T>C, Variation ID 5293, Pathogenic/Likely pathogenic, multiple
   submitters (2 stars), a recessive gene: heterozygous = carrier. ClinVar findings are secondary findings: reported for
   demo01 and demo02 only (consent_secondary); demo05 carries the BRCA1 variant too, and refuses.
+Size: one workflow run serves every assertion; most lines are the expected values, each with its source.
 """
 
 import csv

@@ -9,33 +9,16 @@ characters) and deliver's `.deliver.XXXXXXXX` staging folder. Other hidden files
 metadata in `.zarray`, `.zgroup`, `.zattrs`).
 """
 
-import hashlib
 import os
 import re
 from pathlib import Path
 
 from common.atomic import atomic_path
+from common.checksums import sha256_file
 from common.rule_logging import get_logger, setup_logging
 
-CHUNK = 1 << 20  # bytes read per step while hashing
-PROGRESS_EVERY = 1 << 30  # log a progress line every GiB of a big file
 SNAKEMAKE_MARKER = ".snakemake_timestamp"  # Snakemake's empty marker file in directory outputs
 TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}(\.[A-Za-z0-9_.-]+)?$")  # ".NAME." + mkstemp's 8 characters [+ suffix]
-
-
-def sha256_file(path, progress=None):
-    """Hex SHA-256 of a file's bytes. `progress(done_bytes, total_bytes)` is called about every GiB."""
-    digest = hashlib.sha256()
-    total = os.path.getsize(path)
-    done, next_report = 0, PROGRESS_EVERY
-    with open(path, "rb") as fh:
-        while block := fh.read(CHUNK):
-            digest.update(block)
-            done += len(block)
-            if progress and done >= next_report:
-                progress(done, total)
-                next_report += PROGRESS_EVERY
-    return digest.hexdigest()
 
 
 def is_temporary(name):

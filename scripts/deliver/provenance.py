@@ -24,9 +24,9 @@ import subprocess
 from pathlib import Path
 
 from common.atomic import atomic_path
+from common.checksums import sha256_file
 from common.rule_logging import get_logger, setup_logging
 from common.tool_run import tool_version
-from deliver.manifest import sha256_file
 from inputs.config_loader import PATH_KEYS, PATH_LIST_KEYS
 
 # Config keys whose values the config loader resolved to working-directory paths ("section/key"), and the inputs

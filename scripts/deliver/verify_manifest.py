@@ -18,7 +18,8 @@ from pathlib import Path
 # Run as a file by a reviewer (python scripts/deliver/verify_manifest.py), not by Snakemake: find the stage packages.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from deliver.manifest import leftover_files, listed_files, sha256_file  # noqa: E402
+from common.checksums import sha256_file  # noqa: E402
+from deliver.manifest import leftover_files, listed_files  # noqa: E402
 
 LINE = re.compile(r"^(\\?)([0-9a-fA-F]{64}) [ *](.+)$")
 

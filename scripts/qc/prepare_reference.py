@@ -15,6 +15,7 @@ import zlib
 from pathlib import Path
 
 from common.atomic import atomic_path
+from common.genomic_chunks import read_fai
 from common.input_error import InputError, path_problem
 from common.rule_logging import get_logger, setup_logging
 from common.tool_run import ToolError, run
@@ -153,11 +154,6 @@ def index_fasta(fasta, fai, source):
         raise InputError(f"reference FASTA {source} cannot be indexed by samtools faidx: {error}") from None
 
 
-def read_fai_names(fai):
-    with open(fai) as fh:
-        return [line.split("\t", 1)[0] for line in fh if line.strip()]
-
-
 def prepare_reference(source, fasta_out, fai_out):
     """Copy/decompress `source` to the plain FASTA `fasta_out` and index it to `fai_out`, both atomically.
 
@@ -170,7 +166,7 @@ def prepare_reference(source, fasta_out, fai_out):
             names = copy_fasta(source, tmp_fasta)
             log.info("copied %d contigs; indexing", len(names))
             index_fasta(tmp_fasta, tmp_fai, source)
-            indexed = read_fai_names(tmp_fai)
+            indexed = [name for name, _ in read_fai(tmp_fai)]
             if indexed != names:
                 raise InputError(
                     f"reference FASTA {source}: samtools faidx indexed {len(indexed)} contigs but the file "

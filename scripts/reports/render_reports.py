@@ -33,6 +33,7 @@ import numpy as np
 
 from af.sample_genotype_counts import INDEL, OTHER, REF, SNV, allele_class, count_genotypes, read_table
 from common.atomic import atomic_path, remove_stale_temporaries_of
+from common.checksums import sha256_file
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
 from reports import accuracy, clinvar_findings, medication_guidance
@@ -424,7 +425,7 @@ def load_stages(samples, inputs, build, log=None):
         "relatedness": (["relatives", "pair_counts"], lambda rows, counts: rs.read_relatives(rows, counts, samples)),
         "sites": (["sites_vcf"], lambda path: rs.read_sites(path, samples)),
         "provenance": (["provenance"], rs.read_provenance),
-        "provenance_sha256": (["provenance"], rs.file_sha256),
+        "provenance_sha256": (["provenance"], sha256_file),
     }
     for key, (names, reader) in readers.items():
         paths = [get(name) for name in names]

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from common.checksums import sha256_file
 from common.contig_names import contig_key
 from common.input_error import InputError
 from common.tables import read_tsv as read_tables
@@ -714,17 +715,9 @@ def canonical_sha256(value):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def panel_hashes(panel_files):
     """[{"role", "name", "sha256"}] of (role, path) pairs, in the order given; names without folders."""
-    return [{"role": role, "name": Path(path).name, "sha256": file_sha256(path)} for role, path in panel_files]
+    return [{"role": role, "name": Path(path).name, "sha256": sha256_file(path)} for role, path in panel_files]
 
 
 def _input_entry(entry):

@@ -4,7 +4,6 @@ Oracle: GNU coreutils `sha256sum`, which must accept our manifest (`sha256sum -c
 must accept; digests of known strings from FIPS 180-2 / coreutils.
 """
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from deliver.manifest import listed_files, sha256_file, write_manifest
+from deliver.manifest import listed_files, write_manifest
 
 REPO = Path(__file__).resolve().parents[2]
 VERIFY = [sys.executable, str(REPO / "scripts" / "deliver" / "verify_manifest.py")]
@@ -48,26 +47,6 @@ def sha256sum(*args, cwd):
 
 def verify(*args, cwd):
     return subprocess.run([*VERIFY, *args], capture_output=True, text=True, cwd=cwd)
-
-
-def test_sha256_of_known_strings(tmp_path):
-    (tmp_path / "abc").write_bytes(b"abc")
-    (tmp_path / "empty").write_bytes(b"")
-    assert sha256_file(tmp_path / "abc") == ABC_SHA256
-    assert sha256_file(tmp_path / "empty") == EMPTY_SHA256
-
-
-def test_progress_is_reported_per_gib_step(tmp_path, monkeypatch):
-    from deliver import manifest as make_manifest
-
-    monkeypatch.setattr(make_manifest, "PROGRESS_EVERY", 1000)
-    monkeypatch.setattr(make_manifest, "CHUNK", 256)
-    (tmp_path / "f").write_bytes(b"x" * 2600)
-    calls = []
-    digest = sha256_file(tmp_path / "f", lambda done, total: calls.append((done, total)))
-    assert digest == hashlib.sha256(b"x" * 2600).hexdigest()
-    assert [total for _, total in calls] == [2600, 2600]  # after 1024 and 2048 bytes: two steps of 1000
-    assert [done for done, _ in calls] == [1024, 2048]
 
 
 def test_manifest_is_accepted_by_sha256sum_and_lists_every_result_but_itself(batch):

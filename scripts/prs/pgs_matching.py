@@ -43,7 +43,8 @@ MATCH_TYPES_WITH_OTHER = ("refalt", "altref", "refalt_flip", "altref_flip")
 MATCH_TYPES_EFFECT_ONLY = ("no_oa_ref", "no_oa_alt", "no_oa_ref_flip", "no_oa_alt_flip")
 COUNT_KEYS = ("matched", "ambiguous", "multiallelic", "duplicate", "non_autosomal", "unmatched")
 SITE_FIELDS = ["variants/CHROM", "variants/POS", "variants/REF", "variants/ALT", "variants/numalt"]
-# MAX_ALTS: ALT alleles compared per record; a site with more is multi-allelic (dropped) whatever they are
+# MAX_ALTS (8, the width of the store's variants/ALTS): ALT alleles compared per record; a site with more is
+# multi-allelic (dropped) whatever they are.
 STORE_SITE_FIELDS = ["variants/CHROM", "variants/POS", "variants/REF", "variants/ALTS", "variants/numalt"]
 
 

@@ -168,7 +168,8 @@ def read_target_sites(vcf_path, wanted, chunk_length=None, exclude=()):
             records.setdefault((contig_key(site.chrom), site.pos), []).append(site)
         contigs.update(str(name) for name in np.unique(block["variants/CHROM"]))
         offset += len(block["variants/POS"])
-        log.info("sites pass: %d records read, %d scored positions present", offset, len(records))
+        log.info("sites pass (%s): %d records read, %d scored positions present", Path(vcf_path).name, offset,
+                 len(records))  # fmt: skip
     absent = {chrom: len(positions) for chrom, positions in wanted.items() if reference_contig(chrom, contigs) is None}
     if absent:
         log.warning("scored positions on contigs %s lacks (counted unmatched): %s", Path(vcf_path).name,

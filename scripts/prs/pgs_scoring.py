@@ -147,7 +147,7 @@ def score_genotypes(vcf_path, matches, samples, impute, expected_sites=None, chu
             acc.n_called += called
             acc.n_missing += n_missing
             acc.n_no_call_variants += n_no_call
-        log.info("genotype pass: records up to %d read", offset + n)
+        log.info("genotype pass (%s): records up to %d read", Path(vcf_path).name, offset + n)
     return sums
 
 

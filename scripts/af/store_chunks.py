@@ -1,4 +1,5 @@
-"""Run a function over every chunk of the genotype store (scripts/af/vcf_to_store.py) with dask, a window at a time.
+"""Run a function over every chunk of the genotype store (scripts/af/vcf_to_store.py) with dask, a window at a time;
+or read its chunks one after the other in this thread (store_blocks: kinship, polygenic scores).
 
 Shared by the statistics that read the store (allele_frequencies, popgen_stats): one dask.delayed task per store
 chunk, whose result is small (text rows and per-sample sums); a window of 4 tasks per dask thread is computed at a
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import dask
 import dask.array as da
+import numpy as np
 import zarr
 
 from common.input_error import InputError
@@ -31,6 +33,25 @@ def open_store(store_path):
     root = zarr.open_group(str(store_path), mode="r")
     where = f"{store_path} (from {root.attrs.get('source', 'a VCF')})"
     return root, where, [str(s) for s in root["samples"][:]]
+
+
+def store_blocks(root, fields, records=None, samples=None):
+    """Yield (index of its first record, {field: numpy array}) per store chunk, in variant order, read with zarr in
+    this thread (no dask): what a single-pass reader of the store needs, a chunk in memory at a time.
+
+    records: record indices (0-based) whose chunks alone are read (None: every chunk); samples: the calldata/GT
+    columns kept, as store column indices (None: all)."""
+    gt = root["calldata/GT"]
+    n, step = gt.shape[0], gt.chunks[0]
+    numbers = range(-(-n // step)) if records is None else np.unique(np.asarray(records, dtype=np.int64) // step)
+    for number in numbers:
+        start = int(number) * step
+        block = {key: root[key][start : start + step] for key in fields if key != "calldata/GT"}
+        if "calldata/GT" in fields:
+            block["calldata/GT"] = (
+                gt[start : start + step] if samples is None else gt.oindex[start : start + step, samples]
+            )
+        yield start, block
 
 
 def chunk_tasks(root, function, *args, where="the store"):

@@ -1,7 +1,8 @@
 """Reading a cohort VCF in blocks of variants with scikit-allel: the block size and the opened block iterator.
 
-Shared by the statistics that still read the VCF (allele frequencies, kinship, population statistics, polygenic
-scores): a block holds about `genotypes_per_block` genotypes, so memory stays flat whatever the cohort's size.
+Shared by the statistics when given a VCF rather than the genotype store (allele frequencies, kinship, population
+statistics, polygenic scores; the reference panel's scores always): a block holds about `genotypes_per_block`
+genotypes, so memory stays flat whatever the cohort's size.
 """
 
 import allel

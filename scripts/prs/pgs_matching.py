@@ -1,5 +1,8 @@
 """Matching scoring-file rows to the target VCF's records (the second of prs/pgs_scoring.py's three steps).
 
+The target is a VCF, or the cohort's genotype store (a folder, scripts/af/vcf_to_store.py), which keeps the first
+MAX_ALTS ALT alleles of each record in variants/ALTS: both give the same sites, record numbers and matches.
+
 Matching (`match_score`), one scoring-file row at a time
 - Chromosome names compare by the contig-name rule (scripts/common/contig_names.py: `chr1` = `1`, `chrM` = `MT`;
   nothing else, so `23` is not `X`). Only autosomes 1-22 are scored: rows elsewhere count as `non_autosomal` (male
@@ -28,6 +31,8 @@ from typing import NamedTuple
 import allel
 import numpy as np
 
+from af.store_chunks import open_store, store_blocks
+from af.vcf_to_store import MAX_ALTS
 from common.contig_names import contig_key, reference_contig
 from common.input_error import InputError
 from common.rule_logging import get_logger
@@ -38,7 +43,9 @@ MATCH_TYPES_WITH_OTHER = ("refalt", "altref", "refalt_flip", "altref_flip")
 MATCH_TYPES_EFFECT_ONLY = ("no_oa_ref", "no_oa_alt", "no_oa_ref_flip", "no_oa_alt_flip")
 COUNT_KEYS = ("matched", "ambiguous", "multiallelic", "duplicate", "non_autosomal", "unmatched")
 SITE_FIELDS = ["variants/CHROM", "variants/POS", "variants/REF", "variants/ALT", "variants/numalt"]
-MAX_ALTS = 8  # ALT alleles compared per record; a site with more is multi-allelic (dropped) whatever they are
+# MAX_ALTS (8, the width of the store's variants/ALTS): ALT alleles compared per record; a site with more is
+# multi-allelic (dropped) whatever they are.
+STORE_SITE_FIELDS = ["variants/CHROM", "variants/POS", "variants/REF", "variants/ALTS", "variants/numalt"]
 
 
 class Site(NamedTuple):
@@ -98,8 +105,26 @@ def wanted_positions(scoring_files):
     return {chrom: np.array(sorted(ps), dtype=np.int64) for chrom, ps in by_chrom.items()}
 
 
+def is_store(path):
+    """True for a genotype store (a folder), False for a VCF."""
+    return Path(path).is_dir()
+
+
+def open_target_store(store_path):
+    """(zarr group, sample IDs) of a genotype store; InputError when it has no samples or no variants/ALTS."""
+    root, where, samples = open_store(store_path)
+    if not samples:
+        raise InputError(f"{where}: the store has no samples; polygenic scores need genotypes")
+    if "variants/ALTS" not in root:
+        raise InputError(f"{where}: no variants/ALTS (every ALT allele): an older store; rerun rule vcf_to_store")
+    return root, samples
+
+
 def vcf_samples(vcf_path):
-    """The VCF's sample IDs; InputError when it has no samples or declares no FORMAT/GT."""
+    """The VCF's (or genotype store's) sample IDs; InputError when it has no samples or declares no FORMAT/GT (a
+    store always has calldata/GT: vcf_to_store refuses a VCF without it)."""
+    if is_store(vcf_path):
+        return open_target_store(vcf_path)[1]
     headers = allel.read_vcf_headers(str(vcf_path))
     samples = [str(s) for s in headers.samples]
     if not samples:
@@ -132,25 +157,37 @@ def read_target_sites(vcf_path, wanted, chunk_length=None, exclude=()):
     """Pass 1: the VCF's records at the wanted positions (no genotypes read). Memory grows with the scores only.
 
     exclude: sample IDs left out of scoring (no consent to polygenic scores): TargetSites.samples, in VCF order,
-    are the others, and pass 2 reads only their genotypes."""
+    are the others, and pass 2 reads only their genotypes. From a genotype store, the contigs present are those of
+    its records (a VCF adds its ##contig lines: only the warning about absent contigs differs)."""
     log = get_logger()
     excluded = set(exclude)
     samples = [s for s in vcf_samples(vcf_path) if s not in excluded]
-    chunk_length = chunk_length or block_length(len(samples))
-    _, _, _, chunks = allel.iter_vcf_chunks(str(vcf_path), fields=SITE_FIELDS, alt_number=MAX_ALTS,
-                                            chunk_length=chunk_length)  # fmt: skip
-    records, offset, contigs = {}, 0, set(header_contigs(vcf_path))
-    for block, *_ in chunks:
+    records, offset, contigs = {}, 0, set() if is_store(vcf_path) else set(header_contigs(vcf_path))
+    for block in site_blocks(vcf_path, chunk_length or block_length(len(samples))):
         for site in _sites_of_block(block, offset, wanted):
             records.setdefault((contig_key(site.chrom), site.pos), []).append(site)
         contigs.update(str(name) for name in np.unique(block["variants/CHROM"]))
         offset += len(block["variants/POS"])
-        log.info("sites pass: %d records read, %d scored positions present", offset, len(records))
+        log.info("sites pass (%s): %d records read, %d scored positions present", Path(vcf_path).name, offset,
+                 len(records))  # fmt: skip
     absent = {chrom: len(positions) for chrom, positions in wanted.items() if reference_contig(chrom, contigs) is None}
     if absent:
         log.warning("scored positions on contigs %s lacks (counted unmatched): %s", Path(vcf_path).name,
                     ", ".join(f"{chrom} {n}" for chrom, n in sorted(absent.items())))  # fmt: skip
     return TargetSites(samples=samples, records=records, n_records=offset)
+
+
+def site_blocks(path, chunk_length):
+    """Blocks {SITE_FIELDS: array} of every record of a VCF or a genotype store (variants/ALT: (n, MAX_ALTS))."""
+    if is_store(path):
+        for _, block in store_blocks(open_target_store(path)[0], STORE_SITE_FIELDS):
+            block["variants/ALT"] = block.pop("variants/ALTS")
+            yield block
+        return
+    _, _, _, chunks = allel.iter_vcf_chunks(str(path), fields=SITE_FIELDS, alt_number=MAX_ALTS,
+                                            chunk_length=chunk_length)  # fmt: skip
+    for block, *_ in chunks:
+        yield block
 
 
 def header_contigs(vcf_path):

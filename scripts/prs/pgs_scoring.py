@@ -1,6 +1,7 @@
-"""Polygenic scores: PGS Catalog scoring files matched to a cohort VCF and scored with pgsc_calc's conventions, in
-three modules: prs/scoring_file.py reads the files, prs/pgs_matching.py matches their rows to the target's records,
-and this module scores the matched variants and ranks the sums. The conventions restate what pgsc_calc 2.x
+"""Polygenic scores: PGS Catalog scoring files matched to a cohort VCF (or its genotype store, a folder: rule
+polygenic_scores reads results/af/cohort.zarr) and scored with pgsc_calc's conventions, in three modules:
+prs/scoring_file.py reads the files, prs/pgs_matching.py matches their rows to the target's records, and this
+module scores the matched variants and ranks the sums. The conventions restate what pgsc_calc 2.x
 (pgscatalog-match, plink2 --score) does by default; nothing is copied from it. Functions take paths and values; the
 rule script `polygenic_scores.py` writes the outputs.
 
@@ -24,13 +25,16 @@ from pathlib import Path
 import allel
 import numpy as np
 
+from af.store_chunks import store_blocks
 from common.input_error import InputError
 from common.rule_logging import get_logger
 from common.vcf_blocks import block_length
 from prs.pgs_matching import (
     COUNT_KEYS,
     MatchResult,
+    is_store,
     match_score,
+    open_target_store,
     read_target_sites,
     refusal,
     restrict_to_rows,
@@ -91,7 +95,7 @@ class CohortScores:
     reference_impute: bool = False
 
 
-# ---------------------------------------------------------------- scoring (pass 2 over the VCF)
+# ---------------------------------------------------------------- scoring (pass 2 over the VCF or store)
 
 
 def block_contribution(gt, allele, weight, impute):
@@ -116,7 +120,8 @@ def block_contribution(gt, allele, weight, impute):
 
 def score_genotypes(vcf_path, matches, samples, impute, expected_sites=None, chunk_length=None):
     """Pass 2: per-sample sums for each match in `matches` (list of MatchResult), reading GT block by block, of
-    `samples` only (VCF order: pass 1's TargetSites.samples).
+    `samples` only (VCF order: pass 1's TargetSites.samples); from a genotype store (a folder), only its chunks that
+    hold matched records.
 
     expected_sites: optional {record index: (CHROM, POS)} from pass 1, checked so a file changed between the
     passes is noticed. Returns one ScoreSums per match.
@@ -126,12 +131,8 @@ def score_genotypes(vcf_path, matches, samples, impute, expected_sites=None, chu
     sums = [ScoreSums(np.zeros(n_samples), np.zeros(n_samples, dtype=np.int64)) for _ in matches]
     if not matches or not n_samples:
         return sums
-    chunk_length = chunk_length or block_length(n_samples)
-    _, _, _, chunks = allel.iter_vcf_chunks(
-        str(vcf_path), fields=GT_FIELDS, chunk_length=chunk_length, samples=list(samples)
-    )
-    offset = 0
-    for block, *_ in chunks:
+    records = np.concatenate([match.record for match in matches])
+    for offset, block in genotype_blocks(vcf_path, samples, records, chunk_length or block_length(n_samples)):
         n = len(block["variants/POS"])
         for match, acc in zip(matches, sums):
             lo, hi = np.searchsorted(match.record, [offset, offset + n])
@@ -146,9 +147,24 @@ def score_genotypes(vcf_path, matches, samples, impute, expected_sites=None, chu
             acc.n_called += called
             acc.n_missing += n_missing
             acc.n_no_call_variants += n_no_call
-        offset += n
-        log.info("genotype pass: %d records read", offset)
+        log.info("genotype pass (%s): records up to %d read", Path(vcf_path).name, offset + n)
     return sums
+
+
+def genotype_blocks(path, samples, records, chunk_length):
+    """(index of its first record, block {GT_FIELDS: array}) with the GT of `samples` only: every block of a VCF, or
+    the chunks of a genotype store that hold some of `records` (record indices)."""
+    if is_store(path):
+        root, store_samples = open_target_store(path)
+        column = {sample: i for i, sample in enumerate(store_samples)}
+        yield from store_blocks(root, GT_FIELDS, records, np.array([column[s] for s in samples], dtype=np.int64))
+        return
+    _, _, _, chunks = allel.iter_vcf_chunks(str(path), fields=GT_FIELDS, chunk_length=chunk_length,
+                                            samples=list(samples))  # fmt: skip
+    offset = 0
+    for block, *_ in chunks:
+        yield offset, block
+        offset += len(block["variants/POS"])
 
 
 def _check_sites(block, rows, offset, expected_sites, vcf_path):
@@ -239,8 +255,8 @@ def read_scoring_files(paths, target_build):
 def score_cohort(vcf_path, scoring_paths, target_build, min_overlap=0.75, drop_ambiguous=True,
                  impute_min_samples=DEFAULT_IMPUTE_MIN_SAMPLES, chunk_length=None, exclude=(),
                  reference=None):  # fmt: skip
-    """Read, match and score every scoring file against the cohort VCF (its samples but `exclude`: their genotypes
-    are never read).
+    """Read, match and score every scoring file against the cohort VCF or genotype store (a folder, same results;
+    its samples but `exclude`: their genotypes are never read).
 
     Returns a CohortScores whose results follow the order of scoring_paths. A refused score (its file refused by
     read_scoring_files, or below min_overlap) has `refused` set and no sums; the others are scored all the same.

@@ -1,4 +1,5 @@
-"""Rule polygenic_scores: PGS Catalog scores for every sample of the cohort VCF (matching and scoring: pgs_scoring).
+"""Rule polygenic_scores: PGS Catalog scores for every sample of the cohort (matching and scoring: pgs_scoring), read
+from its genotype store results/af/cohort.zarr (functions here take the store or a VCF).
 
 scores.tsv: one row per (score, sample), scores in config order, samples in VCF order. Columns:
   sample_id pgs_id sum denom avg n_matched n_ambiguous n_multiallelic n_unmatched percentile z reference
@@ -222,8 +223,9 @@ def run_metadata(cohort, settings, panel=None):
 def write_polygenic_scores(vcf_path, scoring_files, build, tsv_path, json_path, min_overlap=0.75, drop_ambiguous=True,
                            impute_min_samples=50, reference="batch", not_requested=(), reference_panel=None,
                            reference_tsv=None, min_reference_samples=50):  # fmt: skip
-    """Score every scoring file against the cohort VCF; write scores.tsv and scores.json (and reference_tsv, the
-    reference panel's sums: header only without a panel). Returns the CohortScores.
+    """Score every scoring file against the cohort VCF or genotype store (a folder: the same bytes); write scores.tsv
+    and scores.json (and reference_tsv, the reference panel's sums: header only without a panel). Returns the
+    CohortScores.
 
     not_requested: sample IDs without consent to polygenic scores (never scored; rows say not_requested).
     reference_panel: None, or {"vcf", "labels", "panel_points", "ancestry"}: the labelled reference VCF and TSV, the
@@ -277,7 +279,7 @@ def main(smk):
         panel = {"vcf": smk.input.reference_vcf, "labels": smk.input.reference_labels,
                  "panel_points": smk.input.panel_points, "ancestry": smk.input.ancestry}  # fmt: skip
     write_polygenic_scores(
-        smk.input.vcf,
+        smk.input.store,
         list(smk.input.scoring_files),
         smk.params.build,
         smk.output.tsv,

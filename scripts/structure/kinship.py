@@ -31,7 +31,7 @@ from pathlib import Path
 import allel
 import numpy as np
 
-from af.store_chunks import open_store
+from af.store_chunks import open_store, store_blocks
 from common.atomic import atomic_path, write_text
 from common.contig_names import contig_key
 from common.input_error import InputError
@@ -147,9 +147,7 @@ def store_king_counts(store_path):
     root, where, samples = open_store(store_path)
     if not samples:
         raise InputError(f"{where}: the store has no samples; kinship needs genotypes")
-    n, step = root["calldata/GT"].shape[0], root["calldata/GT"].chunks[0]
-    blocks = ({key: root[key][start : start + step] for key in FIELDS} for start in range(0, n, step))
-    total, used = summed_king_counts(len(samples), blocks)
+    total, used = summed_king_counts(len(samples), (block for _, block in store_blocks(root, FIELDS)))
     log.info("KING counts over %d autosomal biallelic records, %d samples (genotype store)", used, len(samples))
     return samples, total, used
 

@@ -29,11 +29,13 @@ from test_allele_frequencies import (
 )
 
 from af.allele_frequencies import write_allele_frequencies, write_allele_frequencies_from_store
+from af.store_chunks import store_blocks
 from af.vcf_to_store import bgzf_blocks, plan_parts, read_header, vcf_to_store
 from common.input_error import InputError
 from onekg_data import assert_matches_nygc_info, onekg_vcf_and_populations
 
-STORE_KEYS = ["variants/CHROM", "variants/POS", "variants/REF", "variants/ALT", "variants/numalt", "calldata/GT"]
+STORE_KEYS = ["variants/CHROM", "variants/POS", "variants/REF", "variants/ALT", "variants/ALTS", "variants/numalt",
+              "calldata/GT"]  # fmt: skip
 BGZF_TEXT = 65_280  # uncompressed bytes per BGZF block written by htslib
 GENOTYPES = ["0/0", "0/0", "0/1", "1/1", "./.", "0|1", "1|0", "./1", "0/."]
 
@@ -82,8 +84,8 @@ def write_text_vcf(path, text, kind):
 
 
 def bcftools_table(vcf):
-    """Samples and per record (CHROM, POS, REF, first ALT, number of ALTs, [[allele, allele] per sample]) from
-    bcftools query; '.' alleles as -1."""
+    """Samples and per record (CHROM, POS, REF, first ALT, number of ALTs, [[allele, allele] per sample], [ALTs])
+    from bcftools query; '.' alleles as -1."""
     samples = subprocess.run(["bcftools", "query", "-l", vcf], check=True, capture_output=True, text=True)
     fmt = "%CHROM\t%POS\t%REF\t%ALT[\t%GT]\n"
     out = subprocess.run(["bcftools", "query", "-f", fmt, vcf], check=True, capture_output=True, text=True)
@@ -91,7 +93,7 @@ def bcftools_table(vcf):
     for line in out.stdout.splitlines():
         chrom, pos, ref, alt, *gts = line.split("\t")
         alleles = [[-1 if a == "." else int(a) for a in gt.replace("|", "/").split("/")] for gt in gts]
-        rows.append((chrom, int(pos), ref, alt.split(",")[0], len(alt.split(",")), alleles))
+        rows.append((chrom, int(pos), ref, alt.split(",")[0], len(alt.split(",")), alleles, alt.split(",")))
     return samples.stdout.split(), rows
 
 
@@ -156,8 +158,10 @@ def test_store_holds_every_record_and_genotype_bcftools_reads(multi_block, kind,
     assert [str(r) for r in arrays["variants/REF"]] == [r[2] for r in rows]
     assert [str(a) for a in arrays["variants/ALT"]] == [r[3] for r in rows]
     assert arrays["variants/numalt"].tolist() == [r[4] for r in rows]
+    assert arrays["variants/ALTS"].tolist() == [r[6] + [""] * (8 - len(r[6])) for r in rows]
     assert np.array_equal(arrays["calldata/GT"], np.array([r[5] for r in rows], dtype=np.int8))
     assert root["calldata/GT"].chunks == (64, 150, 2) and root["variants/POS"].chunks == (64,)
+    assert root["variants/ALTS"].chunks == (64, 8)
     assert root.attrs["source"] == vcf.name  # a file name, no folder
 
 
@@ -191,6 +195,44 @@ def test_store_bytes_do_not_depend_on_the_number_of_processes(multi_block):
     assert files[0] == files[1] and len(files[0]) > 10
     for name in files[0]:
         assert (stores[0] / name).read_bytes() == (stores[1] / name).read_bytes(), name
+
+
+def test_alts_hold_every_alt_allele_bcftools_prints_up_to_eight(tmp_path):
+    """variants/ALTS against `bcftools query -f '%ALT'`: 1, 2 and 9 ALT alleles (8 kept, numalt 9), a spanning
+    deletion `*`, a symbolic allele, and ALT `.` (no ALT: numalt 0, ALTS all empty)."""
+    require_bcftools()
+    records = [
+        "chr1\t100\t.\tA\tG\t50\tPASS\t.\tGT\t0/1\t1/1\t0/0",
+        "chr1\t200\t.\tA\tC,T\t50\tPASS\t.\tGT\t0/2\t1/2\t./.",
+        "chr1\t300\t.\tA\tC,G,T,AC,AG,AT,CA,CC,CG\t50\tPASS\t.\tGT\t0/9\t8/1\t0/0",
+        "chr1\t400\t.\tAT\tA,*,<DEL>\t50\tPASS\t.\tGT\t0/1\t2/3\t0/0",
+        "chr1\t500\t.\tC\t.\t50\tPASS\t.\tGT\t0/0\t0/0\t./.",
+    ]
+    vcf = write_vcf(tmp_path, records)
+    store = tmp_path / "cohort.zarr"
+    assert vcf_to_store(vcf, store, chunk_variants=2) == (5, 3)
+    out = subprocess.run(["bcftools", "query", "-f", "%ALT\n", vcf], check=True, capture_output=True, text=True)
+    alts = [[] if line == "." else line.split(",") for line in out.stdout.splitlines()]
+    _, arrays = read_store(store)
+    assert arrays["variants/ALTS"].tolist() == [(a + [""] * 8)[:8] for a in alts]
+    assert arrays["variants/numalt"].tolist() == [len(a) for a in alts] == [1, 2, 9, 3, 0]
+    assert arrays["variants/ALT"].tolist() == [(a or [""])[0] for a in alts]
+
+
+def test_store_blocks_reads_only_the_chunks_asked_and_the_columns_asked(tmp_path):
+    vcf = write_vcf(tmp_path, TINY_RECORDS + ["chr1\t500\t.\tG\tA\t50\tPASS\t.\tGT\t1/1\t0/1\t0/0"])
+    store = tmp_path / "cohort.zarr"
+    assert vcf_to_store(vcf, store, chunk_variants=2) == (5, 3)
+    root, arrays = read_store(store)
+    fields = ["variants/POS", "calldata/GT"]
+    every = list(store_blocks(root, fields))
+    assert [start for start, _ in every] == [0, 2, 4]
+    assert np.concatenate([block["variants/POS"] for _, block in every]).tolist() == [100, 200, 300, 400, 500]
+    some = list(store_blocks(root, fields, records=[4, 0, 1], samples=np.array([0, 2])))
+    assert [start for start, _ in some] == [0, 4]  # records 0 and 1 in chunk 0, 4 in chunk 2; chunk 1 not read
+    assert [block["variants/POS"].tolist() for _, block in some] == [[100, 200], [500]]
+    assert np.array_equal(some[1][1]["calldata/GT"], [[[1, 1], [0, 0]]])  # s1 and s3 of the last record
+    assert np.array_equal(some[0][1]["calldata/GT"], arrays["calldata/GT"][:2][:, [0, 2]])
 
 
 # --- statistics from the store ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pysam
 import pytest
 import yaml
 from test_pgs_scoring import (
@@ -92,6 +93,60 @@ def test_json_metadata_counts_and_rules(hand_run):
     assert meta["target"] == {"build": "GRCh37", "n_samples": 3, "n_records": 4}
 
 
+# The hand case and two more records, for the store: a multi-allelic record whose SECOND ALT is a row's effect allele
+# (multiallelic from every ALT; from the first ALT alone the row would be unmatched) and a matched record in the
+# third store chunk of two records (the second chunk holds no matched record). s3 does not consent (not_requested).
+STORE_VCF = [
+    *HAND_VCF,
+    "chr1\t600\t.\tC\tT,G\t.\t.\t.\tGT\t0/1\t0/2\t1/2",
+    "chr1\t700\t.\tG\tA\t.\t.\t.\tGT\t1/1\t0/1\t0/0",
+]
+STORE_SCORE = (
+    HAND_SCORE.replace("#pgs_id=PGS_HAND", "#pgs_id=PGS_STORE") + "rs6\t1\t600\tG\tC\t3.0\nrs7\t1\t700\tA\tG\t0.25\n"
+)
+# By hand, s1 and s2 scored (2 samples < 50: not imputed): rs1 G (ALT) x 0.5, rs2 T (ALT, flipped) x -1, rs7 A (ALT)
+# x 0.25. s1: 0.5 - 0 + 0.5 = 1.0, DENOM 6; s2: 1.0 + (rs2 missing) + 0.25 = 1.25, DENOM 4.
+STORE_ROWS = {"s1": ("1", "6", "3", "1", "1", "1"), "s2": ("1.25", "4", "3", "1", "1", "1")}
+
+
+def test_genotype_store_gives_the_vcfs_bytes(tmp_path):
+    from af.vcf_to_store import vcf_to_store
+
+    vcf = write_vcf(tmp_path / "cohort.vcf", STORE_VCF)
+    store = tmp_path / "cohort.zarr"
+    vcf_to_store(vcf, store, chunk_variants=2)
+    files = [write_score(tmp_path / "store.txt", STORE_SCORE), write_score(tmp_path / "low.txt", LOW_SCORE)]
+    outputs = {}
+    for target in (vcf, store):
+        out = tmp_path / f"out_{target.suffix}"
+        write_polygenic_scores(target, files, "GRCh37", out / "scores.tsv", out / "scores.json", min_overlap=0.5,
+                               not_requested=["s3"])  # fmt: skip
+        outputs[target] = (out / "scores.tsv").read_bytes(), (out / "scores.json").read_bytes()
+    assert outputs[store] == outputs[vcf]
+    header, rows = read_tsv(tmp_path / "out_.zarr" / "scores.tsv")
+    got = {row[0]: dict(zip(header, row)) for row in rows if row[1] == "PGS_STORE"}
+    fields = ("sum", "denom", "n_matched", "n_ambiguous", "n_multiallelic", "n_unmatched")
+    assert {sample: tuple(got[sample][f] for f in fields) for sample in ("s1", "s2")} == STORE_ROWS
+    assert (got["s3"]["status"], got["s3"]["sum"]) == ("not_requested", "NA")
+    meta = json.loads(outputs[store][1])
+    assert meta["target"] == {"build": "GRCh37", "n_samples": 2, "n_records": 6}
+    assert meta["scores"][0]["n_missing_genotypes"] == 1
+
+
+def test_a_store_without_every_alt_allele_is_refused(tmp_path):
+    from af.vcf_to_store import vcf_to_store
+
+    store = tmp_path / "cohort.zarr"
+    vcf_to_store(write_vcf(tmp_path / "cohort.vcf", HAND_VCF), store)
+    shutil.rmtree(store / "variants" / "ALTS")  # as a store written before variants/ALTS
+    score = write_score(tmp_path / "hand.txt", HAND_SCORE)
+    with pytest.raises(
+        InputError, match=r"cohort\.zarr \(from cohort\.vcf\): no variants/ALTS .* rerun rule vcf_to_store"
+    ):
+        write_polygenic_scores(store, [score], "GRCh37", tmp_path / "s.tsv", tmp_path / "s.json")
+    assert not (tmp_path / "s.tsv").exists()
+
+
 def test_reference_panel_is_not_implemented(tmp_path):
     vcf = write_vcf(tmp_path / "cohort.vcf", HAND_VCF)
     score = write_score(tmp_path / "hand.txt", HAND_SCORE)
@@ -158,6 +213,7 @@ def batch_with_scores(folder, scoring_files):
     calls = Path(folder) / "results" / "calls" / "bcftools"
     calls.mkdir(parents=True, exist_ok=True)
     shutil.copy(CINECA, calls / "cohort.vcf.gz")
+    pysam.tabix_index(str(calls / "cohort.vcf.gz"), preset="vcf", force=True)  # the calling rule's index
     return config
 
 
@@ -167,8 +223,9 @@ def workflow_run(tmp_path_factory):
         pytest.skip(f"real test data {CINECA.parent} is absent")
     batch = tmp_path_factory.mktemp("prs_batch")
     config = batch_with_scores(batch, [PGS001229, CUSTOM_GRCH38])  # the second is refused alone
-    # Only this rule may run: the cohort VCF is given, not called from the demo alignments.
-    args = ("results/prs/scores.tsv", "--cores", "1", "--allowed-rules", "polygenic_scores")
+    # Only these rules may run: the cohort VCF is given, not called from the demo alignments; the rule reads the
+    # genotype store made from it.
+    args = ("results/prs/scores.tsv", "--cores", "1", "--allowed-rules", "vcf_to_store", "polygenic_scores")
     snakemake(batch, *args, configfile=config)
     first = (batch / "results/prs/scores.tsv").read_bytes(), (batch / "results/prs/scores.json").read_bytes()
     snakemake(batch, *args, "--forcerun", "polygenic_scores", configfile=config)

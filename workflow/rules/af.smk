@@ -1,6 +1,6 @@
 # Cohort allele frequencies and per-sample statistics (scikit-allel + dask) from the primary caller's calls:
 # the VCF is converted once to a chunked genotype store (zarr), which the statistics read.
-# The store is kept (not temp): the structure stage may read it too.
+# The store is kept (not temp): the structure stage (kinship, popgen) and the polygenic scores read it too.
 # The parts computed by several rules (results/af/parts/) are joined into the two stable tables, variants.tsv
 # and samples.tsv (scripts/af/af_tables.py gives their layouts); the parts are kept, so a new ancestry panel
 # re-joins the tables without recounting the cohort.

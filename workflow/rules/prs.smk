@@ -1,5 +1,6 @@
-# Polygenic scores: PGS Catalog scoring files matched to the primary caller's cohort VCF (pgsc_calc's conventions),
-# one row per score and sample in results/prs/scores.tsv. Runs by default only when pgs.scoring_files is non-empty.
+# Polygenic scores: PGS Catalog scoring files matched to the primary caller's calls (pgsc_calc's conventions), read
+# from the cohort's genotype store (rule vcf_to_store, which keeps every ALT allele for the matching), one row per
+# score and sample in results/prs/scores.tsv. Runs by default only when pgs.scoring_files is non-empty.
 if config["pgs"]["scoring_files"]:
     EXTRA_TARGETS += ["results/prs/scores.tsv", "results/prs/scores.json"]
 
@@ -21,7 +22,7 @@ PGS_PANEL_INPUTS = (
 rule polygenic_scores:
     input:
         **PGS_PANEL_INPUTS,
-        vcf=COHORT_VCF,
+        store="results/af/cohort.zarr",
         scoring_files=config["pgs"]["scoring_files"],
     output:
         tsv="results/prs/scores.tsv",

@@ -19,7 +19,7 @@ REPORT_NOT_RUN = report_stages.not_run_reasons(
 BATCH_ID = config["report"]["batch_id"] or report_stages.sheet_batch_id(
     config["samples"]
 )
-# Processes a report job renders its pages with. With several parts, one: the jobs then run side by side, which uses
+# Processes a report job renders its pages with (first attempt). With several parts, one: the jobs then run side by side, which uses
 # the cores better than one job at a time with two (a job's reading of the batch's tables is serial;
 # benchmarks/README.md, report_stage.py). A batch of one part renders it with two.
 REPORT_THREADS = 1 if len(REPORT_PARTS) > 1 else 2
@@ -132,7 +132,7 @@ for part, part_samples in enumerate(REPORT_PARTS):
         conda:
             "../../envs/report.yaml"
         # Pages are rendered this many samples at a time (forked workers; scripts/reports/render_reports.py).
-        threads: REPORT_THREADS
+        threads: by_attempt(REPORT_THREADS)
         resources:
             mem_mb=by_attempt(2000),
             runtime=by_attempt(60),

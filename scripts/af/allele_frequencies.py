@@ -18,7 +18,6 @@ A genotype with any missing allele (`./.`, `./1`) counts as missing; AC/AN count
 Records must be biallelic (`bcftools norm -m -any` upstream). Genotypes are read as diploid: a haploid call `1` is
 stored by scikit-allel as `1/.` and so counts as missing (the workflow calls all sites diploid today).
 
-Two sources give the same bytes: `write_allele_frequencies` reads a VCF in blocks (one process);
 `write_allele_frequencies_from_store` reads the genotype store of scripts/af/vcf_to_store.py with dask, one task per
 store chunk (`block_counts` + the chunk's text rows; the per-sample counts of the chunks are summed here), through
 scripts/af/store_chunks.py (a bounded window of tasks; local threads or a dask.distributed scheduler by address).
@@ -33,18 +32,7 @@ from af.store_chunks import chunk_tasks, computed_in_windows, open_store
 from common.atomic import atomic_path
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
-from common.vcf_blocks import open_blocks
 
-FIELDS = [
-    "variants/CHROM",
-    "variants/POS",
-    "variants/REF",
-    "variants/ALT",
-    "variants/numalt",
-    "calldata/GT",
-]
-# scikit-allel allocates a whole block (chunk_length x n_samples x 2) per chunk: 65,536 variants x 3,202 samples is
-# 420 MB and took 1.6 s to read 903 records; ~8 M genotypes per block reads the same file in 0.2 s.
 TRANSITIONS = frozenset({("A", "G"), ("G", "A"), ("C", "T"), ("T", "C")})
 BASES = frozenset("ACGT")
 # (REF, ALT) -> +1 transition, -1 transversion, for the 12 single-base substitutions.
@@ -259,43 +247,6 @@ def check_block(block, vcf_path):
         )
 
 
-def write_allele_frequencies(vcf_path, populations, variants_tsv, samples_tsv, chunk_length=None):
-    """Write variants.tsv and samples.tsv (layouts in the module docstring) from a biallelic VCF.
-
-    populations: {sample_id: label or ""} for every sample of the sheet. Returns (n_variants, n_samples).
-    """
-    log = get_logger()
-    samples, blocks = open_blocks(vcf_path, FIELDS, "allele frequencies", chunk_length)
-    groups = population_groups(samples, populations, vcf_path)
-    labels = list(groups)
-    absent = sorted(set(populations) - set(samples))
-    log.info("%d VCF samples; populations %s", len(samples), {label: len(ix) for label, ix in groups.items()})
-    if absent:
-        shown = ", ".join(absent[:10]) + (" ..." if len(absent) > 10 else "")
-        log.info("%d sheet sample(s) have no VCF column (not called): %s", len(absent), shown)
-    totals = SampleCounts.zeros(len(samples))
-    with atomic_path(variants_tsv) as tmp_variants:
-        with open(tmp_variants, "w") as out:
-            out.write("\t".join(variant_header(labels)) + "\n")
-            for number, block in enumerate(blocks, start=1):
-                if "calldata/GT" not in block:
-                    raise InputError(f"{vcf_path}: no FORMAT/GT field; allele frequencies need genotypes")
-                check_block(block, vcf_path)
-                chrom, pos = block["variants/CHROM"], block["variants/POS"]
-                ref, alt = block["variants/REF"], block["variants/ALT"]
-                variants, sample_counts = block_counts(block["calldata/GT"], ref, alt, groups)
-                totals = totals + sample_counts
-                for row in variant_rows(chrom, pos, ref, alt, variants, labels):
-                    out.write(row + "\n")
-                log.info("block %d: %d records, up to %s:%d", number, len(pos), chrom[-1], pos[-1])
-        with atomic_path(samples_tsv) as tmp_samples, open(tmp_samples, "w") as out:
-            out.write("\t".join(SAMPLE_COLUMNS) + "\n")
-            for row in sample_rows(samples, totals):
-                out.write(row + "\n")
-    log.info("wrote %d variant rows and %d sample rows", totals.n_sites, len(samples))
-    return totals.n_sites, len(samples)
-
-
 # --- from the genotype store (scripts/af/vcf_to_store.py) with dask ---------------------------------------------------
 
 # What a dask.distributed worker must import to run store_chunk_result (store_chunks uploads what it lacks).
@@ -321,7 +272,7 @@ def store_chunk_result(block, groups, labels, where):
 
 
 def write_allele_frequencies_from_store(store_path, populations, variants_tsv, samples_tsv, scheduler=None, threads=1):
-    """Write variants.tsv and samples.tsv (the same bytes as write_allele_frequencies on the store's VCF).
+    """Write variants.tsv and samples.tsv (layouts in the module docstring).
 
     store_path: a genotype store of scripts/af/vcf_to_store.py; scheduler: None (local threads, `threads` of them) or a
     dask.distributed scheduler address. Returns (n_variants, n_samples).

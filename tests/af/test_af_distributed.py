@@ -3,7 +3,7 @@
 A two-worker LocalCluster (worker processes: `processes=True`, started in about 1 s here) and a scheduler + two
 workers started with the `dask` command line from another folder, which cannot import scripts/ (so the script
 uploads its modules) must give the bytes of the single-process run, which tests/af/test_vcf_to_store.py checks
-against the block reader and the 1000 Genomes INFO counts; the overall AC/AN are checked against INFO here too.
+against the hand-worked tables and the 1000 Genomes INFO counts; the overall AC/AN are checked against INFO here too.
 """
 
 import csv

@@ -7,13 +7,14 @@ Expected values come from outside the code: a hand-worked table on a tiny VCF, t
 import csv
 import shutil
 import subprocess
-import time
+import tempfile
 from pathlib import Path
 
 import pysam
 import pytest
 
-from af.allele_frequencies import write_allele_frequencies
+from af.allele_frequencies import write_allele_frequencies_from_store
+from af.vcf_to_store import vcf_to_store
 from common.input_error import InputError
 from common.tool_run import bcftools_plugin_env
 from onekg_data import SUPER_POPS, assert_matches_nygc_info, onekg_vcf_and_populations
@@ -142,15 +143,24 @@ def plink2_freqs(vcf, folder):
     ]
 
 
+def write_allele_frequencies(vcf, populations, variants_tsv, samples_tsv, chunk_variants=None):
+    """The AF stage as the workflow runs it: the VCF into a genotype store (rule vcf_to_store, in a scratch folder),
+    then the tables from the store (rule allele_frequencies). Returns (n_variants, n_samples)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        store = Path(scratch) / "cohort.zarr"
+        vcf_to_store(vcf, store, chunk_variants=chunk_variants)
+        return write_allele_frequencies_from_store(store, populations, variants_tsv, samples_tsv)
+
+
 # --- tiny VCF, hand arithmetic -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("chunk_length", [None, 1, 3])
-def test_tiny_vcf_matches_hand_table(tmp_path, chunk_length):
-    """Blocks of 1 and 3 records must sum to the same per-sample counts as one block."""
+@pytest.mark.parametrize("chunk_variants", [None, 1, 3])
+def test_tiny_vcf_matches_hand_table(tmp_path, chunk_variants):
+    """Store chunks of 1 and 3 records must sum to the same per-sample counts as one chunk."""
     vcf = write_vcf(tmp_path, TINY_RECORDS)
     out_v, out_s = tmp_path / "af" / "variants.tsv", tmp_path / "af" / "samples.tsv"
-    assert write_allele_frequencies(vcf, TINY_POPULATIONS, out_v, out_s, chunk_length=chunk_length) == (4, 3)
+    assert write_allele_frequencies(vcf, TINY_POPULATIONS, out_v, out_s, chunk_variants=chunk_variants) == (4, 3)
     header, rows = read_tsv(out_v)
     assert header == VARIANT_HEADER
     assert_cells(rows, VARIANTS, header)
@@ -206,25 +216,21 @@ def onekg(tmp_path_factory):
     """Our outputs on the 1000 Genomes window with super_pop labels for the panel's 2,504 samples ("" for the rest)."""
     vcf, populations = onekg_vcf_and_populations()
     out = tmp_path_factory.mktemp("onekg")
-    start = time.perf_counter()
     counts = write_allele_frequencies(vcf, populations, out / "variants.tsv", out / "samples.tsv")
-    seconds = time.perf_counter() - start
     return {
         "folder": vcf.parent,
         "vcf": vcf,
         "populations": populations,
         "counts": counts,
-        "seconds": seconds,
         "variants": read_tsv(out / "variants.tsv"),
         "samples": read_tsv(out / "samples.tsv"),
         "out": out,
     }
 
 
-def test_onekg_reads_fast_and_labels_2504(onekg):
+def test_onekg_reads_every_record_and_labels_2504(onekg):
     assert onekg["counts"] == (903, 3202)
     assert sum(1 for label in onekg["populations"].values() if label) == 2504
-    assert onekg["seconds"] < 15, f"3,202-sample VCF took {onekg['seconds']:.1f} s (measured 0.4-0.6 s)"
 
 
 def test_onekg_matches_nygc_info_counts(onekg):

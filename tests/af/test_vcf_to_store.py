@@ -1,9 +1,9 @@
 """Tests for scripts/af/vcf_to_store.py and the store + dask path of scripts/af/allele_frequencies.py.
 
 Expected values come from outside the code: `bcftools query` on the same VCF (every record and genotype of the
-store), the hand-worked tables of tests/af/test_allele_frequencies.py, the 1000 Genomes INFO counts (NYGC's AC/AN/AF
-and AC/AN/AF_{POP}_unrel), and the bytes of the VCF block reader (`write_allele_frequencies`), itself checked
-against those counts, bcftools +fill-tags, bcftools stats and plink2 in tests/af/test_allele_frequencies.py.
+store), the hand-worked tables of tests/af/test_allele_frequencies.py, and the 1000 Genomes INFO counts (NYGC's
+AC/AN/AF and AC/AN/AF_{POP}_unrel); tests/af/test_allele_frequencies.py checks the same path against bcftools
++fill-tags, bcftools stats and plink2.
 """
 
 import gzip
@@ -28,7 +28,7 @@ from test_allele_frequencies import (
     write_vcf,
 )
 
-from af.allele_frequencies import write_allele_frequencies, write_allele_frequencies_from_store
+from af.allele_frequencies import write_allele_frequencies_from_store
 from af.store_chunks import store_blocks
 from af.vcf_to_store import bgzf_blocks, plan_parts, read_header, vcf_to_store
 from common.input_error import InputError
@@ -288,23 +288,28 @@ def test_vcf_without_samples_is_refused_and_leaves_no_store(tmp_path):
 
 @pytest.fixture(scope="module")
 def onekg_store(tmp_path_factory):
-    """The 1000 Genomes window through the store (12 parts on 2 processes, 10 chunks) and through the block reader."""
+    """The 1000 Genomes window through a store of 12 parts parsed on 2 processes in 10 chunks, and through one of a
+    single part and chunk."""
     vcf, populations = onekg_vcf_and_populations()
     out = tmp_path_factory.mktemp("onekg_store")
     counts = vcf_to_store(vcf, out / "cohort.zarr", chunk_variants=100, workers=2, part_bytes=2**20)
     stats = write_allele_frequencies_from_store(
         out / "cohort.zarr", populations, out / "store_variants.tsv", out / "store_samples.tsv", threads=2
     )
-    write_allele_frequencies(vcf, populations, out / "block_variants.tsv", out / "block_samples.tsv")
+    vcf_to_store(vcf, out / "whole.zarr", chunk_variants=1000, workers=1)
+    write_allele_frequencies_from_store(
+        out / "whole.zarr", populations, out / "whole_variants.tsv", out / "whole_samples.tsv"
+    )
     return {"folder": vcf.parent, "out": out, "counts": counts, "stats": stats}
 
 
-def test_onekg_store_gives_the_block_readers_bytes(onekg_store):
+def test_onekg_parts_and_chunks_do_not_change_the_bytes(onekg_store):
     out = onekg_store["out"]
     assert onekg_store["counts"] == onekg_store["stats"] == (903, 3202)
     assert zarr.open_group(str(out / "cohort.zarr"), mode="r")["calldata/GT"].nchunks == 10
-    assert (out / "store_variants.tsv").read_bytes() == (out / "block_variants.tsv").read_bytes()
-    assert (out / "store_samples.tsv").read_bytes() == (out / "block_samples.tsv").read_bytes()
+    assert zarr.open_group(str(out / "whole.zarr"), mode="r")["calldata/GT"].nchunks == 1
+    assert (out / "store_variants.tsv").read_bytes() == (out / "whole_variants.tsv").read_bytes()
+    assert (out / "store_samples.tsv").read_bytes() == (out / "whole_samples.tsv").read_bytes()
 
 
 def test_onekg_store_matches_nygc_info_counts(onekg_store):

@@ -1,4 +1,4 @@
-"""KING-robust kinship between all sample pairs of the cohort (genotype store or VCF), the degree, and the pedigree.
+"""KING-robust kinship between all sample pairs of the cohort (from the genotype store), the degree, and the pedigree.
 
 KING-robust (between-family) estimator, Manichaikul et al. 2010, Bioinformatics 26:2867, eq. (11), over the
 autosomal biallelic sites at which both samples have a call:
@@ -26,7 +26,6 @@ it (same columns); relatedness_samples.tsv, sample_id n_pairs n_pairs_too_few_si
 """
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import allel
 import numpy as np
@@ -36,7 +35,6 @@ from common.atomic import atomic_path, write_text
 from common.contig_names import contig_key
 from common.input_error import InputError
 from common.rule_logging import get_logger
-from common.vcf_blocks import open_blocks
 
 THRESHOLDS = [(0.354, "duplicate_or_mz"), (0.177, "first_degree"), (0.0884, "second_degree"), (0.0442, "third_degree")]
 UNRELATED = "unrelated"
@@ -44,8 +42,6 @@ TOO_FEW_SITES = "too_few_sites"
 MIN_SITES = 1000
 FIELDS = ["variants/CHROM", "variants/numalt", "calldata/GT"]
 NON_AUTOSOMES = frozenset({"X", "Y", "XY", "M", "MT"})
-# Variants per block: about GENOTYPES_PER_BLOCK genotypes, so memory stays flat as the cohort grows.
-GENOTYPES_PER_BLOCK = 4_000_000
 DIGITS = 6
 NA = "NA"
 COLUMNS = ["sample_a", "sample_b", "kinship", "relationship", "pedigree_agrees", "n_sites", "ibs0", "hethet",
@@ -120,15 +116,6 @@ def degree(phi):
     return UNRELATED
 
 
-def vcf_king_counts(vcf_path, chunk_length=None):
-    """(VCF sample IDs, KingCounts over the autosomal biallelic records, number of records used)."""
-    log = get_logger()
-    samples, blocks = open_blocks(vcf_path, FIELDS, "kinship estimates", chunk_length, GENOTYPES_PER_BLOCK)
-    total, used = summed_king_counts(len(samples), blocks)
-    log.info("KING counts over %d autosomal biallelic records, %d samples", used, len(samples))
-    return samples, total, used
-
-
 def summed_king_counts(n_samples, blocks):
     """(KingCounts, records used) over blocks {FIELDS: array} of any source, keeping autosomal biallelic records."""
     total, used = KingCounts.zeros(n_samples), 0
@@ -141,8 +128,8 @@ def summed_king_counts(n_samples, blocks):
 
 
 def store_king_counts(store_path):
-    """vcf_king_counts from the genotype store (scripts/af/vcf_to_store.py), read a store chunk at a time: the same
-    numbers as from the VCF it was made from (the store keeps numalt, CHROM and the diploid GT)."""
+    """(sample IDs, KingCounts over the autosomal biallelic records, number of records used) from the genotype store
+    (scripts/af/vcf_to_store.py: it keeps numalt, CHROM and the diploid GT), read a store chunk at a time."""
     log = get_logger()
     root, where, samples = open_store(store_path)
     if not samples:
@@ -286,12 +273,12 @@ def _write_table(path, columns, rows):
     write_text(path, "".join(f"{row}\n" for row in ["\t".join(columns), *rows]))
 
 
-def write_relatedness(vcf_path, parents, out_tsv, out_png, min_sites=MIN_SITES, out_samples=None, out_relatives=None):
-    """relatedness.tsv and kinship.png for the cohort: `vcf_path` is its VCF, or its genotype store (a folder).
+def write_relatedness(store_path, parents, out_tsv, out_png, min_sites=MIN_SITES, out_samples=None, out_relatives=None):
+    """relatedness.tsv and kinship.png for the cohort from its genotype store.
     parents: {sample: (father, mother)} from the sheet. With `out_samples` and `out_relatives`, also the two small
     tables a report reads instead of the pairs of the whole cohort (module docstring)."""
     log = get_logger()
-    samples, counts, used = store_king_counts(vcf_path) if Path(vcf_path).is_dir() else vcf_king_counts(vcf_path)
+    samples, counts, used = store_king_counts(store_path)
     phi = king_robust(counts)
     family = {s: (None, None) for s in samples}
     family.update({s: tuple(pair) for s, pair in parents.items()})

@@ -2,8 +2,7 @@
 
 Reads blocks of biallelic records (other records are skipped and counted in the log); every statistic is a sum over
 blocks. The rule reads the genotype store (scripts/af/vcf_to_store.py) with dask, one task per store chunk, through
-scripts/af/store_chunks.py (local threads or a dask.distributed scheduler, config af.scheduler);
-`write_popgen_stats` reads a VCF in one process and gives the same bytes (the tests compare them).
+scripts/af/store_chunks.py (local threads or a dask.distributed scheduler, config af.scheduler).
 Autosomes are the contigs that are not X, Y, XY, M or MT (any 'chr' prefix).
 
 popgen_variants.tsv, one row per biallelic record in file order:
@@ -45,7 +44,6 @@ from common.atomic import atomic_path
 from common.contig_names import contig_key
 from common.input_error import InputError
 from common.rule_logging import get_logger, setup_logging
-from common.vcf_blocks import open_blocks
 from structure.kinship import is_autosome
 
 FIELDS = ["variants/CHROM", "variants/POS", "variants/REF", "variants/ALT", "variants/numalt", "calldata/GT"]
@@ -395,20 +393,9 @@ def write_popgen_outputs(results, samples, sheet_sexes, groups, outputs):
     return used
 
 
-def write_popgen_stats(vcf_path, build, sheet_sexes, populations, out_variants, out_samples, out_sfs, out_fst,
-                       chunk_length=None):  # fmt: skip
-    """Write the four tables (layouts in the module docstring) for a cohort VCF, in one process. Returns the number
-    of records used."""
-    samples, blocks = open_blocks(vcf_path, FIELDS, "population statistics", chunk_length)
-    groups = population_groups(samples, populations)
-    results = (popgen_block(chunk, groups, build, len(samples)) for chunk in blocks)
-    outputs = (out_variants, out_samples, out_sfs, out_fst)
-    return write_popgen_outputs(results, samples, sheet_sexes, groups, outputs)
-
-
 def write_popgen_stats_from_store(store_path, build, sheet_sexes, populations, outputs, scheduler=None, threads=1):
-    """The same four tables (the same bytes as write_popgen_stats on the store's VCF) from the genotype store, one
-    dask task per store chunk (scripts/af/store_chunks.py). outputs: (variants, samples, sfs, fst) paths."""
+    """The four tables (layouts in the module docstring) from the genotype store, one dask task per store chunk
+    (scripts/af/store_chunks.py). outputs: (variants, samples, sfs, fst) paths. Returns the number of records used."""
     root, where, samples = open_store(store_path)
     if not samples:
         raise InputError(f"{where}: the store has no samples; population statistics need genotypes")

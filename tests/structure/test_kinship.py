@@ -16,6 +16,7 @@ import subprocess
 import numpy as np
 import pytest
 
+from af.vcf_to_store import vcf_to_store
 from structure.kinship import (
     KingCounts,
     degree,
@@ -23,7 +24,7 @@ from structure.kinship import (
     pedigree_kinship,
     relatedness_rows,
     sample_rows,
-    vcf_king_counts,
+    store_king_counts,
     write_relatedness,
 )
 from trio_data import trio_folder
@@ -92,7 +93,8 @@ def simulated(tmp_path_factory):
     folder = tmp_path_factory.mktemp("king")
     vcf = folder / "pedigree.vcf"
     write_vcf(vcf, simulate_pedigree(), list(PEDIGREE))
-    samples, counts, used = vcf_king_counts(vcf)
+    vcf_to_store(vcf, folder / "cohort.zarr", workers=1)  # the workflow reads the cohort's genotype store
+    samples, counts, used = store_king_counts(folder / "cohort.zarr")
     return folder, vcf, samples, counts, king_robust(counts)
 
 
@@ -126,18 +128,19 @@ def test_simulated_kinship_is_near_the_pedigree_value(simulated, a, b, expected,
     assert phi[samples.index(a), samples.index(b)] == pytest.approx(expected, abs=tolerance)
 
 
-def test_counts_summed_over_small_blocks_equal_one_block(simulated):
+def test_counts_summed_over_small_blocks_equal_one_block(simulated, tmp_path):
     _, vcf, _, counts, _ = simulated
-    _, blocked, used = vcf_king_counts(vcf, chunk_length=97)
+    vcf_to_store(vcf, tmp_path / "cohort.zarr", chunk_variants=97, workers=1)
+    _, blocked, used = store_king_counts(tmp_path / "cohort.zarr")
     assert used == N_SITES
     for field in ("hethet", "ibs0", "het_called", "both_called"):
         assert np.array_equal(getattr(blocked, field), getattr(counts, field))
 
 
 def test_relatedness_table_agrees_with_the_pedigree(simulated, tmp_path):
-    _, vcf, _, _, _ = simulated
+    folder, _, _, _, _ = simulated
     parents = {name: pair for name, pair in PEDIGREE.items()}
-    write_relatedness(vcf, parents, tmp_path / "rel.tsv", tmp_path / "kin.png")
+    write_relatedness(folder / "cohort.zarr", parents, tmp_path / "rel.tsv", tmp_path / "kin.png")
     with open(tmp_path / "rel.tsv") as fh:
         rows = {(r["sample_a"], r["sample_b"]): r for r in csv.DictReader(fh, delimiter="\t")}
     assert len(rows) == 21
@@ -151,7 +154,7 @@ def test_relatedness_table_agrees_with_the_pedigree(simulated, tmp_path):
     # a sheet claiming unrel is fa's child: that pair disagrees, the rest still agree
     wrong = dict(parents, unrel=("fa", None))
     outs = {"out_samples": tmp_path / "samples2.tsv", "out_relatives": tmp_path / "relatives2.tsv"}
-    write_relatedness(vcf, wrong, tmp_path / "rel2.tsv", tmp_path / "kin2.png", **outs)
+    write_relatedness(folder / "cohort.zarr", wrong, tmp_path / "rel2.tsv", tmp_path / "kin2.png", **outs)
     with open(tmp_path / "rel2.tsv") as fh:
         table = list(csv.DictReader(fh, delimiter="\t"))
     flagged = [(r["sample_a"], r["sample_b"]) for r in table if r["pedigree_agrees"] == "no"]
@@ -171,8 +174,8 @@ def test_relatedness_table_agrees_with_the_pedigree(simulated, tmp_path):
 
 
 def test_no_pedigree_gives_na(simulated, tmp_path):
-    _, vcf, _, _, _ = simulated
-    write_relatedness(vcf, {}, tmp_path / "rel.tsv", tmp_path / "kin.png")
+    folder, _, _, _, _ = simulated
+    write_relatedness(folder / "cohort.zarr", {}, tmp_path / "rel.tsv", tmp_path / "kin.png")
     with open(tmp_path / "rel.tsv") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     assert {r["pedigree_agrees"] for r in rows} == {"NA"} and {r["expected_relationship"] for r in rows} == {"NA"}
@@ -274,16 +277,14 @@ def test_trio_ancestry_is_skipped_without_a_panel(trio_run):
     assert {(r["ancestry"], r["status"]) for r in rows} == {("unknown", "no_panel")}
 
 
-def test_relatedness_from_the_genotype_store_is_the_bytes_from_the_vcf(simulated, tmp_path):
-    """The rule reads the store (the cohort read once per representation): same table and figure as from the VCF,
-    with the store in several chunks."""
-    from af.vcf_to_store import vcf_to_store
-
-    _, vcf, _, _, _ = simulated
+def test_store_chunks_do_not_change_the_relatedness_bytes(simulated, tmp_path):
+    """The rule reads the store a chunk at a time: a store of 97-record chunks gives the table and figure of the
+    one-chunk store checked above against plink2."""
+    folder, vcf, _, _, _ = simulated
     vcf_to_store(vcf, tmp_path / "cohort.zarr", chunk_variants=97, workers=1)
     parents = {name: pair for name, pair in PEDIGREE.items()}
-    write_relatedness(vcf, parents, tmp_path / "vcf.tsv", tmp_path / "vcf.png")
+    write_relatedness(folder / "cohort.zarr", parents, tmp_path / "one.tsv", tmp_path / "one.png")
     write_relatedness(tmp_path / "cohort.zarr", parents, tmp_path / "store.tsv", tmp_path / "store.png")
-    assert (tmp_path / "store.tsv").read_bytes() == (tmp_path / "vcf.tsv").read_bytes()
-    assert (tmp_path / "store.png").read_bytes() == (tmp_path / "vcf.png").read_bytes()
+    assert (tmp_path / "store.tsv").read_bytes() == (tmp_path / "one.tsv").read_bytes()
+    assert (tmp_path / "store.png").read_bytes() == (tmp_path / "one.png").read_bytes()
     assert len((tmp_path / "store.tsv").read_text().splitlines()) == 1 + 21

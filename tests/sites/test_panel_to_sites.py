@@ -71,10 +71,16 @@ def test_without_a_target_only_the_reference_decides(reference):
     assert got == REASONS | {"rs4": None, "rs6": None}
 
 
-def test_sites_vcf_holds_the_covered_positions_and_the_table_every_one(reference, tmp_path):
+def test_sites_vcf_holds_the_covered_positions_and_the_table_every_one(reference, tmp_path, caplog):
     fasta, fai, bed = reference
     vcf, table = tmp_path / "sites.vcf", tmp_path / "coverage.tsv"
     write_panel_sites(POSITIONS, fai, vcf, fasta, bed, table)
+    # the log's summary counts REASONS by hand (genes G1: rs2 rs3, G2: rs4 rs6, G3: rs8 rs9), absent contigs as one
+    assert (
+        "not covered by this reference/target, per gene: G1 2, G2 2, G3 2 (1 beyond the end of chr2 in the reference "
+        "(20 bp); 1 on contigs the reference lacks; 2 outside the target regions (config key regions); 2 the "
+        "reference has N there)"
+    ) in caplog.text
     with pysam.VariantFile(str(vcf)) as sites:
         assert [(r.chrom, r.pos, r.id, r.ref, r.alts) for r in sites] == [
             ("chr1", 3, "rs1", "G", ("A",)),

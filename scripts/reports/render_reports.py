@@ -470,7 +470,7 @@ _PAGES = None
 
 
 def _write_pages(i):
-    """Figures, JSON, HTML and PDF of the i-th report (the PDF is most of the time: matplotlib lays out its text)."""
+    """Figures, JSON, HTML and PDF of the i-th report."""
     reports, cohort, json_paths, html_paths, pdf_paths = _PAGES
     report = reports[i]
     figures = figures_for(report, cohort)

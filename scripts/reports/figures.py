@@ -13,7 +13,8 @@ import matplotlib
 import numpy as np
 
 matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402  (after the backend is chosen)
+from matplotlib import patheffects  # noqa: E402  (after the backend is chosen)
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Ellipse, Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
@@ -356,6 +357,21 @@ def _pca_template(groups, limits):
     return BatchTemplate(fig)
 
 
+def _group_names_over(ax, renderer, x, y, reach=12):
+    """Copies of the group names (the template's annotations) that the sample's marker at (x, y) would hide, drawn
+    over it with a white outline, so "AFR" stays readable when the sample sits on its label."""
+    at = ax.transData.transform((x, y))
+    copies = []
+    for name in [t for t in ax.texts if t.get_text()]:
+        box = name.get_window_extent(renderer).expanded(1, 1).padded(reach)
+        if box.contains(*at):
+            outline = [patheffects.withStroke(linewidth=3, foreground="white")]
+            copies.append(ax.annotate(name.get_text(), name.xy, xytext=name.xyann, textcoords="offset points",
+                                      ha="center", va="bottom", fontsize=name.get_fontsize(), fontweight="bold",
+                                      color=name.get_color(), zorder=7, path_effects=outline))  # fmt: skip
+    return copies
+
+
 def pca_figure(ancestry, sample_id):
     """PNG: PC1 against PC2 of the reference panel's PCA, this sample highlighted among the batch.
 
@@ -374,6 +390,7 @@ def pca_figure(ancestry, sample_id):
         marks.append(ax.scatter(points[:, 0], points[:, 1], s=40, color=BATCH_COLOUR, alpha=0.7, edgecolor="none",
                                 zorder=3))  # fmt: skip
     marks.append(ax.scatter([x], [y], marker="D", s=150, color=SAMPLE_COLOUR, edgecolor="black", zorder=5))
+    marks += _group_names_over(ax, template.canvas.get_renderer(), x, y)
     # The label sits below the sample (sideways near the bottom edge), away from the group names drawn above each
     # reference region, so it never hides the group the sample falls in.
     (left, right), (bottom, top) = limits
